@@ -1,0 +1,49 @@
+# The CRM's two commands: `make run` (install, prepare, serve) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app run
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgresql install translations catalog db lint demo
+
+run: install translations db
+	$(FLASK) crm ensure-admin
+	$(BIN)/python run.py --host $(HOST) --port $(PORT)
+
+test: install translations test-sqlite test-postgresql
+
+test-sqlite:
+	CRM_TEST_DB=sqlite $(BIN)/pytest
+
+test-postgresql:
+	CRM_TEST_DB=postgresql $(BIN)/pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+# Compile the catalogues (.mo files are built, never committed).
+translations: install
+	$(BIN)/pybabel compile -d translations --statistics 2>&1 | tail -n 2
+
+# Re-extract every msgid and merge it into the Russian and English catalogues.
+catalog: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ -k gettext -k ngettext:1,2 \
+		-o translations/messages.pot --no-location --sort-output --project CRM .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+db: install
+	$(FLASK) db upgrade
+	$(FLASK) crm init
+
+demo: db
+	$(FLASK) crm demo
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .

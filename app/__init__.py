@@ -1,0 +1,52 @@
+"""The CRM application factory."""
+
+import os
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import csrf, db, migrate
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build a new CRM app from a config object (the environment's config by default)."""
+    from config import config_from_environment
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config if config is not None else config_from_environment())
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "crm.sqlite")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+
+    from app import models  # noqa: F401  (register every table before Alembic looks)
+    from app.cli import register_cli
+    from app.views import register_views
+    from app.views.index import CrmIndexView
+
+    app.config.setdefault("FAB_INDEX_VIEW", None)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
+    csrf.init_app(app)
+    with app.app_context():
+        appbuilder = AppBuilder(indexview=CrmIndexView)
+        appbuilder.init_app(app, db.session)
+        register_views(appbuilder)
+    register_cli(app)
+    return app
+
+
+def _migrations_dir() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+@event.listens_for(Engine, "connect")
+def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    """Make SQLite enforce foreign keys, so a user who owns records cannot be deleted."""
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

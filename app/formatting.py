@@ -1,0 +1,43 @@
+"""Dates, times, numbers and money in the user's language (Babel through Flask-Babel)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_decimal, get_currency_symbol
+from flask_babel import format_date, format_datetime, get_locale
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "ru"
+
+
+def date_text(value: date | None) -> str:
+    """26.11.2026 in Russian, 11/26/2026 in English."""
+    return format_date(value, "short" if _language() == "en" else "dd.MM.yyyy") if value else ""
+
+
+def datetime_text(value: datetime | None) -> str:
+    """26.11.2026 10:00 in Russian, 11/26/2026, 10:00 AM in English."""
+    if value is None:
+        return ""
+    if _language() == "en":
+        return format_datetime(value, "M/d/yyyy, h:mm a")
+    return format_datetime(value, "dd.MM.yyyy HH:mm")
+
+
+def money_text(amount: Decimal | None, currency: str = "RUB") -> str:
+    """1 234 567,89 ₽ in Russian, ₽1,234,567.89 in English."""
+    if amount is None:
+        return ""
+    language = _language()
+    symbol = get_currency_symbol(currency, "ru") if currency == "RUB" else currency
+    number = format_decimal(amount, "#,##0.00", locale=language)
+    if language == "ru":
+        return f"{number}\u00a0{symbol}"
+    return f"{symbol}{number}"
+
+
+def number_text(value) -> str:
+    """A number with the locale's grouping."""
+    return "" if value is None else format_decimal(value, locale=_language())

@@ -1,0 +1,11 @@
+"""Every model, imported so that their tables join FAB's metadata (and Alembic sees them)."""
+
+from flask_appbuilder.security.sqla.models import User
+
+from app.models.company import Company
+from app.models.contact import Contact
+from app.models.deal import Deal
+from app.models.stage import Stage
+from app.models.task import Task
+
+__all__ = ["Company", "Contact", "Deal", "Stage", "Task", "User"]

@@ -1,0 +1,44 @@
+"""A B2B client: an organisation we sell to."""
+
+from sqlalchemy import CheckConstraint, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from flask_appbuilder import Model
+
+from app.models.enums import ClientStatus, check_in
+from app.models.mixins import RecordMixin
+
+
+class Company(RecordMixin, Model):
+    __tablename__ = "company"
+    __table_args__ = (
+        CheckConstraint(check_in("status", ClientStatus), name="ck_company_status"),
+        Index("ix_company_owner_archived_name", "owner_id", "archived", "name"),
+        Index("ix_company_archived_name", "archived", "name"),
+        Index("ix_company_status", "status"),
+        Index("ix_company_inn", "inn"),
+        Index("ix_company_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    legal_name: Mapped[str | None] = mapped_column(String(255))
+    inn: Mapped[str | None] = mapped_column(String(12))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    website: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(255))
+    address: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=ClientStatus.POTENTIAL.value
+    )
+    lost_reason: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    contacts = relationship("Contact", back_populates="company", lazy="select")
+    deals = relationship("Deal", back_populates="company", lazy="select")
+    tasks = relationship("Task", back_populates="company", lazy="select")
+
+    def __str__(self) -> str:
+        return self.name or ""

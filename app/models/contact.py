@@ -1,0 +1,68 @@
+"""A person: a contact person at a company, or a private (B2C) client without one."""
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from flask_appbuilder import Model
+
+from app.models.enums import ClientStatus, check_in
+from app.models.mixins import RecordMixin
+
+
+class Contact(RecordMixin, Model):
+    __tablename__ = "contact"
+    __table_args__ = (
+        CheckConstraint(
+            "status IS NULL OR " + check_in("status", ClientStatus), name="ck_contact_status"
+        ),
+        Index("ix_contact_owner_archived_last_name", "owner_id", "archived", "last_name"),
+        Index("ix_contact_archived_last_name", "archived", "last_name"),
+        Index("ix_contact_company_id", "company_id"),
+        Index("ix_contact_email", "email"),
+        Index("ix_contact_phone", "phone"),
+        Index("ix_contact_birthday_key", "birthday_key"),
+        Index("ix_contact_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    middle_name: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[str | None] = mapped_column(String(150))
+    company_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("company.id", ondelete="RESTRICT")
+    )
+    phone: Mapped[str | None] = mapped_column(String(32))
+    mobile_phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(255))
+    second_email: Mapped[str | None] = mapped_column(String(255))
+    birthday: Mapped[date | None] = mapped_column(Date)
+    # month * 100 + day of the birthday, so "birthdays this week" is an index range.
+    birthday_key: Mapped[int | None] = mapped_column(SmallInteger)
+    spouse_name: Mapped[str | None] = mapped_column(String(150))
+    preferences: Mapped[str | None] = mapped_column(Text)
+    # Status and lost reason apply to private clients (no company) only.
+    status: Mapped[str | None] = mapped_column(String(16))
+    lost_reason: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str | None] = mapped_column(String(100))
+
+    company = relationship("Company", back_populates="contacts", lazy="select")
+    deals = relationship(
+        "Deal", back_populates="contact", foreign_keys="Deal.contact_id", lazy="select"
+    )
+    tasks = relationship("Task", back_populates="contact", lazy="select")
+
+    @property
+    def full_name(self) -> str:
+        """Last, first and middle name, in the order Russian users expect."""
+        parts = (self.last_name, self.first_name, self.middle_name)
+        return " ".join(part for part in parts if part)
+
+    @property
+    def is_private_client(self) -> bool:
+        return self.company_id is None
+
+    def __str__(self) -> str:
+        return self.full_name

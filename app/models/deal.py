@@ -1,0 +1,73 @@
+"""A potential contract with a client, moving through the pipeline stages."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from flask_appbuilder import Model
+
+from app.models.mixins import RecordMixin
+
+
+class Deal(RecordMixin, Model):
+    __tablename__ = "deal"
+    __table_args__ = (
+        CheckConstraint(
+            "company_id IS NOT NULL OR contact_id IS NOT NULL", name="ck_deal_client"
+        ),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="ck_deal_amount"),
+        Index("ix_deal_owner_archived_stage", "owner_id", "archived", "stage_id"),
+        Index("ix_deal_archived_stage", "archived", "stage_id"),
+        Index("ix_deal_company_id", "company_id"),
+        Index("ix_deal_contact_id", "contact_id"),
+        Index("ix_deal_expected_close_date", "expected_close_date"),
+        Index("ix_deal_closed_at", "closed_at"),
+        Index("ix_deal_amount", "amount"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    company_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("company.id", ondelete="RESTRICT")
+    )
+    # The private client, or the contact person at the company.
+    contact_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("contact.id", ondelete="RESTRICT")
+    )
+    stage_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("stage.id", ondelete="RESTRICT"), nullable=False
+    )
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, default="RUB")
+    expected_close_date: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    lost_reason: Mapped[str | None] = mapped_column(String(255))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    company = relationship("Company", back_populates="deals", lazy="select")
+    contact = relationship(
+        "Contact", back_populates="deals", foreign_keys=[contact_id], lazy="select"
+    )
+    stage = relationship("Stage", lazy="joined")
+    tasks = relationship("Task", back_populates="deal", lazy="select")
+
+    @property
+    def client_name(self) -> str:
+        if self.company is not None:
+            return str(self.company)
+        return str(self.contact) if self.contact is not None else ""
+
+    def __str__(self) -> str:
+        return self.title or ""

@@ -1,0 +1,59 @@
+"""A call, meeting, e-mail or other action: planned, done with its result, or cancelled."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from flask_appbuilder import Model
+
+from app.models.enums import TaskState, TaskType, check_in
+from app.models.mixins import RecordMixin
+
+
+class Task(RecordMixin, Model):
+    __tablename__ = "task"
+    __table_args__ = (
+        CheckConstraint(check_in("type", TaskType), name="ck_task_type"),
+        CheckConstraint(check_in("state", TaskState), name="ck_task_state"),
+        CheckConstraint(
+            "company_id IS NOT NULL OR contact_id IS NOT NULL OR deal_id IS NOT NULL",
+            name="ck_task_link",
+        ),
+        CheckConstraint("state <> 'done' OR result IS NOT NULL", name="ck_task_done_result"),
+        Index("ix_task_owner_state_due", "owner_id", "state", "due_at"),
+        Index("ix_task_archived_state_due", "archived", "state", "due_at"),
+        Index("ix_task_company_state", "company_id", "state"),
+        Index("ix_task_contact_state", "contact_id", "state"),
+        Index("ix_task_deal_state", "deal_id", "state"),
+        Index("ix_task_done_at", "done_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), nullable=False, default=TaskType.CALL.value)
+    subject: Mapped[str] = mapped_column(String(255), nullable=False)
+    due_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    company_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("company.id", ondelete="RESTRICT")
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("contact.id", ondelete="RESTRICT")
+    )
+    deal_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("deal.id", ondelete="RESTRICT"))
+    state: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=TaskState.PLANNED.value
+    )
+    result: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    company = relationship("Company", back_populates="tasks", lazy="select")
+    contact = relationship("Contact", back_populates="tasks", lazy="select")
+    deal = relationship("Deal", back_populates="tasks", lazy="select")
+
+    @property
+    def is_planned(self) -> bool:
+        return self.state == TaskState.PLANNED.value
+
+    def __str__(self) -> str:
+        return self.subject or ""

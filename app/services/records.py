@@ -1,0 +1,190 @@
+"""Checks and stamps applied to every company, contact, deal and task before it is saved."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from app.models import Company, Contact, Deal, Stage, Task, User
+from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
+from app.models.mixins import utcnow
+from app.services import validation as v
+from app.services.errors import ValidationError
+from app.services.visibility import can_assign_owner, can_see
+
+
+def stamp_owner_and_audit(session: Session, actor, record, is_new: bool) -> None:
+    """Give a new record its owner and author; refuse an owner the actor may not set.
+
+    :raise ValidationError: if a Manager sets someone else as owner, or the owner is inactive.
+    """
+    actor_id = getattr(actor, "id", None)
+    if is_new:
+        record.created_by_id = actor_id
+        if record.owner_id is None and record.owner is None:
+            record.owner_id = actor_id
+    owner_id = record.owner.id if record.owner is not None else record.owner_id
+    if owner_id is None:
+        raise ValidationError(_l("Owner: choose the manager responsible."), "owner")
+    previous = _previous_value(record, "owner_id")
+    owner_changed = is_new or previous != owner_id
+    if owner_changed and owner_id != actor_id and not can_assign_owner(actor):
+        raise ValidationError(_l("Owner: only the head of sales can assign records."), "owner")
+    if owner_changed:
+        owner = record.owner if record.owner is not None else session.get(User, owner_id)
+        if owner is None or not owner.active:
+            raise ValidationError(_l("Owner: this user is not active."), "owner")
+    record.changed_by_id = actor_id
+    record.changed_at = utcnow()
+
+
+def _previous_value(record, attribute: str):
+    from sqlalchemy import inspect
+
+    state = inspect(record)
+    history = state.attrs[attribute].history
+    if history.deleted:
+        return history.deleted[0]
+    return getattr(record, attribute)
+
+
+def _check_related(actor, related, field: str, message) -> None:
+    if related is not None and not can_see(related, actor):
+        raise ValidationError(message, field)
+
+
+def _client_status(record, default: str | None) -> None:
+    if not record.status:
+        record.status = default
+    if record.status == ClientStatus.LOST.value:
+        record.lost_reason = v.require_text(
+            record.lost_reason, "lost_reason", _l("Lost reason: say why the client was lost.")
+        )
+    elif record.status is not None:
+        record.lost_reason = None
+
+
+def check_company(actor, company: Company) -> None:
+    """Validate and normalise a company's fields.
+
+    :raise ValidationError: naming the first field at fault.
+    """
+    company.name = v.require_text(company.name, "name", _l("Name: enter the company name."))
+    company.inn = v.clean_inn(company.inn)
+    company.email = v.clean_email(company.email)
+    company.phone = v.clean_phone(company.phone)
+    if company.status not in (None, *[s.value for s in ClientStatus]):
+        raise ValidationError(_l("Status: unknown value."), "status")
+    _client_status(company, ClientStatus.POTENTIAL.value)
+
+
+def check_contact(actor, contact: Contact) -> None:
+    """Validate and normalise a contact's fields; a contact without a company is a client.
+
+    :raise ValidationError: naming the first field at fault.
+    """
+    contact.last_name = v.require_text(
+        contact.last_name, "last_name", _l("Last name: enter the person's last name.")
+    )
+    contact.email = v.clean_email(contact.email)
+    contact.second_email = v.clean_email(contact.second_email, field="second_email")
+    contact.phone = v.clean_phone(contact.phone)
+    contact.mobile_phone = v.clean_phone(contact.mobile_phone, field="mobile_phone")
+    contact.birthday = v.clean_birthday(contact.birthday)
+    contact.birthday_key = v.birthday_key(contact.birthday)
+    _check_related(actor, contact.company, "company", _l("Company: no such company."))
+    if contact.company is None and contact.company_id is None:
+        if contact.status not in (None, "", *[s.value for s in ClientStatus]):
+            raise ValidationError(_l("Status: unknown value."), "status")
+        _client_status(contact, ClientStatus.POTENTIAL.value)
+    else:
+        contact.status = None
+        contact.lost_reason = None
+
+
+def check_deal(actor, deal: Deal, session: Session) -> None:
+    """Validate a deal: a client, a stage, an amount; closing stamps or clears the close time.
+
+    :raise ValidationError: naming the first field at fault.
+    """
+    deal.title = v.require_text(deal.title, "title", _l("Title: enter what the deal is about."))
+    if deal.company is None and deal.company_id is None and deal.contact is None and (
+        deal.contact_id is None
+    ):
+        raise ValidationError(
+            _l("Client: choose the company or the private client of the deal."), "company"
+        )
+    _check_related(actor, deal.company, "company", _l("Company: no such company."))
+    _check_related(actor, deal.contact, "contact", _l("Contact: no such contact."))
+    company_id = deal.company.id if deal.company is not None else deal.company_id
+    if deal.contact is not None and company_id is not None and (
+        deal.contact.company_id not in (None, company_id)
+    ):
+        raise ValidationError(
+            _l("Contact: this person works for another company."), "contact"
+        )
+    deal.amount = v.clean_amount(deal.amount)
+    deal.currency = (deal.currency or "RUB").strip().upper()
+    if len(deal.currency) != 3 or not deal.currency.isalpha():
+        raise ValidationError(_l("Currency: use a three-letter code such as RUB."), "currency")
+    stage = deal.stage if deal.stage is not None else (
+        session.get(Stage, deal.stage_id) if deal.stage_id else None
+    )
+    if stage is None:
+        raise ValidationError(_l("Stage: choose a stage of the pipeline."), "stage")
+    if stage.kind == StageKind.OPEN.value:
+        deal.closed_at = None
+        deal.lost_reason = None
+    else:
+        deal.closed_at = deal.closed_at or utcnow()
+        if stage.kind == StageKind.LOST.value:
+            deal.lost_reason = v.require_text(
+                deal.lost_reason, "lost_reason", _l("Lost reason: say why the deal was lost.")
+            )
+
+
+def check_task(actor, task: Task) -> None:
+    """Validate a task: a subject, a due time, a link; a done task needs its result.
+
+    :raise ValidationError: naming the first field at fault.
+    """
+    task.subject = v.require_text(task.subject, "subject", _l("Subject: say what to do."))
+    if task.type not in [t.value for t in TaskType]:
+        raise ValidationError(_l("Type: unknown value."), "type")
+    if task.state not in [s.value for s in TaskState]:
+        raise ValidationError(_l("State: unknown value."), "state")
+    if task.due_at is None:
+        raise ValidationError(_l("Due: set the date and time."), "due_at")
+    _check_related(actor, task.company, "company", _l("Company: no such company."))
+    _check_related(actor, task.contact, "contact", _l("Contact: no such contact."))
+    _check_related(actor, task.deal, "deal", _l("Deal: no such deal."))
+    if task.deal is not None:
+        task.company = task.company or task.deal.company
+        task.contact = task.contact or (task.deal.contact if task.company is None else None)
+    if task.company is None and task.contact is None and task.deal is None and not (
+        task.company_id or task.contact_id or task.deal_id
+    ):
+        raise ValidationError(
+            _l("Link the task to a company, a contact or a deal."), "company"
+        )
+    if task.state == TaskState.DONE.value:
+        task.result = v.require_text(
+            task.result, "result", _l("Result: write what happened.")
+        )
+        task.done_at = task.done_at or utcnow()
+    elif task.state == TaskState.PLANNED.value:
+        task.done_at = None
+
+
+def before_save(session: Session, actor, record, is_new: bool) -> None:
+    """Run the checks for the record's kind, then stamp owner and audit fields.
+
+    :raise ValidationError: naming the first field at fault.
+    """
+    if isinstance(record, Company):
+        check_company(actor, record)
+    elif isinstance(record, Contact):
+        check_contact(actor, record)
+    elif isinstance(record, Deal):
+        check_deal(actor, record, session)
+    elif isinstance(record, Task):
+        check_task(actor, record)
+    stamp_owner_and_audit(session, actor, record, is_new)

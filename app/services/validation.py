@@ -1,0 +1,118 @@
+"""Field rules shared by forms, the API and imports: each returns the clean value or raises."""
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
+from app.services.errors import ValidationError
+
+_INN_10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN_12_WEIGHTS_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN_12_WEIGHTS_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _inn_digit(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
+
+
+def clean_inn(value: str | None, field: str = "inn") -> str | None:
+    """Return the INN as digits, or None when empty.
+
+    :raise ValidationError: if it is not 10 or 12 digits or its check digits are wrong.
+    """
+    if value is None or not str(value).strip():
+        return None
+    inn = re.sub(r"\s+", "", str(value))
+    if not inn.isdigit() or len(inn) not in (10, 12):
+        raise ValidationError(_l("INN must have 10 or 12 digits."), field)
+    if len(inn) == 10:
+        valid = _inn_digit(inn, _INN_10_WEIGHTS) == int(inn[9])
+    else:
+        valid = _inn_digit(inn, _INN_12_WEIGHTS_1) == int(inn[10]) and _inn_digit(
+            inn, _INN_12_WEIGHTS_2
+        ) == int(inn[11])
+    if not valid:
+        raise ValidationError(_l("INN check digits do not match: check the number."), field)
+    return inn
+
+
+def clean_email(value: str | None, field: str = "email") -> str | None:
+    """Return the e-mail address normalised, or None when empty.
+
+    :raise ValidationError: if it is not a valid e-mail address.
+    """
+    if value is None or not str(value).strip():
+        return None
+    try:
+        result = validate_email(str(value).strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValidationError(_l("Not a valid e-mail address."), field) from error
+    return result.normalized
+
+
+def clean_phone(value: str | None, region: str = "RU", field: str = "phone") -> str | None:
+    """Return the phone number in international format (+7 495 123-45-67), or None.
+
+    :raise ValidationError: if it cannot be a phone number.
+    """
+    if value is None or not str(value).strip():
+        return None
+    try:
+        number = phonenumbers.parse(str(value).strip(), region)
+    except phonenumbers.NumberParseException as error:
+        raise ValidationError(_l("Not a valid phone number."), field) from error
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise ValidationError(_l("Not a valid phone number."), field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def clean_amount(value, field: str = "amount") -> Decimal | None:
+    """Return the amount as a Decimal with two places, or None.
+
+    :raise ValidationError: if it is not a number or is negative.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        amount = Decimal(str(value).replace(" ", "").replace(",", "."))
+    except InvalidOperation as error:
+        raise ValidationError(_l("The amount must be a number."), field) from error
+    if not amount.is_finite():
+        raise ValidationError(_l("The amount must be a number."), field)
+    if amount < 0:
+        raise ValidationError(_l("The amount cannot be negative."), field)
+    if amount >= Decimal("1e12"):
+        raise ValidationError(_l("The amount is too large."), field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def clean_birthday(value: date | None, today: date | None = None, field: str = "birthday"):
+    """Return the birthday unchanged, or None.
+
+    :raise ValidationError: if it lies in the future.
+    """
+    if value is None:
+        return None
+    if value > (today or date.today()):
+        raise ValidationError(_l("A birthday cannot be in the future."), field)
+    return value
+
+
+def birthday_key(value: date | None) -> int | None:
+    """Return month * 100 + day, the indexable form of a birthday."""
+    return value.month * 100 + value.day if value else None
+
+
+def require_text(value: str | None, field: str, message) -> str:
+    """Return the stripped text.
+
+    :raise ValidationError: with `message` if it is empty.
+    """
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError(message, field)
+    return text

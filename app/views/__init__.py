@@ -1,0 +1,57 @@
+"""One place that registers every screen of the CRM with its menu."""
+
+from flask_babel import lazy_gettext as _l
+
+from app import formatting
+
+
+def register_views(appbuilder) -> None:
+    """Add every view to the app, with stable menu names and translated labels."""
+    _register_clients(appbuilder)
+    _register_sales(appbuilder)
+    _register_settings(appbuilder)
+    _register_template_filters(appbuilder)
+
+
+def _register_clients(appbuilder) -> None:
+    from app.views.company import CompanyView
+    from app.views.contact import ContactView
+
+    appbuilder.add_view(
+        CompanyView, "Companies", label=_l("Companies"), icon="fa-building",
+        category="Clients", category_label=_l("Clients"), category_icon="fa-users",
+    )
+    appbuilder.add_view(
+        ContactView, "Contacts", label=_l("Contacts"), icon="fa-address-book",
+        category="Clients",
+    )
+
+
+def _register_sales(appbuilder) -> None:
+    from app.views.deal import DealView
+    from app.views.task import TaskView
+
+    appbuilder.add_view(
+        DealView, "Deals", label=_l("Deals"), icon="fa-handshake", category="Sales",
+        category_label=_l("Sales"), category_icon="fa-chart-line",
+    )
+    appbuilder.add_view(
+        TaskView, "Tasks", label=_l("Tasks"), icon="fa-list-check", category="Sales",
+    )
+
+
+def _register_settings(appbuilder) -> None:
+    from app.views.stage import StageView
+
+    appbuilder.add_view(
+        StageView, "Stages", label=_l("Pipeline stages"), icon="fa-bars-staggered",
+        category="Settings", category_label=_l("Settings"), category_icon="fa-gear",
+    )
+
+
+def _register_template_filters(appbuilder) -> None:
+    from flask import current_app
+
+    current_app.add_template_filter(formatting.datetime_text, "crm_datetime")
+    current_app.add_template_filter(formatting.date_text, "crm_date")
+    current_app.add_template_filter(formatting.money_text, "crm_money")

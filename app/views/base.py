@@ -1,0 +1,166 @@
+"""The base of every CRM screen: scoped data, rules through the services, errors on fields."""
+
+import logging
+
+from flask import abort, flash, g, request
+from flask_appbuilder import ModelView
+from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args
+from flask_appbuilder.urltools import get_page_size_args
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import StopValidation
+
+from app.services import records
+from app.services.errors import DomainError
+from app.services.visibility import can_assign_owner
+
+log = logging.getLogger(__name__)
+
+
+class FieldRule:
+    """A WTForms validator that runs one of the services' field rules on the input."""
+
+    def __init__(self, rule) -> None:
+        self.rule = rule
+
+    def __call__(self, form, field) -> None:
+        try:
+            self.rule(field.data)
+        except DomainError as error:
+            raise StopValidation(str(error.message)) from error
+
+
+class CrmModelView(ModelView):
+    """A FAB model view whose saves go through the service layer.
+
+    A refused save shows its message next to the field at fault and keeps what the user
+    typed; nothing is half written (the session is rolled back).
+    """
+
+    page_size = 25
+    list_widget_class = None
+    add_row_message = _l("Added")
+    edit_row_message = _l("Changes saved")
+    delete_row_message = _l("Archived")
+    database_error_message = _l("The record could not be saved. Please try again.")
+
+    def pre_add(self, item) -> None:
+        """Check and stamp a new record.
+
+        :raise DomainError: when a rule refuses it.
+        """
+        records.before_save(self.datamodel.session, g.user, item, is_new=True)
+
+    def pre_update(self, item) -> None:
+        """Check and stamp a changed record.
+
+        :raise DomainError: when a rule refuses it.
+        """
+        records.before_save(self.datamodel.session, g.user, item, is_new=False)
+
+    def _hide_owner(self, form, exclude_cols: list) -> list:
+        """Take the owner field away from users who may not assign owners."""
+        if "owner" in form and not can_assign_owner(g.user):
+            del form["owner"]
+            return [*exclude_cols, "owner"]
+        return exclude_cols
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        widgets = widgets or {}
+        widgets["add"] = self.add_widget(
+            form=form,
+            include_cols=[c for c in self.add_columns if c in form],
+            exclude_cols=exclude_cols or [],
+            fieldsets=self.add_fieldsets,
+        )
+        return widgets
+
+    def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
+        widgets = widgets or {}
+        widgets["edit"] = self.edit_widget(
+            form=form,
+            include_cols=[c for c in self.edit_columns if c in form],
+            exclude_cols=exclude_cols or [],
+            fieldsets=self.edit_fieldsets,
+        )
+        return widgets
+
+    def _refuse(self, form, error: DomainError) -> None:
+        self.datamodel.session.rollback()
+        field = getattr(form, error.field, None) if error.field else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors or []), str(error.message)]
+        flash(str(error.message), "danger")
+
+    def _save_failed(self, error: Exception) -> None:
+        log.exception("Saving a record failed", exc_info=error)
+        self.datamodel.session.rollback()
+        flash(str(self.database_error_message), "danger")
+
+    def _add(self):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        hidden = self._hide_owner(form, exclude_cols)
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate():
+                self.process_form(form, True)
+                item = self.datamodel.obj()
+                try:
+                    form.populate_obj(item)
+                    self.pre_add(item)
+                    self.datamodel.add(item)
+                    self.post_add(item)
+                except DomainError as error:
+                    self._refuse(form, error)
+                    return self._get_add_widget(form=form, exclude_cols=hidden)
+                except Exception as error:  # noqa: BLE001  (logged, user sees a clean message)
+                    self._save_failed(error)
+                    return self._get_add_widget(form=form, exclude_cols=hidden)
+                flash(str(self.add_row_message), "success")
+                return None
+        else:
+            if "owner" in form and form.owner.data is None:
+                form.owner.data = g.user
+            self.update_redirect()
+        return self._get_add_widget(form=form, exclude_cols=hidden)
+
+    def _edit(self, pk):
+        pages = get_page_args()
+        page_sizes = get_page_size_args()
+        orders = get_order_args()
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            hidden = self._hide_owner(form, exclude_cols)
+            self._fill_form_exclude_cols(exclude_cols, form)
+            form._id = pk
+            if form.validate():
+                self.process_form(form, False)
+                try:
+                    form.populate_obj(item)
+                    self.pre_update(item)
+                    self.datamodel.edit(item)
+                    self.post_update(item)
+                except DomainError as error:
+                    self._refuse(form, error)
+                    return self._get_edit_widget(form=form, exclude_cols=hidden)
+                except Exception as error:  # noqa: BLE001
+                    self._save_failed(error)
+                    return self._get_edit_widget(form=form, exclude_cols=hidden)
+                flash(str(self.edit_row_message), "success")
+                return None
+        else:
+            form = self.edit_form.refresh(obj=item)
+            hidden = self._hide_owner(form, exclude_cols)
+            self.prefill_form(form, pk)
+            self.update_redirect()
+        widgets = self._get_edit_widget(form=form, exclude_cols=hidden)
+        return self._get_related_views_widgets(
+            item, filters={}, orders=orders, pages=pages, page_sizes=page_sizes, widgets=widgets
+        )

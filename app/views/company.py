@@ -1,0 +1,56 @@
+"""Companies: B2B clients."""
+
+from flask_babel import lazy_gettext as _l
+
+from app.models import Company
+from app.services import validation
+from app.views.base import CrmModelView, FieldRule
+from app.views.contact import ContactView
+from app.views.datamodel import ScopedInterface
+from app.views.deal import DealView
+from app.views.fields import client_status_field
+from app.views.formatters import COMMON
+from app.views.labels import LABELS
+from app.views.task import ACTIVE_USERS, TaskView
+
+
+class CompanyView(CrmModelView):
+    datamodel = ScopedInterface(Company)
+    list_title = _l("Companies")
+    show_title = _l("Company")
+    add_title = _l("New company")
+    edit_title = _l("Edit company")
+    label_columns = LABELS
+    formatters_columns = COMMON
+    list_columns = ["name", "status", "industry", "phone", "email", "owner", "changed_at"]
+    order_columns = ["name", "status", "industry", "changed_at"]
+    search_columns = [
+        "name", "legal_name", "inn", "status", "industry", "phone", "email", "source", "owner",
+    ]
+    show_fieldsets = [
+        (_l("Company"), {"fields": ["name", "legal_name", "inn", "industry", "status",
+                                    "lost_reason"]}),
+        (_l("Contact details"), {"fields": ["phone", "email", "website", "address"]}),
+        (_l("Responsible"), {"fields": ["owner", "source", "notes", "created_at",
+                                        "changed_at"]}),
+    ]
+    add_columns = [
+        "name", "legal_name", "inn", "industry", "status", "lost_reason", "phone", "email",
+        "website", "address", "source", "owner", "notes",
+    ]
+    edit_columns = add_columns
+    validators_columns = {
+        "inn": [FieldRule(validation.clean_inn)],
+        "email": [FieldRule(validation.clean_email)],
+        "phone": [FieldRule(validation.clean_phone)],
+    }
+    add_form_extra_fields = {"status": client_status_field()}
+    edit_form_extra_fields = {"status": client_status_field()}
+    description_columns = {
+        "inn": _l("Tax id: 10 digits for an organisation, 12 for a sole trader."),
+        "lost_reason": _l("Required when the client is lost."),
+    }
+    add_form_query_rel_fields = ACTIVE_USERS
+    edit_form_query_rel_fields = ACTIVE_USERS
+    related_views = [ContactView, DealView, TaskView]
+    base_order = ("name", "asc")

@@ -1,0 +1,48 @@
+"""Deals: potential contracts moving through the pipeline."""
+
+from flask_babel import lazy_gettext as _l
+
+from app.models import Deal
+from app.views.base import CrmModelView
+from app.views.datamodel import ScopedInterface
+from app.views.formatters import COMMON
+from app.views.labels import LABELS
+from app.views.task import ACTIVE_USERS, TaskView
+
+
+class DealView(CrmModelView):
+    datamodel = ScopedInterface(Deal)
+    list_title = _l("Deals")
+    show_title = _l("Deal")
+    add_title = _l("New deal")
+    edit_title = _l("Edit deal")
+    label_columns = LABELS
+    formatters_columns = COMMON
+    list_columns = [
+        "title", "company", "contact", "stage", "amount", "currency", "expected_close_date",
+        "owner",
+    ]
+    order_columns = ["title", "amount", "expected_close_date"]
+    search_columns = ["title", "stage", "amount", "expected_close_date", "owner", "currency"]
+    show_fieldsets = [
+        (_l("Deal"), {"fields": ["title", "company", "contact", "stage", "amount", "currency"]}),
+        (_l("Dates"), {"fields": ["expected_close_date", "closed_at", "lost_reason"]}),
+        (_l("Responsible"), {"fields": ["owner", "notes", "created_at", "changed_at"]}),
+    ]
+    add_columns = [
+        "title", "company", "contact", "stage", "amount", "currency", "expected_close_date",
+        "owner", "notes",
+    ]
+    edit_columns = [
+        "title", "company", "contact", "stage", "amount", "currency", "expected_close_date",
+        "lost_reason", "owner", "notes",
+    ]
+    description_columns = {
+        "company": _l("The client company; leave empty for a private client."),
+        "contact": _l("The private client, or the contact person at the company."),
+        "lost_reason": _l("Required when the deal moves to a lost stage."),
+    }
+    add_form_query_rel_fields = ACTIVE_USERS
+    edit_form_query_rel_fields = ACTIVE_USERS
+    related_views = [TaskView]
+    base_order = ("changed_at", "desc")

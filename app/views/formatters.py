@@ -1,0 +1,47 @@
+"""Formatters turning stored values into what the user reads in lists and show pages."""
+
+from app import formatting
+from app.models.enums import ClientStatus, StageKind, TaskState, TaskType, label
+
+
+def status(value) -> str:
+    return label(ClientStatus, value)
+
+
+def stage_kind(value) -> str:
+    return label(StageKind, value)
+
+
+def task_type(value) -> str:
+    return label(TaskType, value)
+
+
+def task_state(value) -> str:
+    return label(TaskState, value)
+
+
+COMMON = {
+    "created_at": formatting.datetime_text,
+    "changed_at": formatting.datetime_text,
+    "birthday": formatting.date_text,
+    "expected_close_date": formatting.date_text,
+    "closed_at": formatting.datetime_text,
+    "due_at": formatting.datetime_text,
+    "done_at": formatting.datetime_text,
+    "status": status,
+    "kind": stage_kind,
+    "type": task_type,
+    "state": task_state,
+}
+
+
+def amount(value) -> str:
+    """The amount with the locale's grouping and two decimals (currency shown beside)."""
+    if value is None:
+        return ""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, "#,##0.00", locale=formatting._language())
+
+
+COMMON["amount"] = amount

@@ -1,0 +1,22 @@
+"""The home page: what the logged-in manager has to do today."""
+
+from datetime import datetime
+
+from flask import g, redirect, url_for
+from flask_appbuilder import IndexView, expose
+
+from app.extensions import db
+from app.services.agenda import my_tasks
+
+
+class CrmIndexView(IndexView):
+    index_template = "crm/index.html"
+
+    @expose("/")
+    def index(self):
+        """Show the user's overdue and today's tasks; anonymous users go to the login page."""
+        user = g.user
+        if user is None or not user.is_authenticated:
+            return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
+        tasks = my_tasks(db.session, user, datetime.now())
+        return self.render_template(self.index_template, tasks=tasks, appbuilder=self.appbuilder)

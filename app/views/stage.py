@@ -1,0 +1,40 @@
+"""Pipeline stages, configured by admins."""
+
+from flask_babel import lazy_gettext as _l
+from flask_appbuilder import ModelView
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from wtforms import SelectField
+from wtforms.validators import DataRequired, NumberRange
+
+from app.models import Stage
+from app.models.enums import StageKind, choices
+from app.views.formatters import COMMON
+from app.views.labels import LABELS
+
+
+def _kind_field() -> SelectField:
+    return SelectField(
+        _l("Kind"), choices=choices(StageKind), validators=[DataRequired()],
+        widget=Select2Widget(),
+    )
+
+
+class StageView(ModelView):
+    datamodel = SQLAInterface(Stage)
+    list_title = _l("Pipeline stages")
+    show_title = _l("Stage")
+    add_title = _l("New stage")
+    edit_title = _l("Edit stage")
+    label_columns = LABELS
+    formatters_columns = COMMON
+    list_columns = ["position", "label", "kind", "probability"]
+    show_columns = ["position", "name", "kind", "probability"]
+    add_columns = ["name", "position", "kind", "probability"]
+    edit_columns = add_columns
+    order_columns = ["position"]
+    search_columns = ["name", "kind"]
+    add_form_extra_fields = {"kind": _kind_field()}
+    edit_form_extra_fields = {"kind": _kind_field()}
+    validators_columns = {"probability": [NumberRange(min=0, max=100)]}
+    base_order = ("position", "asc")
