@@ -28,6 +28,7 @@ class Config:
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
     # The database schema belongs to Alembic; roles and permissions to `crm init`.
+    FAB_SECURITY_MANAGER_CLASS = "app.security.CrmSecurityManager"
     FAB_CREATE_DB = False
     FAB_UPDATE_PERMS = False
     FAB_ADD_SECURITY_VIEWS = True
@@ -35,8 +36,10 @@ class Config:
     FAB_ROLES = {
         "Admin": [[r".*", r".*"]],
         "Head": [
-            [_CRM_VIEWS, r"can_(list|show|add|edit|delete)$"],
+            [_CRM_VIEWS, r"(can_(list|show|add|edit|delete)|transfer)$"],
             [_CRM_MENUS, r"menu_access$"],
+            [r"(ReassignView|ReassignmentView)$", r"can_(index|list|show)$"],
+            [r"(Team|Reassign clients|Reassignments)$", r"menu_access$"],
             *_OWN_PROFILE,
         ],
         "Manager": [

@@ -22,11 +22,13 @@ def create_app(config: object | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
 
     from app import models  # noqa: F401  (register every table before Alembic looks)
+    from app.services import history
     from app.cli import register_cli
     from app.views import register_views
     from app.views.index import CrmIndexView
 
     app.config.setdefault("FAB_INDEX_VIEW", None)
+    history.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     csrf.init_app(app)

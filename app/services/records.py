@@ -7,6 +7,7 @@ from app.models import Company, Contact, Deal, Stage, Task, User
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
 from app.models.mixins import utcnow
 from app.services import validation as v
+from app.services.history import set_actor
 from app.services.errors import ValidationError
 from app.services.visibility import can_assign_owner, can_see
 
@@ -179,6 +180,7 @@ def before_save(session: Session, actor, record, is_new: bool) -> None:
 
     :raise ValidationError: naming the first field at fault.
     """
+    set_actor(session, actor)
     if isinstance(record, Company):
         check_company(actor, record)
     elif isinstance(record, Contact):
@@ -188,3 +190,9 @@ def before_save(session: Session, actor, record, is_new: bool) -> None:
     elif isinstance(record, Task):
         check_task(actor, record)
     stamp_owner_and_audit(session, actor, record, is_new)
+
+
+def before_archive(session: Session, actor, record) -> None:
+    """Stamp who archives the record, so the history names them."""
+    set_actor(session, actor)
+    record.changed_by_id = getattr(actor, "id", None)

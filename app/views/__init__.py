@@ -9,6 +9,7 @@ def register_views(appbuilder) -> None:
     """Add every view to the app, with stable menu names and translated labels."""
     _register_clients(appbuilder)
     _register_sales(appbuilder)
+    _register_team(appbuilder)
     _register_settings(appbuilder)
     _register_template_filters(appbuilder)
 
@@ -46,6 +47,19 @@ def _register_settings(appbuilder) -> None:
     appbuilder.add_view(
         StageView, "Stages", label=_l("Pipeline stages"), icon="fa-bars-staggered",
         category="Settings", category_label=_l("Settings"), category_icon="fa-gear",
+    )
+
+
+def _register_team(appbuilder) -> None:
+    from app.views.reassignment import ReassignmentView, ReassignView
+
+    appbuilder.add_view(
+        ReassignView, "Reassign clients", label=_l("Reassign clients"), icon="fa-people-arrows",
+        category="Team", category_label=_l("Team"), category_icon="fa-user-group",
+    )
+    appbuilder.add_view(
+        ReassignmentView, "Reassignments", label=_l("Reassignments"), icon="fa-clock-rotate-left",
+        category="Team",
     )
 
 

@@ -57,6 +57,10 @@ class CrmModelView(ModelView):
         """
         records.before_save(self.datamodel.session, g.user, item, is_new=False)
 
+    def pre_delete(self, item) -> None:
+        """Stamp who archives the record (deleting archives it)."""
+        records.before_archive(self.datamodel.session, g.user, item)
+
     def _hide_owner(self, form, exclude_cols: list) -> list:
         """Take the owner field away from users who may not assign owners."""
         if "owner" in form and not can_assign_owner(g.user):

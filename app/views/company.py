@@ -1,5 +1,7 @@
 """Companies: B2B clients."""
 
+from flask import redirect, url_for
+from flask_appbuilder.actions import action
 from flask_babel import lazy_gettext as _l
 
 from app.models import Company
@@ -54,3 +56,9 @@ class CompanyView(CrmModelView):
     edit_form_query_rel_fields = ACTIVE_USERS
     related_views = [ContactView, DealView, TaskView]
     base_order = ("name", "asc")
+
+    @action("transfer", _l("Transfer to another manager"), icon="fa-people-arrows",
+            multiple=False, single=True)
+    def transfer(self, item):
+        """Open the transfer of this company with its contacts, open deals and plans."""
+        return redirect(url_for("ReassignView.index", company=item.id))

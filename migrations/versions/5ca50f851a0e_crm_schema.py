@@ -1,8 +1,8 @@
 """CRM schema
 
-Revision ID: 99561e843fe4
+Revision ID: 5ca50f851a0e
 Revises: 
-Create Date: 2026-11-26 22:51:16.233652
+Create Date: 2026-11-26 22:53:55.312327
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '99561e843fe4'
+revision = '5ca50f851a0e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -256,6 +256,27 @@ def upgrade():
         batch_op.create_index('ix_contact_phone', ['phone'], unique=False)
         batch_op.create_index('ix_contact_status', ['status'], unique=False)
 
+    op.create_table('reassignment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=False),
+    sa.Column('from_user_id', sa.Integer(), nullable=False),
+    sa.Column('to_user_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('companies', sa.Integer(), nullable=False),
+    sa.Column('private_clients', sa.Integer(), nullable=False),
+    sa.Column('contacts', sa.Integer(), nullable=False),
+    sa.Column('deals', sa.Integer(), nullable=False),
+    sa.Column('tasks', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['ab_user.id'], ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['from_user_id'], ['ab_user.id'], ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['to_user_id'], ['ab_user.id'], ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('reassignment', schema=None) as batch_op:
+        batch_op.create_index('ix_reassignment_at', ['at'], unique=False)
+
     op.create_table('deal',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=255), nullable=False),
@@ -294,6 +315,29 @@ def upgrade():
         batch_op.create_index('ix_deal_contact_id', ['contact_id'], unique=False)
         batch_op.create_index('ix_deal_expected_close_date', ['expected_close_date'], unique=False)
         batch_op.create_index('ix_deal_owner_archived_stage', ['owner_id', 'archived', 'stage_id'], unique=False)
+
+    op.create_table('history',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('entity', sa.String(length=16), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=True),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('deal_id', sa.Integer(), nullable=True),
+    sa.Column('reassignment_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['ab_user.id'], ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['reassignment_id'], ['reassignment.id'], ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('history', schema=None) as batch_op:
+        batch_op.create_index('ix_history_company_at', ['company_id', 'at'], unique=False)
+        batch_op.create_index('ix_history_contact_at', ['contact_id', 'at'], unique=False)
+        batch_op.create_index('ix_history_deal_at', ['deal_id', 'at'], unique=False)
+        batch_op.create_index('ix_history_entity', ['entity', 'entity_id', 'at'], unique=False)
+        batch_op.create_index('ix_history_reassignment', ['reassignment_id'], unique=False)
 
     op.create_table('task',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -349,6 +393,14 @@ def downgrade():
         batch_op.drop_index('ix_task_archived_state_due')
 
     op.drop_table('task')
+    with op.batch_alter_table('history', schema=None) as batch_op:
+        batch_op.drop_index('ix_history_reassignment')
+        batch_op.drop_index('ix_history_entity')
+        batch_op.drop_index('ix_history_deal_at')
+        batch_op.drop_index('ix_history_contact_at')
+        batch_op.drop_index('ix_history_company_at')
+
+    op.drop_table('history')
     with op.batch_alter_table('deal', schema=None) as batch_op:
         batch_op.drop_index('ix_deal_owner_archived_stage')
         batch_op.drop_index('ix_deal_expected_close_date')
@@ -359,6 +411,10 @@ def downgrade():
         batch_op.drop_index('ix_deal_amount')
 
     op.drop_table('deal')
+    with op.batch_alter_table('reassignment', schema=None) as batch_op:
+        batch_op.drop_index('ix_reassignment_at')
+
+    op.drop_table('reassignment')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index('ix_contact_status')
         batch_op.drop_index('ix_contact_phone')

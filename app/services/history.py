@@ -1,0 +1,110 @@
+"""Write the history of every change to a company, contact, deal or task.
+
+Changes made through the ORM are recorded by a flush hook, in the same transaction as
+the change itself; bulk operations (reassignment) write their entries themselves. The
+acting user is taken from `session.info["actor_id"]`, which the services set.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import event, inspect, insert
+from sqlalchemy.orm import Session
+
+from app.models import Company, Contact, Deal, HistoryEntry, Task
+from app.models.mixins import utcnow
+
+ENTITIES = {Company: "company", Contact: "contact", Deal: "deal", Task: "task"}
+UNTRACKED_FIELDS = frozenset(
+    {"id", "changed_at", "changed_by_id", "created_at", "created_by_id", "version",
+     "birthday_key", "archived_at"}
+)
+
+
+def set_actor(session: Session, actor) -> None:
+    """Remember who acts in this session, for the history entries its flush writes."""
+    session.info["actor_id"] = getattr(actor, "id", None)
+
+
+def plain(value):
+    """Return a value as JSON can hold it (dates as ISO text, money as text)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def context_of(record) -> dict[str, int | None]:
+    """Return the company, contact and deal a record's history belongs to."""
+    if isinstance(record, Company):
+        return {"company_id": record.id, "contact_id": None, "deal_id": None}
+    if isinstance(record, Contact):
+        return {"company_id": record.company_id, "contact_id": record.id, "deal_id": None}
+    if isinstance(record, Deal):
+        return {"company_id": record.company_id, "contact_id": record.contact_id,
+                "deal_id": record.id}
+    return {"company_id": record.company_id, "contact_id": record.contact_id,
+            "deal_id": record.deal_id}
+
+
+def field_changes(record) -> list[dict]:
+    """Return [{field, old, new}] for every tracked column changed on the record."""
+    state = inspect(record)
+    changes = []
+    for attribute in state.mapper.column_attrs:
+        key = attribute.key
+        if key in UNTRACKED_FIELDS:
+            continue
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if plain(old) == plain(new):
+            continue
+        changes.append({"field": key, "old": plain(old), "new": plain(new)})
+    return changes
+
+
+def _entry(session: Session, record, action: str, changes: list | None) -> dict:
+    return {
+        "at": utcnow(),
+        "actor_id": session.info.get("actor_id"),
+        "entity": ENTITIES[type(record)],
+        "entity_id": record.id,
+        "action": action,
+        "changes": changes,
+        "reassignment_id": None,
+        **context_of(record),
+    }
+
+
+def _action_for(changes: list[dict]) -> str:
+    fields = {change["field"] for change in changes}
+    if fields == {"archived"}:
+        archived = next(c for c in changes if c["field"] == "archived")["new"]
+        return "archived" if archived else "restored"
+    return "changed"
+
+
+def write_flush_history(session: Session, _flush_context) -> None:
+    """Record created and changed tracked records of a flush (an after_flush hook)."""
+    rows = []
+    for record in session.new:
+        if type(record) in ENTITIES:
+            rows.append(_entry(session, record, "created", None))
+    for record in session.dirty:
+        if type(record) not in ENTITIES or not session.is_modified(record):
+            continue
+        changes = field_changes(record)
+        if changes:
+            rows.append(_entry(session, record, _action_for(changes), changes))
+    if rows:
+        session.connection().execute(insert(HistoryEntry.__table__), rows)
+
+
+def install(session_class=Session) -> None:
+    """Attach the history hook to every ORM session (idempotent)."""
+    if not event.contains(session_class, "after_flush", write_flush_history):
+        event.listen(session_class, "after_flush", write_flush_history)

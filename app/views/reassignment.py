@@ -1,0 +1,90 @@
+"""Reassignment: the head moves a leaver's clients, or one company, to another manager."""
+
+from flask import flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Company, Reassignment, User
+from app.services import reassignment
+from app.services.errors import DomainError
+from app.views.formatters import COMMON
+
+KIND_LABELS = {
+    "companies": _l("Companies"),
+    "private_clients": _l("Private clients"),
+    "contacts": _l("Contacts"),
+    "deals": _l("Open deals"),
+    "tasks": _l("Planned tasks"),
+}
+
+
+def _user(value) -> User | None:
+    try:
+        return db.session.get(User, int(value)) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _company(value) -> Company | None:
+    try:
+        company = db.session.get(Company, int(value)) if value else None
+    except (TypeError, ValueError):
+        return None
+    return company if company is not None and not company.archived else None
+
+
+class ReassignView(BaseView):
+    route_base = "/reassign"
+    default_view = "index"
+    template = "crm/reassign.html"
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def index(self):
+        """Show the choice of managers, the preview of what moves, then move it."""
+        source = request.form if request.method == "POST" else request.args
+        company = _company(source.get("company"))
+        if source.get("company") and company is None:
+            return self.render_template("404.html"), 404
+        from_user = company.owner if company else _user(source.get("from_user"))
+        to_user = _user(source.get("to_user"))
+        counts = None
+        try:
+            if request.method == "POST" and request.form.get("confirm") and from_user:
+                record = reassignment.reassign(db.session, g.user, from_user, to_user, company)
+                flash(str(_l("Moved to %(name)s.", name=record.to_user)), "success")
+                return redirect(url_for("ReassignmentView.show", pk=record.id))
+            if from_user is not None:
+                counts = reassignment.preview(db.session, g.user, from_user, to_user, company)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        users = db.session.scalars(select(User).order_by(User.last_name, User.first_name)).all()
+        return self.render_template(
+            self.template, users=users, from_user=from_user, to_user=to_user, company=company,
+            counts=counts, kind_labels=KIND_LABELS,
+            title=_l("Transfer to another manager") if company else _l("Reassign clients"),
+        )
+
+
+class ReassignmentView(ModelView):
+    datamodel = SQLAInterface(Reassignment)
+    base_permissions = ["can_list", "can_show"]
+    list_title = _l("Reassignments")
+    show_title = _l("Reassignment")
+    label_columns = {
+        "at": _l("When"), "actor": _l("Done by"), "from_user": _l("From"),
+        "to_user": _l("To"), "company": _l("Company"), "companies": _l("Companies"),
+        "private_clients": _l("Private clients"), "contacts": _l("Contacts"),
+        "deals": _l("Open deals"), "tasks": _l("Planned tasks"),
+    }
+    formatters_columns = {**COMMON, "at": COMMON["created_at"]}
+    list_columns = ["at", "from_user", "to_user", "company", "companies", "private_clients",
+                    "contacts", "deals", "tasks", "actor"]
+    show_columns = list_columns
+    search_columns = ["at", "from_user", "to_user"]
+    order_columns = ["at"]
+    base_order = ("at", "desc")
