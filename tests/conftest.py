@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from config import TestConfig
 
 PG_SERVER = os.environ.get("CRM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-BUSINESS_TABLES = ("task", "deal", "contact", "company")
+BUSINESS_TABLES = ("history", "reassignment", "task", "deal", "contact", "company")
 PASSWORD = "Secret-password-1"
 
 

@@ -21,7 +21,7 @@ def stamp_owner_and_audit(session: Session, actor, record, is_new: bool) -> None
     if is_new:
         record.created_by_id = actor_id
         if record.owner_id is None and record.owner is None:
-            record.owner_id = actor_id
+            record.owner_id = parent_owner_id(record) or actor_id
     owner_id = record.owner.id if record.owner is not None else record.owner_id
     if owner_id is None:
         raise ValidationError(_l("Owner: choose the manager responsible."), "owner")
@@ -35,6 +35,15 @@ def stamp_owner_and_audit(session: Session, actor, record, is_new: bool) -> None
             raise ValidationError(_l("Owner: this user is not active."), "owner")
     record.changed_by_id = actor_id
     record.changed_at = utcnow()
+
+
+def parent_owner_id(record) -> int | None:
+    """Return the owner of the deal, company or contact a new record hangs on, if any."""
+    for attribute in ("deal", "company", "contact"):
+        parent = getattr(record, attribute, None)
+        if parent is not None and parent is not record:
+            return parent.owner_id
+    return None
 
 
 def _previous_value(record, attribute: str):

@@ -2,8 +2,8 @@
 
 import logging
 
-from flask import abort, flash, g, request
-from flask_appbuilder import ModelView
+from flask import abort, flash, g, redirect, request
+from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args
 from flask_appbuilder.urltools import get_page_size_args
 from flask_babel import lazy_gettext as _l
@@ -57,6 +57,35 @@ class CrmModelView(ModelView):
         """
         records.before_save(self.datamodel.session, g.user, item, is_new=False)
 
+    @expose("/delete/<pk>", methods=["GET", "POST"])
+    @has_access
+    def delete(self, pk):
+        """Archive a record the user may see, else answer 404."""
+        if self.datamodel.get(pk, self._base_filters) is None:
+            abort(404)
+        return super().delete(pk)
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        """Run a single-record action on a record the user may see, else answer 404."""
+        if not g.user or not g.user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_login_with(request.full_path))
+        if name not in self.actions or self.datamodel.get(pk, self._base_filters) is None:
+            abort(404)
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        """Run a list action only when every chosen record is visible, else answer 404."""
+        if not g.user or not g.user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_login_with(request.full_path))
+        if request.form.get("action") not in self.actions:
+            abort(404)
+        for pk in request.form.getlist("rowid"):
+            if self.datamodel.get(pk, self._base_filters) is None:
+                abort(404)
+        return super().action_post()
+
     def pre_delete(self, item) -> None:
         """Stamp who archives the record (deleting archives it)."""
         records.before_archive(self.datamodel.session, g.user, item)
@@ -87,6 +116,16 @@ class CrmModelView(ModelView):
             fieldsets=self.edit_fieldsets,
         )
         return widgets
+
+    def _parent_owner(self, exclude_cols: list):
+        """Return the owner of the record this one is added from (a company's page)."""
+        for column in exclude_cols:
+            parent = self.datamodel.get_related_obj(
+                column, self._filters.get_filter_value(column)
+            )
+            if parent is not None and hasattr(parent, "owner"):
+                return parent.owner
+        return None
 
     def _refuse(self, form, error: DomainError) -> None:
         self.datamodel.session.rollback()
@@ -125,7 +164,7 @@ class CrmModelView(ModelView):
                 return None
         else:
             if "owner" in form and form.owner.data is None:
-                form.owner.data = g.user
+                form.owner.data = self._parent_owner(exclude_cols) or g.user
             self.update_redirect()
         return self._get_add_widget(form=form, exclude_cols=hidden)
 

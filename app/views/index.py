@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import g, redirect, url_for
+from flask import g, redirect
 from flask_appbuilder import IndexView, expose
 
 from app.extensions import db
@@ -17,6 +17,6 @@ class CrmIndexView(IndexView):
         """Show the user's overdue and today's tasks; anonymous users go to the login page."""
         user = g.user
         if user is None or not user.is_authenticated:
-            return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
+            return redirect(self.appbuilder.get_url_for_login)
         tasks = my_tasks(db.session, user, datetime.now())
         return self.render_template(self.index_template, tasks=tasks, appbuilder=self.appbuilder)
