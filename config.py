@@ -36,14 +36,14 @@ class Config:
     FAB_ROLES = {
         "Admin": [[r".*", r".*"]],
         "Head": [
-            [_CRM_VIEWS, r"(can_(list|show|add|edit|delete)|transfer)$"],
+            [_CRM_VIEWS, r"(can_(list|show|add|edit|delete|complete)|transfer)$"],
             [_CRM_MENUS, r"menu_access$"],
             [r"(ReassignView|ReassignmentView)$", r"can_(index|list|show)$"],
             [r"(Team|Reassign clients|Reassignments)$", r"menu_access$"],
             *_OWN_PROFILE,
         ],
         "Manager": [
-            [_CRM_VIEWS, r"can_(list|show|add|edit|delete)$"],
+            [_CRM_VIEWS, r"can_(list|show|add|edit|delete|complete)$"],
             [_CRM_MENUS, r"menu_access$"],
             *_OWN_PROFILE,
         ],

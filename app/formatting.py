@@ -22,8 +22,8 @@ def datetime_text(value: datetime | None) -> str:
     if value is None:
         return ""
     if _language() == "en":
-        return format_datetime(value, "M/d/yyyy, h:mm a")
-    return format_datetime(value, "dd.MM.yyyy HH:mm")
+        return format_datetime(value, "M/d/yyyy, h:mm a", rebase=False)
+    return format_datetime(value, "dd.MM.yyyy HH:mm", rebase=False)
 
 
 def money_text(amount: Decimal | None, currency: str = "RUB") -> str:

@@ -1,9 +1,8 @@
 """A B2B client: an organisation we sell to."""
 
+from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from flask_appbuilder import Model
 
 from app.models.enums import ClientStatus, check_in
 from app.models.mixins import RecordMixin

@@ -2,10 +2,9 @@
 
 from datetime import date
 
+from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from flask_appbuilder import Model
 
 from app.models.enums import ClientStatus, check_in
 from app.models.mixins import RecordMixin

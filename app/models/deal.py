@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_appbuilder import Model
 from sqlalchemy import (
     CheckConstraint,
     Date,
@@ -15,8 +16,6 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from flask_appbuilder import Model
 
 from app.models.mixins import RecordMixin
 

@@ -6,7 +6,7 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.mixins import utcnow
+from app.models.mixins import local_now
 
 
 class HistoryEntry(Model):
@@ -20,7 +20,7 @@ class HistoryEntry(Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=local_now)
     actor_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("ab_user.id", ondelete="RESTRICT")
     )

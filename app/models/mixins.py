@@ -1,14 +1,21 @@
 """Columns every business record carries: owner, audit trail, archive mark and version."""
 
-from datetime import UTC, datetime
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 
-def utcnow() -> datetime:
-    """Return the current time in UTC, without tzinfo (stored naive as UTC)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+def local_now() -> datetime:
+    """Return the current time in the team's time zone, without tzinfo.
+
+    Every time in the CRM (due dates typed by people, audit stamps) is stored naive in
+    the team's zone (CRM_TIMEZONE), so what is typed is what is shown.
+    """
+    zone = ZoneInfo(os.environ.get("CRM_TIMEZONE", "Europe/Moscow"))
+    return datetime.now(zone).replace(tzinfo=None)
 
 
 class OwnedMixin:
@@ -28,9 +35,9 @@ class OwnedMixin:
 class AuditMixin:
     """When and by whom the record was created and last changed."""
 
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=local_now, nullable=False)
     changed_at: Mapped[datetime] = mapped_column(
-        DateTime, default=utcnow, onupdate=utcnow, nullable=False
+        DateTime, default=local_now, onupdate=local_now, nullable=False
     )
 
     @declared_attr

@@ -6,7 +6,7 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.mixins import utcnow
+from app.models.mixins import local_now
 
 
 class Reassignment(Model):
@@ -14,7 +14,7 @@ class Reassignment(Model):
     __table_args__ = (Index("ix_reassignment_at", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=local_now)
     actor_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("ab_user.id", ondelete="RESTRICT"), nullable=False
     )

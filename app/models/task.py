@@ -2,10 +2,9 @@
 
 from datetime import datetime
 
+from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from flask_appbuilder import Model
 
 from app.models.enums import TaskState, TaskType, check_in
 from app.models.mixins import RecordMixin

@@ -8,11 +8,11 @@ acting user is taken from `session.info["actor_id"]`, which the services set.
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, HistoryEntry, Task
-from app.models.mixins import utcnow
+from app.models.mixins import local_now
 
 ENTITIES = {Company: "company", Contact: "contact", Deal: "deal", Task: "task"}
 UNTRACKED_FIELDS = frozenset(
@@ -69,7 +69,7 @@ def field_changes(record) -> list[dict]:
 
 def _entry(session: Session, record, action: str, changes: list | None) -> dict:
     return {
-        "at": utcnow(),
+        "at": local_now(),
         "actor_id": session.info.get("actor_id"),
         "entity": ENTITIES[type(record)],
         "entity_id": record.id,

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Stage, Task, User
 from app.models.enums import StageKind, TaskState
-from app.models.mixins import utcnow
+from app.models.mixins import local_now
 from app.services.errors import DomainError, ValidationError
 from app.services.visibility import can_assign_owner
 
@@ -112,7 +112,7 @@ def _move(session: Session, move: Move, actor_id: int, to_user_id: int,
     """Write the history of the rows that move, then move them; return how many moved."""
     model = move.model
     where = and_(move.where, model.owner_id != to_user_id)
-    now = utcnow()
+    now = local_now()
     company_col, contact_col, deal_col = _context_columns(move)
     source = select(
         literal(now), literal(actor_id), literal(move.entity), model.id,

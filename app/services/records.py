@@ -5,10 +5,10 @@ from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, Stage, Task, User
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
-from app.models.mixins import utcnow
+from app.models.mixins import local_now
 from app.services import validation as v
-from app.services.history import set_actor
 from app.services.errors import ValidationError
+from app.services.history import set_actor
 from app.services.visibility import can_assign_owner, can_see
 
 
@@ -34,7 +34,7 @@ def stamp_owner_and_audit(session: Session, actor, record, is_new: bool) -> None
         if owner is None or not owner.active:
             raise ValidationError(_l("Owner: this user is not active."), "owner")
     record.changed_by_id = actor_id
-    record.changed_at = utcnow()
+    record.changed_at = local_now()
 
 
 def parent_owner_id(record) -> int | None:
@@ -144,7 +144,7 @@ def check_deal(actor, deal: Deal, session: Session) -> None:
         deal.closed_at = None
         deal.lost_reason = None
     else:
-        deal.closed_at = deal.closed_at or utcnow()
+        deal.closed_at = deal.closed_at or local_now()
         if stage.kind == StageKind.LOST.value:
             deal.lost_reason = v.require_text(
                 deal.lost_reason, "lost_reason", _l("Lost reason: say why the deal was lost.")
@@ -159,6 +159,7 @@ def check_task(actor, task: Task) -> None:
     task.subject = v.require_text(task.subject, "subject", _l("Subject: say what to do."))
     if task.type not in [t.value for t in TaskType]:
         raise ValidationError(_l("Type: unknown value."), "type")
+    task.state = task.state or TaskState.PLANNED.value  # a new task from a form has none yet
     if task.state not in [s.value for s in TaskState]:
         raise ValidationError(_l("State: unknown value."), "state")
     if task.due_at is None:
@@ -179,7 +180,7 @@ def check_task(actor, task: Task) -> None:
         task.result = v.require_text(
             task.result, "result", _l("Result: write what happened.")
         )
-        task.done_at = task.done_at or utcnow()
+        task.done_at = task.done_at or local_now()
     elif task.state == TaskState.PLANNED.value:
         task.done_at = None
 

@@ -4,12 +4,16 @@ import logging
 
 from flask import abort, flash, g, redirect, request
 from flask_appbuilder import ModelView, expose, has_access
-from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args
-from flask_appbuilder.urltools import get_page_size_args
+from flask_appbuilder.urltools import (
+    get_filter_args,
+    get_order_args,
+    get_page_args,
+    get_page_size_args,
+)
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import StopValidation
 
-from app.services import records
+from app.services import followup, records
 from app.services.errors import DomainError
 from app.services.visibility import can_assign_owner
 
@@ -43,19 +47,32 @@ class CrmModelView(ModelView):
     delete_row_message = _l("Archived")
     database_error_message = _l("The record could not be saved. Please try again.")
 
+    def process_form(self, form, is_created: bool) -> None:
+        """Keep the next-task fields of the form for the save hooks, off the model."""
+        g.crm_next_task = None
+        if "next_subject" in form:
+            g.crm_next_task = followup.NextTask(
+                type=form.next_type.data, subject=form.next_subject.data or "",
+                due_at=form.next_due_at.data,
+            )
+
     def pre_add(self, item) -> None:
-        """Check and stamp a new record.
+        """Check and stamp a new record; a live one gets its first task with it.
 
         :raise DomainError: when a rule refuses it.
         """
-        records.before_save(self.datamodel.session, g.user, item, is_new=True)
+        session = self.datamodel.session
+        records.before_save(session, g.user, item, is_new=True)
+        followup.attach_first_task(session, g.user, item, g.get("crm_next_task"))
 
     def pre_update(self, item) -> None:
-        """Check and stamp a changed record.
+        """Check and stamp a changed record; if it became live, it needs a planned task.
 
         :raise DomainError: when a rule refuses it.
         """
-        records.before_save(self.datamodel.session, g.user, item, is_new=False)
+        session = self.datamodel.session
+        records.before_save(session, g.user, item, is_new=False)
+        followup.attach_first_task(session, g.user, item, g.get("crm_next_task"))
 
     @expose("/delete/<pk>", methods=["GET", "POST"])
     @has_access
@@ -183,21 +200,10 @@ class CrmModelView(ModelView):
             hidden = self._hide_owner(form, exclude_cols)
             self._fill_form_exclude_cols(exclude_cols, form)
             form._id = pk
-            if form.validate():
-                self.process_form(form, False)
-                try:
-                    form.populate_obj(item)
-                    self.pre_update(item)
-                    self.datamodel.edit(item)
-                    self.post_update(item)
-                except DomainError as error:
-                    self._refuse(form, error)
-                    return self._get_edit_widget(form=form, exclude_cols=hidden)
-                except Exception as error:  # noqa: BLE001
-                    self._save_failed(error)
-                    return self._get_edit_widget(form=form, exclude_cols=hidden)
+            if form.validate() and self._save_edit(form, item):
                 flash(str(self.edit_row_message), "success")
                 return None
+            item = self.datamodel.get(pk, self._base_filters) or abort(404)
         else:
             form = self.edit_form.refresh(obj=item)
             hidden = self._hide_owner(form, exclude_cols)
@@ -207,3 +213,19 @@ class CrmModelView(ModelView):
         return self._get_related_views_widgets(
             item, filters={}, orders=orders, pages=pages, page_sizes=page_sizes, widgets=widgets
         )
+
+    def _save_edit(self, form, item) -> bool:
+        """Apply the form to the record and save it; on refusal roll back and say why."""
+        self.process_form(form, False)
+        try:
+            form.populate_obj(item)
+            self.pre_update(item)
+            self.datamodel.edit(item)
+            self.post_update(item)
+        except DomainError as error:
+            self._refuse(form, error)
+            return False
+        except Exception as error:  # noqa: BLE001  (logged, user sees a clean message)
+            self._save_failed(error)
+            return False
+        return True

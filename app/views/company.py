@@ -10,7 +10,7 @@ from app.views.base import CrmModelView, FieldRule
 from app.views.contact import ContactView
 from app.views.datamodel import ScopedInterface
 from app.views.deal import DealView
-from app.views.fields import client_status_field
+from app.views.fields import NEXT_TASK_COLUMNS, client_status_field, next_task_fields
 from app.views.formatters import COMMON
 from app.views.labels import LABELS
 from app.views.task import ACTIVE_USERS, TaskView
@@ -38,7 +38,7 @@ class CompanyView(CrmModelView):
     ]
     add_columns = [
         "name", "legal_name", "inn", "industry", "status", "lost_reason", "phone", "email",
-        "website", "address", "source", "owner", "notes",
+        "website", "address", "source", "owner", "notes", *NEXT_TASK_COLUMNS,
     ]
     edit_columns = add_columns
     validators_columns = {
@@ -46,8 +46,8 @@ class CompanyView(CrmModelView):
         "email": [FieldRule(validation.clean_email)],
         "phone": [FieldRule(validation.clean_phone)],
     }
-    add_form_extra_fields = {"status": client_status_field()}
-    edit_form_extra_fields = {"status": client_status_field()}
+    add_form_extra_fields = {"status": client_status_field(), **next_task_fields()}
+    edit_form_extra_fields = {"status": client_status_field(), **next_task_fields()}
     description_columns = {
         "inn": _l("Tax id: 10 digits for an organisation, 12 for a sole trader."),
         "lost_reason": _l("Required when the client is lost."),

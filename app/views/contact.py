@@ -1,10 +1,9 @@
 """Contacts: people at client companies, and private (B2C) clients."""
 
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import Optional
-
-from flask_appbuilder.fieldwidgets import Select2Widget
 
 from app.models import Contact
 from app.models.enums import ClientStatus, choices
@@ -12,6 +11,7 @@ from app.services import validation
 from app.views.base import CrmModelView, FieldRule
 from app.views.datamodel import ScopedInterface
 from app.views.deal import DealView
+from app.views.fields import NEXT_TASK_COLUMNS, next_task_fields
 from app.views.formatters import COMMON
 from app.views.labels import LABELS
 from app.views.task import ACTIVE_USERS, TaskView
@@ -54,7 +54,7 @@ class ContactView(CrmModelView):
     add_columns = [
         "last_name", "first_name", "middle_name", "company", "position", "phone",
         "mobile_phone", "email", "second_email", "birthday", "spouse_name", "preferences",
-        "status", "lost_reason", "source", "owner",
+        "status", "lost_reason", "source", "owner", *NEXT_TASK_COLUMNS,
     ]
     edit_columns = add_columns
     validators_columns = {
@@ -64,8 +64,8 @@ class ContactView(CrmModelView):
         "mobile_phone": [FieldRule(validation.clean_phone)],
         "birthday": [FieldRule(validation.clean_birthday)],
     }
-    add_form_extra_fields = {"status": _private_status_field()}
-    edit_form_extra_fields = {"status": _private_status_field()}
+    add_form_extra_fields = {"status": _private_status_field(), **next_task_fields()}
+    edit_form_extra_fields = {"status": _private_status_field(), **next_task_fields()}
     description_columns = {
         "company": _l("Leave empty for a private client."),
         "lost_reason": _l("Required when a private client is lost."),

@@ -5,7 +5,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import inspect
 from sqlalchemy.orm import selectinload
 
-from app.models.mixins import utcnow
+from app.models.mixins import local_now
 from app.services.visibility import scope_query
 
 
@@ -46,5 +46,5 @@ class ScopedInterface(SQLAInterface):
         if not hasattr(item, "archived"):
             return super().delete(item, commit)
         item.archived = True
-        item.archived_at = utcnow()
+        item.archived_at = local_now()
         return super().edit(item, commit)

@@ -36,3 +36,36 @@ def task_state_field() -> SelectField:
         validators=[DataRequired()],
         widget=Select2Widget(),
     )
+
+
+def _tomorrow_at_ten():
+    from app.models.mixins import local_now
+    from app.services.followup import default_due
+
+    return default_due(local_now())
+
+
+def next_task_fields(subject_default=None) -> dict:
+    """Fields of the next (or first) task, prefilled: a call tomorrow at 10:00."""
+    from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DateTimePickerWidget
+    from wtforms import DateTimeField, StringField
+    from wtforms.validators import Length
+
+    return {
+        "next_type": SelectField(
+            _l("Next task"), choices=choices(TaskType), default=TaskType.CALL.value,
+            validators=[Optional()], widget=Select2Widget(),
+        ),
+        "next_subject": StringField(
+            _l("What to do"), default=subject_default or _l("Call the client"),
+            validators=[Optional(), Length(max=255)], widget=BS3TextFieldWidget(),
+            description=_l("Used when the record has no planned task yet."),
+        ),
+        "next_due_at": DateTimeField(
+            _l("When"), format="%Y-%m-%d %H:%M:%S", default=_tomorrow_at_ten,
+            validators=[Optional()], widget=DateTimePickerWidget(),
+        ),
+    }
+
+
+NEXT_TASK_COLUMNS = ["next_type", "next_subject", "next_due_at"]

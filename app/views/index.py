@@ -1,11 +1,11 @@
 """The home page: what the logged-in manager has to do today."""
 
-from datetime import datetime
 
 from flask import g, redirect
 from flask_appbuilder import IndexView, expose
 
 from app.extensions import db
+from app.models.mixins import local_now
 from app.services.agenda import my_tasks
 
 
@@ -18,5 +18,5 @@ class CrmIndexView(IndexView):
         user = g.user
         if user is None or not user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
-        tasks = my_tasks(db.session, user, datetime.now())
+        tasks = my_tasks(db.session, user, local_now())
         return self.render_template(self.index_template, tasks=tasks, appbuilder=self.appbuilder)

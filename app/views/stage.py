@@ -1,9 +1,9 @@
 """Pipeline stages, configured by admins."""
 
-from flask_babel import lazy_gettext as _l
 from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import DataRequired, NumberRange
 

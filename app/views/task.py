@@ -1,12 +1,19 @@
 """Tasks: calls, meetings and e-mails, planned or done."""
 
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from app.models import Task
+from app.models import Stage, Task
+from app.models.mixins import local_now
+from app.services import followup
+from app.services.errors import DomainError
 from app.views.base import CrmModelView
+from app.views.complete import CompleteTaskForm
 from app.views.datamodel import ScopedInterface
-from app.views.fields import task_state_field, task_type_field
+from app.views.fields import task_type_field
 from app.views.formatters import COMMON
 from app.views.labels import LABELS
 
@@ -30,12 +37,47 @@ class TaskView(CrmModelView):
         (_l("Responsible"), {"fields": ["owner", "notes", "created_at", "changed_at"]}),
     ]
     add_columns = ["type", "subject", "due_at", "company", "contact", "deal", "owner", "notes"]
-    edit_columns = [
-        "type", "subject", "due_at", "state", "result", "company", "contact", "deal", "owner",
-        "notes",
-    ]
+    edit_columns = add_columns
     add_form_extra_fields = {"type": task_type_field()}
-    edit_form_extra_fields = {"type": task_type_field(), "state": task_state_field()}
+    edit_form_extra_fields = {"type": task_type_field()}
     add_form_query_rel_fields = ACTIVE_USERS
     edit_form_query_rel_fields = ACTIVE_USERS
     base_order = ("due_at", "asc")
+
+    def pre_delete(self, item) -> None:
+        """Refuse archiving the last planned task of a live client or open deal.
+
+        :raise NextTaskRequired: naming the record that would be left without one.
+        """
+        followup.check_can_archive_task(self.datamodel.session, item)
+        super().pre_delete(item)
+
+    @expose("/complete/<pk>", methods=["GET", "POST"])
+    @has_access
+    def complete(self, pk):
+        """Show and handle the complete dialog: result, next task or closing."""
+        task = self.datamodel.get(pk, self._base_filters)
+        if task is None:
+            abort(404)
+        session = self.datamodel.session
+        form = CompleteTaskForm()
+        stages = session.scalars(select(Stage).order_by(Stage.position)).all()
+        form.deal_stage.choices = [("", "—")] + [(str(s.id), s.label) for s in stages]
+        if request.method == "GET":
+            form.next_subject.data = task.subject
+            form.next_due_at.data = followup.default_due(local_now())
+        elif form.validate_on_submit():
+            try:
+                followup.finish_task(session, g.user, task, form.outcome_of())
+            except DomainError as error:
+                session.rollback()
+                field = getattr(form, error.field or "", None)
+                if field is not None:
+                    field.errors = [*list(field.errors or []), str(error.message)]
+                flash(str(error.message), "danger")
+            else:
+                flash(str(_l("Task completed.")), "success")
+                return redirect(request.args.get("next") or url_for("CrmIndexView.index"))
+        return self.render_template(
+            "crm/complete_task.html", form=form, task=task, title=_l("Complete the task"),
+        )

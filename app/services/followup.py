@@ -1,0 +1,302 @@
+"""The key rule: every live client and every open deal has a next planned task.
+
+Live client: a company, or a private contact (no company), with status potential or
+active, not archived. Open deal: a deal in a stage of kind open, not archived.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from app.models import Company, Contact, Deal, Stage, Task
+from app.models.enums import LIVE_CLIENT_STATUSES, ClientStatus, StageKind, TaskState, TaskType
+from app.models.mixins import local_now
+from app.services import records
+from app.services import validation as v
+from app.services.errors import DomainError, ValidationError
+from app.services.history import set_actor
+from app.services.visibility import can_see
+
+
+class NextTaskRequired(ValidationError):
+    """The action would leave a live client or an open deal without a planned task."""
+
+
+@dataclass
+class NextTask:
+    """What the next (or first) task is: type, subject, due time, optional owner."""
+
+    type: str = TaskType.CALL.value
+    subject: str = ""
+    due_at: datetime | None = None
+    owner_id: int | None = None
+
+
+def default_due(now: datetime) -> datetime:
+    """Return tomorrow at 10:00, the usual time of a follow-up call."""
+    return (now + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+
+
+def is_live(record) -> bool:
+    """Tell whether a company, contact or deal must have a planned task."""
+    if record is None or record.archived:
+        return False
+    if isinstance(record, Company):
+        return record.status in LIVE_CLIENT_STATUSES
+    if isinstance(record, Contact):
+        return record.company_id is None and record.company is None and (
+            record.status in LIVE_CLIENT_STATUSES
+        )
+    if isinstance(record, Deal):
+        stage = record.stage
+        return stage is not None and stage.kind == StageKind.OPEN.value
+    return False
+
+
+def describe(record) -> str:
+    """Name a record in a message: company, private client or deal."""
+    if isinstance(record, Deal):
+        return str(_l("deal «%(title)s»", title=record.title))
+    if isinstance(record, Contact):
+        return str(_l("client %(name)s", name=record.full_name))
+    return str(_l("client «%(name)s»", name=record.name))
+
+
+def targets_of(task: Task) -> list:
+    """Return the live records this task keeps covered (its client and deal)."""
+    candidates = [task.company, task.contact, task.deal]
+    return [record for record in candidates if record is not None and is_live(record)]
+
+
+def _link_column(record):
+    if isinstance(record, Company):
+        return Task.company_id
+    if isinstance(record, Contact):
+        return Task.contact_id
+    return Task.deal_id
+
+
+def has_planned_task(session: Session, record, excluding: tuple[int, ...] = ()) -> bool:
+    """Tell whether the record has a planned, not archived task (other than `excluding`)."""
+    column = _link_column(record)
+    query = select(Task.id).where(
+        column == record.id, Task.state == TaskState.PLANNED.value, Task.archived.is_(False)
+    )
+    if excluding:
+        query = query.where(Task.id.not_in(excluding))
+    return session.scalar(select(exists(query))) or False
+
+
+def lock(session: Session, records_: list) -> None:
+    """Lock the rows of the records for the rest of the transaction (PostgreSQL).
+
+    Two people completing the last two tasks of one client at once are serialised here,
+    so that the second one sees that the first left no planned task behind.
+    """
+    for record in records_:
+        model = type(record)
+        session.execute(select(model.id).where(model.id == record.id).with_for_update())
+
+
+def uncovered(session: Session, records_: list, excluding: tuple[int, ...] = ()) -> list:
+    """Return the live records that have no planned task apart from `excluding`."""
+    return [
+        record for record in records_
+        if is_live(record) and (record.id is None or not has_planned_task(
+            session, record, excluding))
+    ]
+
+
+def refuse_uncovered(missing: list) -> None:
+    """Raise the message naming what would be left without a next task.
+
+    :raise NextTaskRequired: if `missing` is not empty.
+    """
+    if missing:
+        names = ", ".join(describe(record) for record in missing)
+        raise NextTaskRequired(
+            _l("Plan the next task: %(names)s would be left without one.", names=names),
+            "next_subject",
+        )
+
+
+def build_task(actor, spec: NextTask, *, company=None, contact=None, deal=None,
+               owner_id: int | None = None) -> Task:
+    """Make a planned task from a spec, linked to the given client and deal.
+
+    :raise ValidationError: if the subject or the due time is missing, or it is past.
+    """
+    subject = v.require_text(spec.subject, "next_subject",
+                             _l("Next task: say what to do."))
+    if spec.due_at is None:
+        raise ValidationError(_l("Next task: set the date and time."), "next_due_at")
+    if spec.type not in [t.value for t in TaskType]:
+        raise ValidationError(_l("Next task: unknown type."), "next_type")
+    return Task(type=spec.type, subject=subject, due_at=spec.due_at,
+                state=TaskState.PLANNED.value, company=company, contact=contact, deal=deal,
+                owner_id=spec.owner_id or owner_id)
+
+
+def links_for(record) -> dict:
+    """Return the links a follow-up task of this record carries (client and deal)."""
+    if isinstance(record, Deal):
+        return {"company": record.company,
+                "contact": record.contact if record.company is None else None,
+                "deal": record}
+    if isinstance(record, Contact):
+        return {"company": record.company, "contact": record, "deal": None}
+    return {"company": record, "contact": None, "deal": None}
+
+
+def attach_first_task(session: Session, actor, record, spec: NextTask | None) -> Task | None:
+    """Give a live record being saved its task, if it would otherwise have none.
+
+    Called before the record is saved, so record and task are written together.
+
+    :raise NextTaskRequired: if the record is live, uncovered and no task is given.
+    :raise ValidationError: if the given task is not valid.
+    """
+    if not is_live(record):
+        return None
+    if record.id is not None and has_planned_task(session, record):
+        return None
+    if spec is None or not (spec.subject or "").strip():
+        refuse_uncovered([record])
+    owner_id = record.owner_id or (record.owner.id if record.owner else None)
+    task = build_task(actor, spec, owner_id=owner_id or getattr(actor, "id", None),
+                      **links_for(record))
+    records.check_task(actor, task)
+    records.stamp_owner_and_audit(session, actor, task, is_new=True)
+    session.add(task)
+    return task
+
+
+@dataclass
+class Outcome:
+    """What the complete dialog says: the result, the next task, or closing instead."""
+
+    result: str = ""
+    cancel: bool = False
+    next_task: NextTask | None = None
+    client_status: str | None = None
+    lost_reason: str | None = None
+    deal_stage_id: int | None = None
+
+
+def _client_of(task: Task):
+    if task.company is not None:
+        return task.company
+    if task.contact is not None and task.contact.company_id is None:
+        return task.contact
+    return None
+
+
+def _close_client(actor, client, outcome: Outcome) -> None:
+    if outcome.client_status != ClientStatus.LOST.value or client is None:
+        return
+    if not can_see(client, actor):
+        raise ValidationError(_l("Client: no such client."), "client_status")
+    client.status = ClientStatus.LOST.value
+    client.lost_reason = v.require_text(
+        outcome.lost_reason, "lost_reason", _l("Lost reason: say why the client was lost.")
+    )
+
+
+def _move_deal(session: Session, actor, deal, outcome: Outcome) -> None:
+    if outcome.deal_stage_id is None or deal is None:
+        return
+    stage = session.get(Stage, outcome.deal_stage_id)
+    if stage is None:
+        raise ValidationError(_l("Stage: choose a stage of the pipeline."), "deal_stage")
+    deal.stage = stage
+    if stage.kind == StageKind.LOST.value:
+        deal.lost_reason = outcome.lost_reason
+    records.check_deal(actor, deal, session)
+    records.stamp_owner_and_audit(session, actor, deal, is_new=False)
+
+
+def finish_task(session: Session, actor, task: Task, outcome: Outcome) -> Task | None:
+    """Complete (or cancel) a task, then plan the next one or close the client / deal.
+
+    All in one transaction: the task is done with its result, the client may be marked
+    lost or the deal moved, and the next task is created unless another planned task
+    still covers the client and the deal.
+
+    :raise NextTaskRequired: naming what would be left without a planned task.
+    :raise ValidationError: if the result or the next task is not valid.
+    :raise DomainError: if the task is not planned any more.
+    """
+    if not can_see(task, actor):
+        raise DomainError(_l("Task: no such task."))
+    set_actor(session, actor)
+    try:
+        if task.state != TaskState.PLANNED.value:
+            raise DomainError(_l("This task is not planned any more."))
+        targets = [r for r in (task.company, task.contact, task.deal) if r is not None]
+        lock(session, targets)
+        session.refresh(task)
+        if task.state != TaskState.PLANNED.value:
+            raise DomainError(_l("Someone else has just completed this task."))
+        if outcome.cancel:
+            task.state = TaskState.CANCELLED.value
+            task.result = (outcome.result or "").strip() or None
+        else:
+            task.state = TaskState.DONE.value
+            task.result = v.require_text(outcome.result, "result",
+                                         _l("Result: write what happened."))
+        task.done_at = local_now()
+        records.stamp_owner_and_audit(session, actor, task, is_new=False)
+        _close_client(actor, _client_of(task), outcome)
+        _move_deal(session, actor, task.deal, outcome)
+        next_task = None
+        if outcome.next_task is not None and (outcome.next_task.subject or "").strip():
+            next_task = build_task(actor, outcome.next_task, owner_id=task.owner_id,
+                                   company=task.company, contact=task.contact, deal=task.deal)
+            records.check_task(actor, next_task)
+            records.stamp_owner_and_audit(session, actor, next_task, is_new=True)
+            session.add(next_task)
+        session.flush()
+        refuse_uncovered(uncovered(session, targets_of(task), excluding=(task.id,))
+                         if next_task is None else [])
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return next_task
+
+
+def check_can_archive_task(session: Session, task: Task) -> None:
+    """Refuse archiving the last planned task of a live client or open deal.
+
+    :raise NextTaskRequired: naming the record that would be left without one.
+    """
+    if task.state == TaskState.PLANNED.value and not task.archived:
+        refuse_uncovered(uncovered(session, targets_of(task), excluding=(task.id,)))
+
+
+def queue_filter(model):
+    """Return the SQL condition 'live and without a planned task' for a model."""
+    planned = select(Task.id).where(
+        _link_column_for_model(model) == model.id, Task.state == TaskState.PLANNED.value,
+        Task.archived.is_(False),
+    )
+    live = _live_condition(model)
+    return live & ~exists(planned)
+
+
+def _link_column_for_model(model):
+    return {Company: Task.company_id, Contact: Task.contact_id, Deal: Task.deal_id}[model]
+
+
+def _live_condition(model):
+    not_archived = model.archived.is_(False)
+    if model is Company:
+        return not_archived & Company.status.in_(LIVE_CLIENT_STATUSES)
+    if model is Contact:
+        return not_archived & Contact.company_id.is_(None) & Contact.status.in_(
+            LIVE_CLIENT_STATUSES)
+    open_stages = select(Stage.id).where(Stage.kind == StageKind.OPEN.value)
+    return not_archived & Deal.stage_id.in_(open_stages)
