@@ -8,8 +8,9 @@ BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 
 # Views and menus every sales role works with (regexes are matched from the start).
 _CRM_VIEWS = r"(CompanyView|ContactView|DealView|TaskView)$"
-_CRM_MENUS = r"(Clients|Sales|Companies|Contacts|Deals|Tasks)$"
+_CRM_MENUS = r"(Clients|Sales|Companies|Contacts|Deals|Tasks|Queue)$"
 _OWN_PROFILE = [
+    [r"QueueView$", r"can_index$"],
     [r"UserDBModelView$", r"(can_userinfo|resetmypassword|userinfoedit)$"],
     [r"(ResetMyPasswordView|UserInfoEditView)$", r"can_this_form_(get|post)$"],
 ]

@@ -41,3 +41,10 @@ def money_text(amount: Decimal | None, currency: str = "RUB") -> str:
 def number_text(value) -> str:
     """A number with the locale's grouping."""
     return "" if value is None else format_decimal(value, locale=_language())
+
+
+def day_month_text(value: date | None) -> str:
+    """26 ноября in Russian, November 26 in English."""
+    if value is None:
+        return ""
+    return format_date(value, "d MMMM" if _language() == "ru" else "MMMM d")

@@ -242,10 +242,80 @@ def test_future_task_shows_up_on_my_day_when_its_day_comes(client, login, make_c
                                                            make_task, monkeypatch):
     manager = login()
     company = make_company(manager)
-    due = datetime.now().replace(microsecond=0) + timedelta(days=30)
+    from app.models.mixins import local_now
+
+    due = local_now().replace(microsecond=0) + timedelta(days=30)
     make_task(manager, company=company, subject="Звонок через месяц", due_at=due)
     assert "Звонок через месяц".encode() not in client.get("/").data
     import app.views.index as index
 
     monkeypatch.setattr(index, "local_now", lambda: due - timedelta(hours=1))
     assert "Звонок через месяц".encode() in client.get("/").data
+
+
+def test_queue_lists_live_records_without_a_planned_task(client, login, make_user,
+                                                         make_company, make_deal, make_task):
+    manager = login()
+    covered = make_company(manager, "Под контролем")
+    make_task(manager, company=covered)
+    make_company(manager, "Забытая")
+    make_company(manager, "Потерянная", status="lost", lost_reason="Закрылись")
+    make_deal(manager, company=covered, title="Забытая сделка")
+    other = make_user()
+    make_company(other, "Чужая забытая")
+    page = client.get("/queue/").data.decode()
+    assert "Забытая" in page and "Забытая сделка" in page
+    assert "Под контролем</a>" not in page and "Потерянная" not in page
+    assert "Чужая забытая" not in page
+    assert 'id="counter-queue">2<' in client.get("/").data.decode()
+
+
+def test_head_sees_everyones_queue_with_owner(client, login, make_user, make_company):
+    other = make_user("Manager", "olga")
+    make_company(other, "Забытая Ольгой")
+    login("Head")
+    page = client.get("/queue/").data.decode()
+    assert "Забытая Ольгой" in page and "Olga" in page
+
+
+def test_my_day_counters_and_birthdays(client, login, make_company, make_contact, make_task):
+
+    from app.models.mixins import local_now
+
+    manager = login()
+    company = make_company(manager)
+    now = local_now()
+    make_task(manager, company=company, subject="Просрочено", due_at=now - timedelta(days=2))
+    make_task(manager, company=company, subject="Сегодня вечером",
+              due_at=now.replace(hour=23, minute=59))
+    today = now.date()
+    make_contact(manager, "Именинник", company=company,
+                 birthday=today.replace(year=1980) + timedelta(days=0),
+                 birthday_key=today.month * 100 + today.day)
+    page = client.get("/").data.decode()
+    assert 'id="counter-overdue">1<' in page
+    assert "Просрочено" in page and "Именинник" in page
+    assert "/taskview/complete/" in page
+
+
+def test_timeline_tells_the_story_of_a_deal(client, login, session, make_company, stage):
+    manager = login()
+    company = make_company(manager, "Клиент")
+    client.post("/dealview/add", data={
+        "title": "Станки", "company": str(company.id), "stage": str(stage("proposal").id),
+        "currency": "RUB", "next_type": "call", "next_subject": "Обсудить КП",
+        "next_due_at": DUE})
+    deal = session.scalars(select(Deal).filter_by(title="Станки")).one()
+    client.post(f"/dealview/edit/{deal.id}", data={
+        "title": "Станки", "company": str(company.id), "stage": str(stage("negotiation").id),
+        "currency": "RUB", "amount": "1500000"})
+    (task,) = _planned(session, deal=deal)
+    client.post(f"/taskview/complete/{task.id}", data={
+        "outcome": "done", "result": "Клиент согласен", "next_type": "meeting",
+        "next_subject": "Подписать договор", "next_due_at": DUE})
+    client.get("/lang/en")
+    page = client.get(f"/dealview/show/{deal.id}").data.decode()
+    assert "Stage: Proposal → Negotiation &amp; signing" in page
+    assert "Клиент согласен" in page and "Подписать договор" in page
+    company_page = client.get(f"/companyview/show/{company.id}").data.decode()
+    assert "Станки" in company_page and 'id="timeline"' in company_page

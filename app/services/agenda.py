@@ -1,12 +1,17 @@
-"""What a manager has to do: overdue and today's planned tasks."""
+"""What a manager has to do: overdue and today's tasks, the queue, birthdays."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import Task
+from app.models import Company, Contact, Deal, Task
 from app.models.enums import TaskState
+from app.services.followup import queue_filter
+from app.services.validation import birthday_key
 from app.services.visibility import scope_query
+
+QUEUE_CAP = 100
 
 
 def day_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -15,16 +20,19 @@ def day_bounds(now: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+def _own_planned(session: Session, user):
+    return session.query(Task).filter(
+        Task.owner_id == user.id, Task.state == TaskState.PLANNED.value,
+        Task.archived.is_(False),
+    )
+
+
 def my_tasks(session: Session, user, now: datetime, limit: int = 50) -> dict[str, list[Task]]:
     """Return the user's own planned tasks that are overdue and that are due today."""
-    start, end = day_bounds(now)
-    base = (
-        session.query(Task)
-        .filter(Task.owner_id == user.id, Task.state == TaskState.PLANNED.value)
-        .options(selectinload(Task.company), selectinload(Task.contact),
-                 selectinload(Task.deal))
+    _, end = day_bounds(now)
+    base = _own_planned(session, user).options(
+        selectinload(Task.company), selectinload(Task.contact), selectinload(Task.deal)
     )
-    base = scope_query(base, Task, user)
     overdue = base.filter(Task.due_at < now).order_by(Task.due_at).limit(limit).all()
     today = (
         base.filter(Task.due_at >= now, Task.due_at < end).order_by(Task.due_at)
@@ -33,3 +41,57 @@ def my_tasks(session: Session, user, now: datetime, limit: int = 50) -> dict[str
     return {"overdue": overdue, "today": today}
 
 
+def task_counters(session: Session, user, now: datetime) -> dict[str, int]:
+    """Count the user's overdue tasks and the rest of today's (one indexed query each)."""
+    _, end = day_bounds(now)
+    base = select(func.count()).select_from(Task).where(
+        Task.owner_id == user.id, Task.state == TaskState.PLANNED.value,
+        Task.archived.is_(False),
+    )
+    return {
+        "overdue": session.scalar(base.where(Task.due_at < now)) or 0,
+        "today": session.scalar(base.where(Task.due_at >= now, Task.due_at < end)) or 0,
+    }
+
+
+QUEUE_MODELS = (("companies", Company), ("private_clients", Contact), ("deals", Deal))
+
+
+def _queue_query(session: Session, user, model):
+    return scope_query(session.query(model), model, user).filter(queue_filter(model))
+
+
+def queue_count(session: Session, user, cap: int = QUEUE_CAP) -> int:
+    """Count live clients and open deals without a planned task, up to `cap`."""
+    total = 0
+    for _, model in QUEUE_MODELS:
+        ids = _queue_query(session, user, model).with_entities(model.id).limit(cap - total)
+        total += session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+        if total >= cap:
+            break
+    return total
+
+
+def queue(session: Session, user, limit: int = 50, offset: int = 0) -> dict[str, list]:
+    """Return the visible live clients and open deals that have no planned task."""
+    order = {Company: Company.name, Contact: Contact.last_name, Deal: Deal.title}
+    result = {}
+    for kind, model in QUEUE_MODELS:
+        query = _queue_query(session, user, model).options(selectinload(model.owner))
+        if model is Deal:
+            query = query.options(selectinload(Deal.company), selectinload(Deal.contact))
+        result[kind] = query.order_by(order[model], model.id).offset(offset).limit(limit).all()
+    return result
+
+
+def birthdays(session: Session, user, today: date, days: int = 7, limit: int = 50):
+    """Return the user's contacts whose birthday falls within the next `days` days."""
+    keys = [birthday_key(today + timedelta(days=shift)) for shift in range(days)]
+    contacts = session.scalars(
+        select(Contact).where(
+            Contact.owner_id == user.id, Contact.archived.is_(False),
+            Contact.birthday_key.in_(keys),
+        ).options(selectinload(Contact.company)).limit(limit)
+    ).all()
+    position = {key: index for index, key in enumerate(keys)}
+    return sorted(contacts, key=lambda contact: position[contact.birthday_key])

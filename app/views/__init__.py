@@ -30,6 +30,7 @@ def _register_clients(appbuilder) -> None:
 
 def _register_sales(appbuilder) -> None:
     from app.views.deal import DealView
+    from app.views.queue import QueueView
     from app.views.task import TaskView
 
     appbuilder.add_view(
@@ -38,6 +39,10 @@ def _register_sales(appbuilder) -> None:
     )
     appbuilder.add_view(
         TaskView, "Tasks", label=_l("Tasks"), icon="fa-list-check", category="Sales",
+    )
+    appbuilder.add_view(
+        QueueView, "Queue", label=_l("Without a next task"), icon="fa-triangle-exclamation",
+        category="Sales",
     )
 
 
@@ -64,8 +69,21 @@ def _register_team(appbuilder) -> None:
 
 
 def _register_template_filters(appbuilder) -> None:
-    from flask import current_app
+    import os
 
+    import flask_appbuilder
+    from flask import current_app
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+    from app.views.counters import menu_counters
+
+    # Our templates may wrap FAB's own under the "fab/" prefix (navbar counters).
+    fab_templates = os.path.join(os.path.dirname(flask_appbuilder.__file__), "templates")
+    current_app.jinja_loader = ChoiceLoader(
+        [current_app.jinja_loader, PrefixLoader({"fab": FileSystemLoader(fab_templates)})]
+    )
+    current_app.context_processor(lambda: {"crm_counters": menu_counters})
+    current_app.add_template_filter(formatting.day_month_text, "crm_day_month")
     current_app.add_template_filter(formatting.datetime_text, "crm_datetime")
     current_app.add_template_filter(formatting.date_text, "crm_date")
     current_app.add_template_filter(formatting.money_text, "crm_money")

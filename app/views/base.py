@@ -15,6 +15,7 @@ from wtforms.validators import StopValidation
 
 from app.services import followup, records
 from app.services.errors import DomainError
+from app.services.timeline import timeline
 from app.services.visibility import can_assign_owner
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,23 @@ class CrmModelView(ModelView):
         session = self.datamodel.session
         records.before_save(session, g.user, item, is_new=False)
         followup.attach_first_task(session, g.user, item, g.get("crm_next_task"))
+
+    show_template = "crm/show.html"
+    with_timeline = False
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """Show the record with its related lists and, for clients and deals, its story."""
+        widgets = self._show(pk)
+        item = self.datamodel.get(pk, self._base_filters)
+        story = None
+        if self.with_timeline and item is not None:
+            story = timeline(self.datamodel.session, item, self.label_columns)
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, timeline=story,
+        )
 
     @expose("/delete/<pk>", methods=["GET", "POST"])
     @has_access

@@ -17,6 +17,7 @@ from app.views.task import ACTIVE_USERS, TaskView
 
 
 class CompanyView(CrmModelView):
+    with_timeline = True
     datamodel = ScopedInterface(Company)
     list_title = _l("Companies")
     show_title = _l("Company")

@@ -28,6 +28,7 @@ def _private_status_field() -> SelectField:
 
 
 class ContactView(CrmModelView):
+    with_timeline = True
     datamodel = ScopedInterface(Contact)
     list_title = _l("Contacts")
     show_title = _l("Contact")

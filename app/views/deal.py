@@ -12,6 +12,7 @@ from app.views.task import ACTIVE_USERS, TaskView
 
 
 class DealView(CrmModelView):
+    with_timeline = True
     datamodel = ScopedInterface(Deal)
     list_title = _l("Deals")
     show_title = _l("Deal")

@@ -1,12 +1,11 @@
-"""The home page: what the logged-in manager has to do today."""
-
+"""The home page, My day: what the logged-in manager has to do today."""
 
 from flask import g, redirect
 from flask_appbuilder import IndexView, expose
 
 from app.extensions import db
 from app.models.mixins import local_now
-from app.services.agenda import my_tasks
+from app.services import agenda
 
 
 class CrmIndexView(IndexView):
@@ -14,9 +13,16 @@ class CrmIndexView(IndexView):
 
     @expose("/")
     def index(self):
-        """Show the user's overdue and today's tasks; anonymous users go to the login page."""
+        """Show overdue and today's tasks, the queue count and the week's birthdays."""
         user = g.user
         if user is None or not user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
-        tasks = my_tasks(db.session, user, local_now())
-        return self.render_template(self.index_template, tasks=tasks, appbuilder=self.appbuilder)
+        now = local_now()
+        return self.render_template(
+            self.index_template,
+            tasks=agenda.my_tasks(db.session, user, now),
+            queue_count=agenda.queue_count(db.session, user),
+            queue_cap=agenda.QUEUE_CAP,
+            birthdays=agenda.birthdays(db.session, user, now.date()),
+            appbuilder=self.appbuilder,
+        )

@@ -1,0 +1,30 @@
+"""The queue of live clients and open deals that have no planned task."""
+
+from flask import g, request
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.services import agenda
+from app.services.visibility import sees_everything
+
+PAGE = 50
+
+
+class QueueView(BaseView):
+    route_base = "/queue"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        """List what has no next task, each row with a one-click 'plan a task'."""
+        try:
+            page = max(int(request.args.get("page", 0)), 0)
+        except ValueError:
+            page = 0
+        rows = agenda.queue(db.session, g.user, limit=PAGE, offset=page * PAGE)
+        return self.render_template(
+            "crm/queue.html", rows=rows, page=page, page_size=PAGE,
+            show_owner=sees_everything(g.user), title=_l("Without a next task"),
+        )
