@@ -6,10 +6,12 @@ from app.models.company import Company
 from app.models.contact import Contact
 from app.models.deal import Deal
 from app.models.history import HistoryEntry
+from app.models.profile import UserProfile
 from app.models.reassignment import Reassignment
 from app.models.stage import Stage
 from app.models.task import Task
 
 __all__ = [
     "Company", "Contact", "Deal", "HistoryEntry", "Reassignment", "Stage", "Task", "User",
+    "UserProfile",
 ]

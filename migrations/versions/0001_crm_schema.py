@@ -1,8 +1,8 @@
 """CRM schema
 
-Revision ID: 5ca50f851a0e
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:53:55.312327
+Create Date: 2026-11-26 23:01:16.359528
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5ca50f851a0e'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -201,6 +201,14 @@ def upgrade():
         batch_op.create_index('ix_company_owner_archived_name', ['owner_id', 'archived', 'name'], unique=False)
         batch_op.create_index('ix_company_status', ['status'], unique=False)
 
+    op.create_table('user_profile',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('calendar_token', sa.String(length=64), nullable=True),
+    sa.Column('locale', sa.String(length=8), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id'),
+    sa.UniqueConstraint('calendar_token')
+    )
     op.create_table('ab_permission_view_role',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('permission_view_id', sa.Integer(), nullable=True),
@@ -430,6 +438,7 @@ def downgrade():
         batch_op.drop_index('idx_permission_view_id')
 
     op.drop_table('ab_permission_view_role')
+    op.drop_table('user_profile')
     with op.batch_alter_table('company', schema=None) as batch_op:
         batch_op.drop_index('ix_company_status')
         batch_op.drop_index('ix_company_owner_archived_name')

@@ -1,0 +1,19 @@
+"""What the CRM keeps about a user beyond FAB's account: language, calendar secret."""
+
+from flask_appbuilder import Model
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+
+class UserProfile(Model):
+    __tablename__ = "user_profile"
+
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The secret part of the personal calendar feed URL; regenerated on request.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The language the user chose last (ru / en), remembered across logins.
+    locale: Mapped[str | None] = mapped_column(String(8))
+
+    user = relationship("User", lazy="joined")
