@@ -319,3 +319,19 @@ def test_timeline_tells_the_story_of_a_deal(client, login, session, make_company
     assert "Клиент согласен" in page and "Подписать договор" in page
     company_page = client.get(f"/companyview/show/{company.id}").data.decode()
     assert "Станки" in company_page and 'id="timeline"' in company_page
+
+
+def test_moving_the_last_task_to_another_client_is_refused(client, login, session,
+                                                           make_company, make_task):
+    manager = login()
+    first = make_company(manager, "Первая")
+    second = make_company(manager, "Вторая")
+    make_task(manager, company=second, subject="Её задача")
+    task = make_task(manager, company=first, subject="Единственная")
+    response = client.post(f"/taskview/edit/{task.id}", data={
+        "type": "call", "subject": "Единственная", "due_at": DUE,
+        "company": str(second.id)})
+    assert response.status_code == 200
+    assert "Первая" in response.data.decode()
+    session.expire_all()
+    assert session.get(Task, task.id).company_id == first.id

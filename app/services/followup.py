@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, Stage, Task
@@ -275,6 +275,22 @@ def check_can_archive_task(session: Session, task: Task) -> None:
     """
     if task.state == TaskState.PLANNED.value and not task.archived:
         refuse_uncovered(uncovered(session, targets_of(task), excluding=(task.id,)))
+
+
+def check_task_relink(session: Session, task: Task) -> None:
+    """Refuse moving a planned task away from a live record it was the last task of.
+
+    :raise NextTaskRequired: naming the record that would be left without one.
+    """
+    if task.state != TaskState.PLANNED.value or task.id is None:
+        return
+    state = inspect(task)
+    dropped = []
+    for attribute in ("company", "contact", "deal"):
+        history = state.attrs[attribute].history
+        current = getattr(task, attribute)
+        dropped += [old for old in history.deleted or [] if old is not None and old is not current]
+    refuse_uncovered(uncovered(session, dropped, excluding=(task.id,)))
 
 
 def queue_filter(model):

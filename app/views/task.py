@@ -44,6 +44,14 @@ class TaskView(CrmModelView):
     edit_form_query_rel_fields = ACTIVE_USERS
     base_order = ("due_at", "asc")
 
+    def pre_update(self, item) -> None:
+        """Check the task; moving the last task away from a live record is refused.
+
+        :raise DomainError: when a rule refuses it.
+        """
+        super().pre_update(item)
+        followup.check_task_relink(self.datamodel.session, item)
+
     def pre_delete(self, item) -> None:
         """Refuse archiving the last planned task of a live client or open deal.
 
