@@ -335,3 +335,16 @@ def test_moving_the_last_task_to_another_client_is_refused(client, login, sessio
     assert "Первая" in response.data.decode()
     session.expire_all()
     assert session.get(Task, task.id).company_id == first.id
+
+
+def test_stage_with_deals_cannot_be_deleted(client, login, session, make_company, make_deal,
+                                            stage):
+    from app.models import Stage
+
+    manager_company = make_company(login("Manager"))
+    make_deal(manager_company.owner, company=manager_company, stage=stage("proposal"))
+    login("Admin")
+    client.get("/lang/en")
+    page = client.post(f"/stageview/delete/{stage('proposal').id}", follow_redirects=True)
+    assert b"move them to another stage first" in page.data
+    assert session.get(Stage, stage("proposal").id) is not None

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, NumberRange
 
 from app.models import Stage
 from app.models.enums import StageKind, choices
+from app.services.stages import check_stage_deletable
 from app.views.formatters import COMMON
 from app.views.labels import LABELS
 
@@ -38,3 +39,10 @@ class StageView(ModelView):
     edit_form_extra_fields = {"kind": _kind_field()}
     validators_columns = {"probability": [NumberRange(min=0, max=100)]}
     base_order = ("position", "asc")
+
+    def pre_delete(self, item) -> None:
+        """Refuse deleting a stage that deals are in.
+
+        :raise DomainError: naming the stage.
+        """
+        check_stage_deletable(self.datamodel.session, item)
