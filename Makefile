@@ -35,8 +35,10 @@ translations: install
 # Re-extract every msgid and merge it into the Russian and English catalogues.
 catalog: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ -k gettext -k ngettext:1,2 \
+		-k lazy_pgettext:1c,2 -k pgettext:1c,2 \
 		-o translations/messages.pot --no-location --sort-output --project CRM .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/python tools/fill_en_catalog.py
 
 db: install
 	$(FLASK) db upgrade

@@ -9,8 +9,23 @@ BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 # Views and menus every sales role works with (regexes are matched from the start).
 _CRM_VIEWS = r"(CompanyView|ContactView|DealView|TaskView)$"
 _CRM_MENUS = r"(Clients|Sales|Companies|Contacts|Deals|Tasks|Queue)$"
+# The pipeline board and the reports: every sales role, each seeing what it may see.
+_REPORTS = [
+    [r"PipelineView$", r"can_(index|move)$"],
+    [r"(Funnel|WonLost|Task|NoNextTask|NewClients)ReportView$", r"can_index$"],
+    [r"(Pipeline|Reports|Sales funnel|Won and lost|Tasks by manager|No next task by manager"
+     r"|New clients)$", r"menu_access$"],
+]
+# The REST API (/api/v1/) for every sales role, scoped like the screens; its documentation.
+_API = [
+    [r"(CompanyApi|ContactApi|DealApi|TaskApi)$", r"can_(get|post|put|delete|info|complete)$"],
+    [r"StageApi$", r"can_get$"],
+    [r"OpenApi$", r"can_get$"],
+    [r"SwaggerView$", r"can_show$"],
+]
 _OWN_PROFILE = [
     [r"QueueView$", r"can_index$"],
+    [r"CalendarView$", r"can_(index|regenerate)$"],
     [r"UserDBModelView$", r"(can_userinfo|resetmypassword|userinfoedit)$"],
     [r"(ResetMyPasswordView|UserInfoEditView)$", r"can_this_form_(get|post)$"],
 ]
@@ -34,6 +49,7 @@ class Config:
     FAB_UPDATE_PERMS = False
     FAB_ADD_SECURITY_VIEWS = True
     FAB_API_SWAGGER_UI = True
+    FAB_API_MAX_PAGE_SIZE = 100
     FAB_ROLES = {
         "Admin": [[r".*", r".*"]],
         "Head": [
@@ -41,11 +57,15 @@ class Config:
             [_CRM_MENUS, r"menu_access$"],
             [r"(ReassignView|ReassignmentView)$", r"can_(index|list|show)$"],
             [r"(Team|Reassign clients|Reassignments)$", r"menu_access$"],
+            *_REPORTS,
+            *_API,
             *_OWN_PROFILE,
         ],
         "Manager": [
             [_CRM_VIEWS, r"can_(list|show|add|edit|delete|complete)$"],
             [_CRM_MENUS, r"menu_access$"],
+            *_REPORTS,
+            *_API,
             *_OWN_PROFILE,
         ],
     }
@@ -58,7 +78,16 @@ class Config:
         "en": {"flag": "gb", "name": "English"},
     }
     CRM_DEFAULT_CURRENCY = "RUB"
-    CRM_PHONE_REGION = os.environ.get("CRM_PHONE_REGION", "RU")
+    # The public address of the CRM, for links in e-mails and calendar events.
+    CRM_BASE_URL = os.environ.get("CRM_BASE_URL", "http://127.0.0.1:5000")
+
+    # Outgoing mail (the reminders digest); without MAIL_SERVER messages go to the log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes", "on")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "crm@localhost")
 
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True

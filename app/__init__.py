@@ -16,14 +16,17 @@ def create_app(config: object | None = None) -> Flask:
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config if config is not None else config_from_environment())
+    # An empty value shows as nothing, not as "None".
+    app.jinja_env.finalize = lambda value: "" if value is None else value
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "crm.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
 
     from app import models  # noqa: F401  (register every table before Alembic looks)
-    from app.services import history
+    from app.api import register_apis
     from app.cli import register_cli
+    from app.services import history
     from app.views import register_views
     from app.views.index import CrmIndexView
 
@@ -36,6 +39,7 @@ def create_app(config: object | None = None) -> Flask:
         appbuilder = AppBuilder(indexview=CrmIndexView)
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
+        register_apis(appbuilder)
     register_cli(app)
     return app
 

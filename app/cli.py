@@ -1,4 +1,4 @@
-"""The `crm` command group: prepare the database, first admin, demo data."""
+"""The `crm` command group: prepare the database, first admin, demo data, digest."""
 
 import os
 import secrets
@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 
-crm = AppGroup("crm", help="CRM commands: database preparation, first admin, demo data.")
+crm = AppGroup("crm", help="CRM commands: database preparation, first admin, demo data, digest.")
 
 
 @crm.command("init")
@@ -44,7 +44,7 @@ def ensure_admin_command(username: str, password: str) -> None:
 @click.option("--seed", default=2026, show_default=True, help="Random seed.")
 def demo_command(companies: int, managers: int, seed: int) -> None:
     """Fill an empty database with a believable sales team and its clients."""
-    from app.services.demo import DemoRefused, generate_demo
+    from app.services.demo import DEMO_PASSWORD, HEAD_USERNAME, DemoRefused, generate_demo
 
     try:
         summary = generate_demo(
@@ -55,6 +55,40 @@ def demo_command(companies: int, managers: int, seed: int) -> None:
         raise click.ClickException(str(error)) from error
     for name, count in summary.items():
         click.echo(f"{name}: {count}")
+    click.echo(
+        f"Log in as '{HEAD_USERNAME}' (head of sales) or 'manager1'..'manager{managers}' "
+        f"with the password '{DEMO_PASSWORD}'."
+    )
+
+
+@crm.command("digest")
+def digest_command() -> None:
+    """E-mail every manager their overdue and today's tasks and their queue (for cron)."""
+    import logging
+    import smtplib
+
+    from app.models.mixins import local_now
+    from app.services.digest import MailSettings, send_digests
+
+    if not logging.getLogger().handlers:
+        # Run by cron: what was sent (or, without a mail server, the messages) goes to stderr.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    config = current_app.config
+    try:
+        report = send_digests(
+            db.session, local_now(), MailSettings.from_config(config),
+            base_url=config.get("CRM_BASE_URL") or "http://127.0.0.1:5000",
+            default_language=config.get("BABEL_DEFAULT_LOCALE") or "ru",
+            languages=tuple(config.get("LANGUAGES") or ("ru",)),
+        )
+    except (smtplib.SMTPException, OSError) as error:
+        raise click.ClickException(f"The digest could not be sent: {error}") from error
+    click.echo(
+        f"Digest: {report.sent} sent, {report.logged} written to the log, "
+        f"{report.failed} refused."
+    )
+    if report.failed:
+        raise click.ClickException(f"{report.failed} message(s) refused by the mail server.")
 
 
 def register_cli(app) -> None:

@@ -49,7 +49,18 @@ def make_config(database_url: str, **overrides):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def _compiled_catalogues():
+    """Compile the translation catalogues first when they are missing or stale.
+
+    The app caches its catalogues when it is created, so this must run before it.
+    """
+    from tests.test_translations import compile_catalogues
+
+    compile_catalogues()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, _compiled_catalogues):
     """The CRM app on a database upgraded by the migrations and prepared once."""
     from flask_migrate import upgrade
 

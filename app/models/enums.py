@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 
 class ClientStatus(StrEnum):
@@ -36,7 +37,7 @@ LABELS = {
     ClientStatus: {
         ClientStatus.POTENTIAL: _l("Potential"),
         ClientStatus.ACTIVE: _l("Active"),
-        ClientStatus.LOST: _l("Lost"),
+        ClientStatus.LOST: lazy_pgettext("client status", "Lost"),
     },
     StageKind: {
         StageKind.OPEN: _l("Open"),

@@ -1,6 +1,7 @@
 """Checks and stamps applied to every company, contact, deal and task before it is saved."""
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, Stage, Task, User
@@ -20,21 +21,36 @@ def stamp_owner_and_audit(session: Session, actor, record, is_new: bool) -> None
     actor_id = getattr(actor, "id", None)
     if is_new:
         record.created_by_id = actor_id
-        if record.owner_id is None and record.owner is None:
-            record.owner_id = parent_owner_id(record) or actor_id
-    owner_id = record.owner.id if record.owner is not None else record.owner_id
+    owner_id = _chosen_owner_id(record)
+    if is_new and owner_id is None:
+        owner_id = parent_owner_id(record) or actor_id
+        record.owner_id = owner_id
     if owner_id is None:
         raise ValidationError(_l("Owner: choose the manager responsible."), "owner")
-    previous = _previous_value(record, "owner_id")
-    owner_changed = is_new or previous != owner_id
+    owner_changed = is_new or stored_owner_id(session, record) != owner_id
     if owner_changed and owner_id != actor_id and not can_assign_owner(actor):
         raise ValidationError(_l("Owner: only the head of sales can assign records."), "owner")
     if owner_changed:
-        owner = record.owner if record.owner is not None else session.get(User, owner_id)
+        owner = session.get(User, owner_id)
         if owner is None or not owner.active:
             raise ValidationError(_l("Owner: this user is not active."), "owner")
     record.changed_by_id = actor_id
     record.changed_at = local_now()
+
+
+def stored_owner_id(session: Session, record) -> int | None:
+    """Return the owner the record has in the database (pending changes not flushed)."""
+    model = type(record)
+    with session.no_autoflush:
+        return session.scalar(select(model.owner_id).where(model.id == record.id))
+
+
+def _chosen_owner_id(record) -> int | None:
+    """Return the owner the record is being saved with (relation or column, newest wins)."""
+    added = inspect(record).attrs.owner.history.added
+    if added and added[0] is not None:
+        return added[0].id
+    return record.owner_id
 
 
 def parent_owner_id(record) -> int | None:
@@ -44,16 +60,6 @@ def parent_owner_id(record) -> int | None:
         if parent is not None and parent is not record:
             return parent.owner_id
     return None
-
-
-def _previous_value(record, attribute: str):
-    from sqlalchemy import inspect
-
-    state = inspect(record)
-    history = state.attrs[attribute].history
-    if history.deleted:
-        return history.deleted[0]
-    return getattr(record, attribute)
 
 
 def _check_related(actor, related, field: str, message) -> None:
@@ -124,6 +130,8 @@ def check_deal(actor, deal: Deal, session: Session) -> None:
         )
     _check_related(actor, deal.company, "company", _l("Company: no such company."))
     _check_related(actor, deal.contact, "contact", _l("Contact: no such contact."))
+    if deal.company is None and deal.company_id is None and deal.contact is not None:
+        deal.company = deal.contact.company
     company_id = deal.company.id if deal.company is not None else deal.company_id
     if deal.contact is not None and company_id is not None and (
         deal.contact.company_id not in (None, company_id)
@@ -190,16 +198,17 @@ def before_save(session: Session, actor, record, is_new: bool) -> None:
 
     :raise ValidationError: naming the first field at fault.
     """
-    set_actor(session, actor)
-    if isinstance(record, Company):
-        check_company(actor, record)
-    elif isinstance(record, Contact):
-        check_contact(actor, record)
-    elif isinstance(record, Deal):
-        check_deal(actor, record, session)
-    elif isinstance(record, Task):
-        check_task(actor, record)
-    stamp_owner_and_audit(session, actor, record, is_new)
+    with session.no_autoflush:
+        set_actor(session, actor)
+        if isinstance(record, Company):
+            check_company(actor, record)
+        elif isinstance(record, Contact):
+            check_contact(actor, record)
+        elif isinstance(record, Deal):
+            check_deal(actor, record, session)
+        elif isinstance(record, Task):
+            check_task(actor, record)
+        stamp_owner_and_audit(session, actor, record, is_new)
 
 
 def before_archive(session: Session, actor, record) -> None:

@@ -1,6 +1,6 @@
 """Rules about users who leave: they are deactivated and reassigned, never deleted."""
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -25,9 +25,11 @@ def check_user_deletable(session: Session, user) -> None:
     count = owned_records(session, user)
     if count:
         raise DomainError(
-            _l(
-                "%(name)s still owns %(count)s records. Move them with Team > Reassign "
+            ngettext(
+                "%(name)s still owns %(num)d record. Move it with Team > Reassign clients "
+                "and deactivate the user instead of deleting.",
+                "%(name)s still owns %(num)d records. Move them with Team > Reassign "
                 "clients and deactivate the user instead of deleting.",
-                name=str(user), count=count,
+                count, name=str(user),
             )
         )

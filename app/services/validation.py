@@ -29,6 +29,8 @@ def clean_inn(value: str | None, field: str = "inn") -> str | None:
     inn = re.sub(r"\s+", "", str(value))
     if not inn.isdigit() or len(inn) not in (10, 12):
         raise ValidationError(_l("INN must have 10 or 12 digits."), field)
+    if not inn.strip("0"):
+        raise ValidationError(_l("INN check digits do not match: check the number."), field)
     if len(inn) == 10:
         valid = _inn_digit(inn, _INN_10_WEIGHTS) == int(inn[9])
     else:

@@ -9,8 +9,10 @@ def register_views(appbuilder) -> None:
     """Add every view to the app, with stable menu names and translated labels."""
     _register_clients(appbuilder)
     _register_sales(appbuilder)
+    _register_reports(appbuilder)
     _register_team(appbuilder)
     _register_settings(appbuilder)
+    _register_calendar(appbuilder)
     _register_template_filters(appbuilder)
 
 
@@ -46,6 +48,35 @@ def _register_sales(appbuilder) -> None:
     )
 
 
+def _register_reports(appbuilder) -> None:
+    from app.views.board import PipelineView
+    from app.views.reports import (
+        FunnelReportView,
+        NewClientsReportView,
+        NoNextTaskReportView,
+        TaskReportView,
+        WonLostReportView,
+    )
+
+    appbuilder.add_view(
+        PipelineView, "Pipeline", label=_l("Pipeline"), icon="fa-table-columns",
+        category="Sales",
+    )
+    reports = (
+        (FunnelReportView, "Sales funnel", _l("Sales funnel"), "fa-filter"),
+        (WonLostReportView, "Won and lost", _l("Won and lost deals"), "fa-scale-balanced"),
+        (TaskReportView, "Tasks by manager", _l("Tasks by manager"), "fa-list-check"),
+        (NoNextTaskReportView, "No next task by manager", _l("Without a next task, by manager"),
+         "fa-triangle-exclamation"),
+        (NewClientsReportView, "New clients", _l("New clients"), "fa-user-plus"),
+    )
+    for view, name, label, icon in reports:
+        appbuilder.add_view(
+            view, name, label=label, icon=icon, category="Reports",
+            category_label=_l("Reports"), category_icon="fa-chart-column",
+        )
+
+
 def _register_settings(appbuilder) -> None:
     from app.views.stage import StageView
 
@@ -53,6 +84,13 @@ def _register_settings(appbuilder) -> None:
         StageView, "Stages", label=_l("Pipeline stages"), icon="fa-bars-staggered",
         category="Settings", category_label=_l("Settings"), category_icon="fa-gear",
     )
+
+
+def _register_calendar(appbuilder) -> None:
+    from app.views.calendar import CalendarView
+
+    # Reached from My day; the feed itself is public behind its secret token.
+    appbuilder.add_view_no_menu(CalendarView)
 
 
 def _register_team(appbuilder) -> None:

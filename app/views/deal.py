@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from app.models import Deal
 from app.views.base import CrmModelView
 from app.views.datamodel import ScopedInterface
-from app.views.fields import NEXT_TASK_COLUMNS, next_task_fields
+from app.views.fields import NEXT_TASK_COLUMNS, AmountField, next_task_fields
 from app.views.formatters import COMMON
 from app.views.labels import LABELS
 from app.views.task import ACTIVE_USERS, TaskView
@@ -44,8 +44,8 @@ class DealView(CrmModelView):
         "contact": _l("The private client, or the contact person at the company."),
         "lost_reason": _l("Required when the deal moves to a lost stage."),
     }
-    add_form_extra_fields = next_task_fields()
-    edit_form_extra_fields = next_task_fields()
+    add_form_extra_fields = {"amount": AmountField(), **next_task_fields()}
+    edit_form_extra_fields = {"amount": AmountField(), **next_task_fields()}
     add_form_query_rel_fields = ACTIVE_USERS
     edit_form_query_rel_fields = ACTIVE_USERS
     related_views = [TaskView]

@@ -69,3 +69,22 @@ def next_task_fields(subject_default=None) -> dict:
 
 
 NEXT_TASK_COLUMNS = ["next_type", "next_subject", "next_due_at"]
+
+
+class AmountField:
+    """Factory of a money field that accepts '150 000,50' as well as '150000.50'."""
+
+    def __new__(cls):
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from wtforms import DecimalField
+
+        class _Amount(DecimalField):
+            def process_formdata(self, valuelist):
+                if valuelist:
+                    valuelist = [
+                        str(valuelist[0]).replace("\u00a0", "").replace(" ", "").replace(",", ".")
+                    ]
+                super().process_formdata(valuelist)
+
+        return _Amount(_l("Amount"), places=2, validators=[Optional()],
+                       widget=BS3TextFieldWidget())

@@ -76,8 +76,8 @@ class ReassignmentView(ModelView):
     list_title = _l("Reassignments")
     show_title = _l("Reassignment")
     label_columns = {
-        "at": _l("When"), "actor": _l("Done by"), "from_user": _l("From"),
-        "to_user": _l("To"), "company": _l("Company"), "companies": _l("Companies"),
+        "at": _l("When"), "actor": _l("Done by"), "from_user": _l("Previous manager"),
+        "to_user": _l("New manager"), "company": _l("Company"), "companies": _l("Companies"),
         "private_clients": _l("Private clients"), "contacts": _l("Contacts"),
         "deals": _l("Open deals"), "tasks": _l("Planned tasks"),
     }

@@ -27,10 +27,10 @@ class StageView(ModelView):
     show_title = _l("Stage")
     add_title = _l("New stage")
     edit_title = _l("Edit stage")
-    label_columns = LABELS
+    label_columns = {**LABELS, "position": _l("Order")}
     formatters_columns = COMMON
     list_columns = ["position", "label", "kind", "probability"]
-    show_columns = ["position", "name", "kind", "probability"]
+    show_columns = ["position", "label", "kind", "probability"]
     add_columns = ["name", "position", "kind", "probability"]
     edit_columns = add_columns
     order_columns = ["position"]

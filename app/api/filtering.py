@@ -1,0 +1,72 @@
+"""Check the values of list filters (`?q=(filters:...)`) before they reach the database."""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from flask_appbuilder.exceptions import FABException
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, inspect
+
+from app.api.fields import MAX_ID, team_zone
+
+LIST_OPERATIONS = frozenset({"in", "not_in"})
+
+
+class InvalidFilterValue(FABException):
+    """A filter value does not fit its column; the list answers 400 with this message."""
+
+
+def _scalar(column, value):
+    kind = column.type
+    if isinstance(value, bool) and not isinstance(kind, Boolean):
+        raise ValueError(value)
+    if isinstance(kind, Integer):
+        number = int(value)
+        if abs(number) > MAX_ID:
+            raise ValueError(value)
+        return number
+    if isinstance(kind, Numeric):
+        amount = Decimal(str(value))
+        if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+            raise ValueError(value)
+        return amount
+    if isinstance(kind, DateTime):
+        moment = datetime.fromisoformat(str(value))
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(team_zone()).replace(tzinfo=None)
+        return moment
+    if isinstance(kind, Date):
+        return date.fromisoformat(str(value))
+    if isinstance(kind, Boolean):
+        if not isinstance(value, bool):
+            raise ValueError(value)
+        return value
+    if isinstance(kind, String):
+        if not isinstance(value, str | int | float) or "\x00" in str(value):
+            raise ValueError(value)
+        return str(value)
+    raise ValueError(value)
+
+
+def typed_filter(model, item: dict) -> dict:
+    """Return the filter with its value converted to the column's type.
+
+    :raise InvalidFilterValue: if the value cannot be one of the column's values.
+    """
+    name = item.get("col")
+    column = inspect(model).columns.get(name) if isinstance(name, str) else None
+    if column is None or "value" not in item:
+        return item  # FAB refuses unknown columns and incomplete filters itself
+    value = item["value"]
+    try:
+        if item.get("opr") in LIST_OPERATIONS:
+            if not isinstance(value, list):
+                raise ValueError(value)
+            typed = [_scalar(column, element) for element in value]
+        else:
+            typed = _scalar(column, value)
+    except (ValueError, TypeError, InvalidOperation, OverflowError) as error:
+        raise InvalidFilterValue(
+            str(_l("Filter on %(column)s: not a valid value.", column=name))
+        ) from error
+    return {**item, "value": typed}

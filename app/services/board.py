@@ -1,0 +1,160 @@
+"""The pipeline board: open deals as cards per stage, and moving a deal to another stage."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.models import Deal, Stage, Task
+from app.models.enums import StageKind, TaskState
+from app.services import followup, records
+from app.services.errors import DomainError, NotFound
+from app.services.followup import NextTask
+from app.services.reports import Amounts, funnel, scoped
+from app.services.visibility import can_see
+
+CARDS_PER_COLUMN = 50
+
+
+@dataclass
+class Card:
+    """A deal on the board, with the due time of its earliest planned task."""
+
+    deal: Deal
+    next_due: datetime | None
+    overdue: bool
+
+
+@dataclass
+class Column:
+    """An open stage: its newest deals as cards, and the count and amounts of all of them."""
+
+    stage: Stage
+    cards: list[Card]
+    total: int
+    amounts: Amounts
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.cards)
+
+
+def next_due_times(session: Session, deal_ids: list[int]) -> dict[int, datetime]:
+    """Return the due time of the earliest planned task of each deal, in one query.
+
+    One GROUP BY deal over ix_task_deal_state (deal_id, state).
+    """
+    if not deal_ids:
+        return {}
+    rows = (
+        session.query(Task.deal_id, func.min(Task.due_at))
+        .filter(
+            Task.deal_id.in_(deal_ids),
+            Task.state == TaskState.PLANNED.value,
+            Task.archived.is_(False),
+        )
+        .group_by(Task.deal_id)
+    )
+    return dict(rows.all())
+
+
+def board(
+    session: Session,
+    actor,
+    now: datetime,
+    manager_id: int | None = None,
+    cap: int = CARDS_PER_COLUMN,
+) -> list[Column]:
+    """Return the open stages in order, each with its newest visible deals as cards.
+
+    Counts and amounts: one GROUP BY (reports.funnel). Cards: per stage, the ids of the
+    `cap` newest deals (ix_deal_archived_stage, or ix_deal_owner_archived_stage for one
+    manager), then the deals with their clients and their next task dates in four queries
+    for the whole board, whatever the number of cards.
+    """
+    stages = funnel(session, actor, manager_id)
+    ids_per_stage: dict[int, list[int]] = {}
+    for row in stages:
+        query = scoped(session.query(Deal.id), Deal, actor, manager_id).filter(
+            Deal.stage_id == row.stage.id
+        )
+        ids_per_stage[row.stage.id] = [
+            deal_id for (deal_id,) in query.order_by(Deal.id.desc()).limit(cap)
+        ]
+    all_ids = [deal_id for ids in ids_per_stage.values() for deal_id in ids]
+    deals = {}
+    if all_ids:
+        deals = {
+            deal.id: deal
+            for deal in session.query(Deal)
+            .filter(Deal.id.in_(all_ids))
+            .options(selectinload(Deal.company), selectinload(Deal.contact))
+        }
+    due = next_due_times(session, all_ids)
+    columns = []
+    for row in stages:
+        cards = [
+            Card(
+                deals[deal_id],
+                due.get(deal_id),
+                due.get(deal_id) is not None and due[deal_id] < now,
+            )
+            for deal_id in ids_per_stage[row.stage.id]
+            if deal_id in deals
+        ]
+        columns.append(Column(row.stage, cards, row.count, row.amounts))
+    return columns
+
+
+def move_deal(
+    session: Session,
+    actor,
+    deal: Deal,
+    stage: Stage,
+    lost_reason: str | None = None,
+    next_task: NextTask | None = None,
+    version: int | None = None,
+) -> Task | None:
+    """Move a deal to a stage by the rules of the edit form, in one transaction.
+
+    The deal's history records the move (the flush hook, with the actor set by
+    records.before_save). A deal left open without a planned task gets `next_task`.
+    Returns the task planned on the way, if any.
+
+    :raise NotFound: if the actor may not see the deal.
+    :raise DomainError: if someone changed the deal since `version` was read.
+    :raise ValidationError: if a lost stage has no lost reason (field lost_reason), or
+        the next task is not valid.
+    :raise NextTaskRequired: if the deal would stay open without a planned task and no
+        next task is given.
+    """
+    if not can_see(deal, actor):
+        raise NotFound(_l("Deal: no such deal."))
+    try:
+        followup.lock(session, [deal])
+        session.refresh(deal)
+        if version is not None and deal.version != version:
+            raise DomainError(_l("Someone has just changed this deal. Look at it again and retry."))
+        was_lost = deal.stage is not None and deal.stage.kind == StageKind.LOST.value
+        deal.stage = stage
+        if stage.kind == StageKind.LOST.value:
+            deal.lost_reason = (lost_reason or "").strip() or (
+                deal.lost_reason if was_lost else None
+            )
+        elif stage.kind == StageKind.WON.value:
+            deal.lost_reason = None
+        records.before_save(session, actor, deal, is_new=False)
+        task = followup.attach_first_task(session, actor, deal, next_task)
+        session.commit()
+    except StaleDataError as error:
+        session.rollback()
+        raise DomainError(
+            _l("Someone has just changed this deal. Look at it again and retry.")
+        ) from error
+    except Exception:
+        session.rollback()
+        raise
+    return task

@@ -1,0 +1,454 @@
+"""The figures behind the charts, aggregated in the database and scoped by visibility.
+
+Every function groups in SQL (a handful of rows come back, never the records) and leaves
+archived records out. A Manager gets only own numbers; Head and Admin get everyone's, or
+one manager's when `manager_id` is given.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Date, extract, func, type_coerce
+from sqlalchemy.orm import Query, Session
+
+from app.models import Company, Contact, Deal, Stage, Task, User
+from app.models.enums import StageKind, TaskState
+from app.services.agenda import QUEUE_MODELS
+from app.services.followup import queue_filter
+from app.services.visibility import scope_query, sees_everything
+
+MAX_MONTHS = 60
+MAX_WEEKS = 52
+TOP_REASONS = 10
+TOP_SOURCES = 8
+# The column of the sources left out of the top; PostgreSQL text cannot hold NUL, so no
+# source typed by a person can be equal to it.
+OTHER_SOURCES = "\x00other"
+
+Amounts = dict[str, Decimal]
+
+
+def scoped(query: Query, model, actor, manager_id: int | None) -> Query:
+    """Apply the visibility rule, then the head's choice of one manager."""
+    query = scope_query(query, model, actor)
+    if manager_id is not None and sees_everything(actor):
+        query = query.filter(model.owner_id == manager_id)
+    return query
+
+
+def _add(amounts: Amounts, currency: str | None, amount) -> None:
+    if amount is None:
+        return
+    key = currency or "RUB"
+    amounts[key] = amounts.get(key, Decimal("0")) + Decimal(amount).quantize(Decimal("0.01"))
+
+
+def user_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Return the full names of the given users, in one query."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.query(User.id, User.first_name, User.last_name).filter(User.id.in_(wanted))
+    return {user_id: f"{first or ''} {last or ''}".strip() for user_id, first, last in rows}
+
+
+def team(session: Session) -> list[tuple[int, str]]:
+    """Return (id, full name) of every user, by name: the choices of the manager filter."""
+    rows = session.query(User.id, User.first_name, User.last_name).order_by(
+        User.first_name, User.last_name, User.id
+    )
+    return [(user_id, f"{first or ''} {last or ''}".strip()) for user_id, first, last in rows]
+
+
+def open_stages(session: Session) -> list[Stage]:
+    """Return the open stages of the pipeline in their order."""
+    return list(
+        session.query(Stage)
+        .filter(Stage.kind == StageKind.OPEN.value)
+        .order_by(Stage.position, Stage.id)
+    )
+
+
+# --- periods ---------------------------------------------------------------------------
+
+
+def add_months(day: date, count: int) -> date:
+    """Return the first day of the month `count` months after the month of `day`."""
+    index = day.year * 12 + day.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months: from the first day of `start` up to (not including) `end`."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def last_months(cls, today: date, count: int) -> "Period":
+        """Return the `count` months up to and including the month of `today`."""
+        count = min(max(count, 1), MAX_MONTHS)
+        end = add_months(today, 1)
+        return cls(add_months(end, -count), end)
+
+    @classmethod
+    def between(cls, first: date, last: date) -> "Period":
+        """Return the months from the month of `first` to that of `last`, both included."""
+        if last < first:
+            first, last = last, first
+        start = add_months(first, 0)
+        end = min(add_months(last, 1), add_months(start, MAX_MONTHS))
+        return cls(start, end)
+
+    @property
+    def months(self) -> list[date]:
+        """Return the first day of every month of the period, oldest first."""
+        result, month = [], self.start
+        while month < self.end:
+            result.append(month)
+            month = add_months(month, 1)
+        return result
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        """Return the start and the end of the period as times, for column comparisons."""
+        return datetime.combine(self.start, time()), datetime.combine(self.end, time())
+
+
+def _month_columns(column) -> tuple:
+    return extract("year", column), extract("month", column)
+
+
+# --- a. the sales funnel ---------------------------------------------------------------
+
+
+@dataclass
+class FunnelStage:
+    """One open stage: its deals, their amounts, and how many got this far."""
+
+    stage: Stage
+    count: int = 0
+    amounts: Amounts = field(default_factory=dict)
+    reached: int = 0
+    # Percent of the deals at the previous stage or further that are here or further.
+    conversion: Decimal | None = None
+
+
+def funnel(session: Session, actor, manager_id: int | None = None) -> list[FunnelStage]:
+    """Count open deals and sum their amounts per open stage, in pipeline order.
+
+    One GROUP BY over deal (index ix_deal_archived_stage, or ix_deal_owner_archived_stage
+    for one manager). A deal "reached" a stage when it is there or at a later open stage.
+    """
+    stages = open_stages(session)
+    rows = {stage.id: FunnelStage(stage) for stage in stages}
+    query = (
+        session.query(Deal.stage_id, Deal.currency, func.count(Deal.id), func.sum(Deal.amount))
+        .filter(Deal.stage_id.in_(list(rows)))
+        .group_by(Deal.stage_id, Deal.currency)
+    )
+    for stage_id, currency, count, amount in scoped(query, Deal, actor, manager_id):
+        rows[stage_id].count += count
+        _add(rows[stage_id].amounts, currency, amount)
+    result = [rows[stage.id] for stage in stages]
+    reached = 0
+    for row in reversed(result):
+        reached += row.count
+        row.reached = reached
+    for previous, row in zip(result, result[1:], strict=False):
+        if previous.reached:
+            row.conversion = (Decimal(row.reached * 100) / previous.reached).quantize(
+                Decimal("0.1")
+            )
+    return result
+
+
+# --- b. deals won and lost per month ---------------------------------------------------
+
+
+@dataclass
+class MonthOutcome:
+    """The deals closed in one month: won and lost, counted and summed."""
+
+    month: date
+    won: int = 0
+    won_amounts: Amounts = field(default_factory=dict)
+    lost: int = 0
+    lost_amounts: Amounts = field(default_factory=dict)
+
+
+@dataclass
+class WonLost:
+    """Won and lost deals per month of a period, the totals, and the top lost reasons."""
+
+    months: list[MonthOutcome]
+    reasons: list[tuple[str | None, int]]
+    total: MonthOutcome
+
+
+def won_lost(session: Session, actor, period: Period, manager_id: int | None = None) -> WonLost:
+    """Count and sum the deals closed won or lost in each month of the period.
+
+    Two GROUP BYs over the deals closed in the period (index ix_deal_closed_at), joined to
+    the few stages for their kind. Lost reasons: the most frequent, with their counts.
+    """
+    start, end = period.bounds
+    closed = (Deal.closed_at >= start, Deal.closed_at < end)
+    year, month = _month_columns(Deal.closed_at)
+    query = (
+        session.query(
+            year, month, Stage.kind, Deal.currency, func.count(Deal.id), func.sum(Deal.amount)
+        )
+        .join(Stage, Stage.id == Deal.stage_id)
+        .filter(Stage.kind.in_([StageKind.WON.value, StageKind.LOST.value]), *closed)
+        .group_by(year, month, Stage.kind, Deal.currency)
+    )
+    months = {first: MonthOutcome(first) for first in period.months}
+    total = MonthOutcome(period.start)
+    for row_year, row_month, kind, currency, count, amount in scoped(
+        query, Deal, actor, manager_id
+    ):
+        outcome = months.get(date(int(row_year), int(row_month), 1))
+        if outcome is None:
+            continue
+        for target in (outcome, total):
+            if kind == StageKind.WON.value:
+                target.won += count
+                _add(target.won_amounts, currency, amount)
+            else:
+                target.lost += count
+                _add(target.lost_amounts, currency, amount)
+    count = func.count(Deal.id)
+    reasons = (
+        scoped(
+            session.query(Deal.lost_reason, count)
+            .join(Stage, Stage.id == Deal.stage_id)
+            .filter(Stage.kind == StageKind.LOST.value, *closed)
+            .group_by(Deal.lost_reason),
+            Deal,
+            actor,
+            manager_id,
+        )
+        .order_by(count.desc(), Deal.lost_reason)
+        .limit(TOP_REASONS)
+    )
+    return WonLost(list(months.values()), [(reason, n) for reason, n in reasons], total)
+
+
+# --- c. tasks done per manager per week, overdue tasks ---------------------------------
+
+
+def week_start(day: date) -> date:
+    """Return the Monday of the week of `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass
+class ManagerTasks:
+    """One manager's done tasks per week (oldest week first) and overdue tasks now."""
+
+    user_id: int
+    name: str
+    done: list[int]
+    overdue: int = 0
+
+    @property
+    def done_total(self) -> int:
+        return sum(self.done)
+
+
+@dataclass
+class TaskActivity:
+    """The weeks of the report (their Mondays) and each manager's figures."""
+
+    weeks: list[date]
+    managers: list[ManagerTasks]
+
+    @property
+    def done_per_week(self) -> list[int]:
+        return [sum(row.done[index] for row in self.managers) for index in range(len(self.weeks))]
+
+    @property
+    def overdue(self) -> int:
+        return sum(row.overdue for row in self.managers)
+
+
+def task_activity(
+    session: Session, actor, now: datetime, weeks: int = 8, manager_id: int | None = None
+) -> TaskActivity:
+    """Count the tasks done per manager per week (the last `weeks`), and overdue ones.
+
+    Done: one GROUP BY owner and day over the tasks done in those weeks (index
+    ix_task_done_at); the days are folded into weeks here. Overdue: planned tasks due
+    before `now`, one GROUP BY owner (index ix_task_archived_state_due, or
+    ix_task_owner_state_due for one manager).
+    """
+    weeks = min(max(weeks, 1), MAX_WEEKS)
+    first = week_start(now.date()) - timedelta(weeks=weeks - 1)
+    mondays = [first + timedelta(weeks=index) for index in range(weeks)]
+    start = datetime.combine(first, time())
+    end = start + timedelta(weeks=weeks)
+    day = type_coerce(func.date(Task.done_at), Date)
+    done = scoped(
+        session.query(Task.owner_id, day, func.count(Task.id))
+        .filter(Task.state == TaskState.DONE.value, Task.done_at >= start, Task.done_at < end)
+        .group_by(Task.owner_id, day),
+        Task,
+        actor,
+        manager_id,
+    )
+    per_user: dict[int, list[int]] = {}
+    for owner_id, done_day, count in done:
+        if isinstance(done_day, str):  # a driver that hands dates back as text
+            done_day = date.fromisoformat(done_day[:10])
+        index = (done_day - first).days // 7
+        if 0 <= index < weeks:
+            per_user.setdefault(owner_id, [0] * weeks)[index] += count
+    overdue = dict(
+        scoped(
+            session.query(Task.owner_id, func.count(Task.id))
+            .filter(Task.state == TaskState.PLANNED.value, Task.due_at < now)
+            .group_by(Task.owner_id),
+            Task,
+            actor,
+            manager_id,
+        ).all()
+    )
+    names = user_names(session, [*per_user, *overdue])
+    rows = [
+        ManagerTasks(
+            user_id,
+            names.get(user_id, ""),
+            per_user.get(user_id, [0] * weeks),
+            overdue.get(user_id, 0),
+        )
+        for user_id in set(per_user) | set(overdue)
+    ]
+    rows.sort(key=lambda row: (row.name, row.user_id))
+    return TaskActivity(mondays, rows)
+
+
+# --- d. live clients and open deals without a next task --------------------------------
+
+
+@dataclass
+class ManagerGaps:
+    """How many of one manager's live clients and open deals have no planned task."""
+
+    user_id: int
+    name: str
+    companies: int = 0
+    private_clients: int = 0
+    deals: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.companies + self.private_clients + self.deals
+
+
+def without_next_task(session: Session, actor, manager_id: int | None = None) -> list[ManagerGaps]:
+    """Count per manager the live companies, private clients and open deals with no task.
+
+    One GROUP BY owner per kind, with the queue's condition (followup.queue_filter): a NOT
+    EXISTS probe per live record into ix_task_company_state / ix_task_contact_state /
+    ix_task_deal_state.
+    """
+    counts: dict[int, dict[str, int]] = {}
+    for kind, model in QUEUE_MODELS:
+        query = scoped(
+            session.query(model.owner_id, func.count(model.id))
+            .filter(queue_filter(model))
+            .group_by(model.owner_id),
+            model,
+            actor,
+            manager_id,
+        )
+        for owner_id, count in query:
+            counts.setdefault(owner_id, {})[kind] = count
+    names = user_names(session, counts)
+    rows = [
+        ManagerGaps(user_id, names.get(user_id, ""), **kinds) for user_id, kinds in counts.items()
+    ]
+    rows.sort(key=lambda row: (row.name, row.user_id))
+    return rows
+
+
+# --- e. new clients per month by source ------------------------------------------------
+
+
+@dataclass
+class MonthClients:
+    """The clients created in one month: companies, private clients, and per source."""
+
+    month: date
+    companies: int = 0
+    private_clients: int = 0
+    by_source: dict[str | None, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.companies + self.private_clients
+
+
+@dataclass
+class NewClients:
+    """New clients per month; `sources` are the columns (None: not specified)."""
+
+    months: list[MonthClients]
+    sources: list[str | None]
+    total: MonthClients
+
+
+def _clean_source(source: str | None) -> str | None:
+    return (source or "").strip() or None
+
+
+def new_clients(
+    session: Session, actor, period: Period, manager_id: int | None = None
+) -> NewClients:
+    """Count the companies and private clients created in each month, per source.
+
+    One GROUP BY month and source per kind over the clients created in the period (index
+    ix_company_created_at for companies). The most frequent sources keep their own
+    column; the rest are summed under OTHER_SOURCES.
+    """
+    start, end = period.bounds
+    months = {first: MonthClients(first) for first in period.months}
+    totals: dict[str | None, int] = {}
+    for model, attribute in ((Company, "companies"), (Contact, "private_clients")):
+        year, month = _month_columns(model.created_at)
+        query = session.query(year, month, model.source, func.count(model.id)).filter(
+            model.created_at >= start, model.created_at < end
+        )
+        if model is Contact:
+            query = query.filter(Contact.company_id.is_(None))
+        query = scoped(query.group_by(year, month, model.source), model, actor, manager_id)
+        for row_year, row_month, source, count in query:
+            row = months.get(date(int(row_year), int(row_month), 1))
+            if row is None:
+                continue
+            source = _clean_source(source)
+            setattr(row, attribute, getattr(row, attribute) + count)
+            row.by_source[source] = row.by_source.get(source, 0) + count
+            totals[source] = totals.get(source, 0) + count
+    named = sorted((s for s in totals if s is not None), key=lambda s: (-totals[s], s))
+    kept = named[:TOP_SOURCES]
+    sources: list[str | None] = [*kept]
+    if len(named) > TOP_SOURCES:
+        sources.append(OTHER_SOURCES)
+        for row in months.values():
+            other = sum(n for s, n in row.by_source.items() if s is not None and s not in kept)
+            row.by_source = {s: n for s, n in row.by_source.items() if s is None or s in kept}
+            row.by_source[OTHER_SOURCES] = other
+    if None in totals:
+        sources.append(None)
+    total = MonthClients(period.start)
+    for row in months.values():
+        total.companies += row.companies
+        total.private_clients += row.private_clients
+        for source, count in row.by_source.items():
+            total.by_source[source] = total.by_source.get(source, 0) + count
+    return NewClients(list(months.values()), sources, total)
