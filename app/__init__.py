@@ -28,6 +28,7 @@ def create_app(config: object | None = None) -> Flask:
     from app.cli import register_cli
     from app.services import history
     from app.views import register_views
+    from app.views.errors import register_error_pages
     from app.views.index import CrmIndexView
 
     app.config.setdefault("FAB_INDEX_VIEW", None)
@@ -40,6 +41,7 @@ def create_app(config: object | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
         register_apis(appbuilder)
+    register_error_pages(app)
     register_cli(app)
     return app
 

@@ -53,6 +53,9 @@ def demo_command(companies: int, managers: int, seed: int) -> None:
         )
     except DemoRefused as error:
         raise click.ClickException(str(error)) from error
+    from app.services.setup import refresh_statistics
+
+    refresh_statistics(db.session)
     for name, count in summary.items():
         click.echo(f"{name}: {count}")
     click.echo(

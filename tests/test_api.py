@@ -72,6 +72,24 @@ def test_login_gives_access_and_refresh_tokens(client, make_user):
     assert response.json["access_token"] and response.json["refresh_token"]
 
 
+def test_refresh_token_gives_a_new_access_token(client, make_user):
+    user = make_user("Manager")
+    tokens = client.post("/api/v1/security/login", json={
+        "username": user.username, "password": PASSWORD, "provider": "db", "refresh": True}).json
+    response = client.post("/api/v1/security/refresh",
+                           headers={"Authorization": f"Bearer {tokens['refresh_token']}"})
+    assert response.status_code == 200
+    headers = {"Authorization": f"Bearer {response.json['access_token']}"}
+    assert client.get("/api/v1/company/", headers=headers).status_code == 200
+
+
+def test_a_user_without_a_sales_role_gets_403(client, make_user):
+    headers = api_login(client, make_user("Public"))
+    assert client.get("/api/v1/company/", headers=headers).status_code == 403
+    assert client.post("/api/v1/company/", headers=headers, json={"name": "X"}).status_code \
+        == 403
+
+
 def test_login_with_a_wrong_password_is_refused(client, make_user):
     user = make_user("Manager")
     response = client.post("/api/v1/security/login", json={

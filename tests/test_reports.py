@@ -158,13 +158,15 @@ def test_funnel_page_for_a_manager_and_the_head(client, login, funnel_data):
     assert rows["proposal"][1:3] == ["1", rub("5000")]
     assert "<svg" in page and "Boris" not in page and "700,00" not in page
     assert 'name="manager"' not in page
+    boris = funnel_data["boris"].id
+    widened = client.get(f"/reports/funnel/?manager={boris}").get_data(as_text=True)
+    assert table(widened)["cold"][1:3] == ["2", rub("3000")]  # still her own numbers
 
     page = _page(client, login, funnel_data["head"], "/reports/funnel/")
     rows = table(page)
     assert rows["cold"][1:3] == ["3", rub("3300")]
     assert norm(rows["needs"][2]) == "100,00 USD"
     assert "Boris" in page and "Anna" in page
-    boris = funnel_data["boris"].id
     rows = table(client.get(f"/reports/funnel/?manager={boris}").get_data(as_text=True))
     assert [rows[code][1] for code in ("cold", "first_contact", "needs", "proposal")] == [
         "1",

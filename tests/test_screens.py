@@ -238,3 +238,13 @@ def test_lists_run_as_many_queries_for_30_rows_as_for_5(
     assert many == few
     page = client.get("/taskview/list/").get_data(as_text=True)
     assert page.count("Звонок 0") == 25  # a full page of rows was really shown
+
+
+def test_not_found_page_is_in_the_apps_layout_and_language(client, login):
+    login("Manager")
+    response = client.get("/companyview/show/999999")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert 'id="error-page"' in page and "Не найдено" in page
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.is_json

@@ -1,6 +1,6 @@
 """Tasks: calls, meetings and e-mails, planned or done; completing one plans the next."""
 
-from flask import request
+from flask import Response, request
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import lazy_gettext as _l
@@ -44,7 +44,7 @@ class TaskApi(CrmModelApi):
     order_columns = ["id", "due_at", "done_at"]
     base_order = ("due_at", "asc")
 
-    def pre_update(self, item) -> None:
+    def pre_update(self, item: Task) -> None:
         """Check the task; moving the last task away from a live record is refused.
 
         :raise DomainError: when a rule refuses it.
@@ -52,7 +52,7 @@ class TaskApi(CrmModelApi):
         super().pre_update(item)
         followup.check_task_relink(self.datamodel.session, item)
 
-    def pre_delete(self, item) -> None:
+    def pre_delete(self, item: Task) -> None:
         """Refuse archiving the last planned task of a live client or open deal.
 
         :raise NextTaskRequired: naming the record that would be left without one.
@@ -60,7 +60,7 @@ class TaskApi(CrmModelApi):
         followup.check_can_archive_task(self.datamodel.session, item)
         super().pre_delete(item)
 
-    def complete_headless(self, pk):
+    def complete_headless(self, pk) -> Response:
         """Complete or cancel the task, then plan the next one or close the client / deal."""
         task = self.find(pk)
         if task is None:
@@ -92,7 +92,7 @@ class TaskApi(CrmModelApi):
     @protect()
     @safe
     @permission_name("complete")
-    def complete(self, pk):
+    def complete(self, pk) -> Response:
         """Complete a task with its result, planning the next task or closing instead.
         ---
         post:

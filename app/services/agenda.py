@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Company, Contact, Deal, Task
@@ -23,7 +23,7 @@ def day_bounds(now: datetime) -> tuple[datetime, datetime]:
 def _own_planned(session: Session, user):
     return session.query(Task).filter(
         Task.owner_id == user.id, Task.state == TaskState.PLANNED.value,
-        Task.archived.is_(False),
+        Task.archived == false(),
     )
 
 
@@ -46,7 +46,7 @@ def task_counters(session: Session, user, now: datetime) -> dict[str, int]:
     _, end = day_bounds(now)
     base = select(func.count()).select_from(Task).where(
         Task.owner_id == user.id, Task.state == TaskState.PLANNED.value,
-        Task.archived.is_(False),
+        Task.archived == false(),
     )
     return {
         "overdue": session.scalar(base.where(Task.due_at < now)) or 0,

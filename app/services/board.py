@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import false, func
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -54,7 +54,7 @@ def next_due_times(session: Session, deal_ids: list[int]) -> dict[int, datetime]
         .filter(
             Task.deal_id.in_(deal_ids),
             Task.state == TaskState.PLANNED.value,
-            Task.archived.is_(False),
+            Task.archived == false(),
         )
         .group_by(Task.deal_id)
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, inspect, select
+from sqlalchemy import exists, false, inspect, select
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, Stage, Task
@@ -83,7 +83,7 @@ def has_planned_task(session: Session, record, excluding: tuple[int, ...] = ()) 
     """Tell whether the record has a planned, not archived task (other than `excluding`)."""
     column = _link_column(record)
     query = select(Task.id).where(
-        column == record.id, Task.state == TaskState.PLANNED.value, Task.archived.is_(False)
+        column == record.id, Task.state == TaskState.PLANNED.value, Task.archived == false()
     )
     if excluding:
         query = query.where(Task.id.not_in(excluding))
@@ -297,7 +297,7 @@ def queue_filter(model):
     """Return the SQL condition 'live and without a planned task' for a model."""
     planned = select(Task.id).where(
         _link_column_for_model(model) == model.id, Task.state == TaskState.PLANNED.value,
-        Task.archived.is_(False),
+        Task.archived == false(),
     )
     live = _live_condition(model)
     return live & ~exists(planned)

@@ -60,3 +60,12 @@ def prepare_database(appbuilder, session: Session) -> None:
     """Create roles, permissions and default stages (idempotent)."""
     ensure_roles(appbuilder)
     ensure_default_stages(session)
+
+
+def refresh_statistics(session: Session) -> None:
+    """Let the database re-read its table statistics (after bulk loads), so it picks indexes."""
+    from sqlalchemy import text
+
+    session.commit()
+    session.execute(text("ANALYZE"))
+    session.commit()

@@ -113,7 +113,7 @@ def _register_template_filters(appbuilder) -> None:
     from flask import current_app
     from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-    from app.views.counters import menu_counters
+    from app.views.counters import forget_queue_count_on_change, menu_counters
 
     # Our templates may wrap FAB's own under the "fab/" prefix (navbar counters).
     fab_templates = os.path.join(os.path.dirname(flask_appbuilder.__file__), "templates")
@@ -121,6 +121,7 @@ def _register_template_filters(appbuilder) -> None:
         [current_app.jinja_loader, PrefixLoader({"fab": FileSystemLoader(fab_templates)})]
     )
     current_app.context_processor(lambda: {"crm_counters": menu_counters})
+    current_app.before_request(forget_queue_count_on_change)
     current_app.add_template_filter(formatting.day_month_text, "crm_day_month")
     current_app.add_template_filter(formatting.datetime_text, "crm_datetime")
     current_app.add_template_filter(formatting.date_text, "crm_date")

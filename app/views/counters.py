@@ -1,10 +1,27 @@
 """The counters in the menu bar: overdue, today's, and the queue without a next task."""
 
-from flask import g
+import time
+
+from flask import g, request, session
 
 from app.extensions import db
 from app.models.mixins import local_now
 from app.services import agenda
+
+# The queue count scans the user's live records: keep it for a while in the session,
+# and forget it whenever the user changes something.
+QUEUE_COUNT_SECONDS = 120
+_SESSION_KEY = "crm_queue_count"
+
+
+def _queue_count(user) -> int:
+    cached = session.get(_SESSION_KEY)
+    now = time.time()
+    if cached and cached[2] == user.id and now - cached[1] < QUEUE_COUNT_SECONDS:
+        return cached[0]
+    count = agenda.queue_count(db.session, user)
+    session[_SESSION_KEY] = (count, now, user.id)
+    return count
 
 
 def menu_counters() -> dict | None:
@@ -14,7 +31,13 @@ def menu_counters() -> dict | None:
         return None
     if "crm_counters" not in g:
         counts = agenda.task_counters(db.session, user, local_now())
-        counts["queue"] = agenda.queue_count(db.session, user)
+        counts["queue"] = _queue_count(user)
         counts["queue_cap"] = agenda.QUEUE_CAP
         g.crm_counters = counts
     return g.crm_counters
+
+
+def forget_queue_count_on_change() -> None:
+    """Drop the kept queue count when the request may change records (a before_request)."""
+    if request.method in ("POST", "PUT", "DELETE") and _SESSION_KEY in session:
+        session.pop(_SESSION_KEY)

@@ -193,6 +193,10 @@ def bar_chart(
         chart.config.range = (0, _ticks(highest)[-1])
         for name, numbers in series:
             chart.add(name, numbers)
+    else:  # a short box saying "no data", without an empty grid
+        chart.config.height = 120
+        chart.config.show_y_labels = chart.config.show_y_guides = False
+        chart.config.show_x_labels = chart.config.show_x_guides = False
     return Markup(chart.render(is_unicode=True))
 
 

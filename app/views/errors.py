@@ -1,0 +1,27 @@
+"""Error pages in the app's layout and the user's language (JSON under /api/)."""
+
+from flask import current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    403: (_l("Access denied"), _l("You have no access to this page.")),
+    404: (_l("Not found"), _l("There is no such page, or the record is not yours to see.")),
+    500: (_l("Something went wrong"), _l("The error is logged. Please try again later.")),
+}
+
+
+def _render(code: int):
+    title, text = MESSAGES[code]
+    if request.path.startswith("/api/"):
+        return jsonify(message=str(text)), code
+    appbuilder = current_app.appbuilder
+    return render_template(
+        "crm/error.html", code=code, title=title, text=text, appbuilder=appbuilder,
+        base_template=appbuilder.base_template,
+    ), code
+
+
+def register_error_pages(app) -> None:
+    """Show 403, 404 and 500 as pages of the CRM instead of the server's bare text."""
+    for code in MESSAGES:
+        app.register_error_handler(code, lambda error, code=code: _render(code))
