@@ -161,7 +161,7 @@ def test_new_live_company_without_first_task_is_refused(client, login, session):
 def test_add_form_prefills_a_call_tomorrow_at_ten(client, login):
     login()
     page = client.get("/dealview/add").data.decode()
-    assert "10:00:00" in page and 'value="call"' in page
+    assert "T10:00" in page and 'value="call"' in page
 
 
 def test_new_open_deal_gets_its_task_linked_to_deal_and_client(client, login, session,

@@ -1,18 +1,14 @@
 """The complete-task dialog: the result, then the next task or closing the client / deal."""
 
-from flask_appbuilder.fieldwidgets import (
-    BS3TextAreaFieldWidget,
-    BS3TextFieldWidget,
-    DateTimePickerWidget,
-    Select2Widget,
-)
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, Select2Widget
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.models.enums import TaskType, choices
 from app.services.followup import NextTask, Outcome
+from app.views.fields import when_field
 
 
 class CompleteTaskForm(FlaskForm):
@@ -29,8 +25,7 @@ class CompleteTaskForm(FlaskForm):
                             default=TaskType.CALL.value, widget=Select2Widget())
     next_subject = StringField(_l("What to do"), validators=[Optional(), Length(max=255)],
                                widget=BS3TextFieldWidget())
-    next_due_at = DateTimeField(_l("When"), format="%Y-%m-%d %H:%M:%S",
-                                validators=[Optional()], widget=DateTimePickerWidget())
+    next_due_at = when_field(_l("When"))
     client_lost = BooleanField(_l("The client is lost"))
     lost_reason = StringField(_l("Lost reason"), validators=[Optional(), Length(max=255)],
                               widget=BS3TextFieldWidget())

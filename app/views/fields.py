@@ -45,10 +45,29 @@ def _tomorrow_at_ten():
     return default_due(local_now())
 
 
+# What a datetime-local input sends, first; then what people and older clients type.
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+                    "%Y-%m-%d %H:%M"]
+
+
+def when_field(label, required: bool = False, default=None):
+    """A date-and-time field shown with the browser's own picker (no script, keeps time).
+
+    FAB's picker for datetimes formats the value as a date only and drops the time.
+    """
+    from wtforms import DateTimeLocalField
+
+    return DateTimeLocalField(
+        label, format=DATETIME_FORMATS, default=default,
+        validators=[DataRequired()] if required else [Optional()],
+        render_kw={"class": "form-control"},
+    )
+
+
 def next_task_fields(subject_default=None) -> dict:
     """Fields of the next (or first) task, prefilled: a call tomorrow at 10:00."""
-    from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DateTimePickerWidget
-    from wtforms import DateTimeField, StringField
+    from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+    from wtforms import StringField
     from wtforms.validators import Length
 
     return {
@@ -61,10 +80,7 @@ def next_task_fields(subject_default=None) -> dict:
             validators=[Optional(), Length(max=255)], widget=BS3TextFieldWidget(),
             description=_l("Used when the record has no planned task yet."),
         ),
-        "next_due_at": DateTimeField(
-            _l("When"), format="%Y-%m-%d %H:%M:%S", default=_tomorrow_at_ten,
-            validators=[Optional()], widget=DateTimePickerWidget(),
-        ),
+        "next_due_at": when_field(_l("When"), default=_tomorrow_at_ten),
     }
 
 

@@ -13,7 +13,7 @@ from app.services.errors import DomainError
 from app.views.base import CrmModelView
 from app.views.complete import CompleteTaskForm
 from app.views.datamodel import ScopedInterface
-from app.views.fields import task_type_field
+from app.views.fields import task_type_field, when_field
 from app.views.formatters import COMMON
 from app.views.labels import LABELS
 
@@ -38,8 +38,10 @@ class TaskView(CrmModelView):
     ]
     add_columns = ["type", "subject", "due_at", "company", "contact", "deal", "owner", "notes"]
     edit_columns = add_columns
-    add_form_extra_fields = {"type": task_type_field()}
-    edit_form_extra_fields = {"type": task_type_field()}
+    add_form_extra_fields = {"type": task_type_field(),
+                             "due_at": when_field(_l("Due"), required=True)}
+    edit_form_extra_fields = {"type": task_type_field(),
+                              "due_at": when_field(_l("Due"), required=True)}
     add_form_query_rel_fields = ACTIVE_USERS
     edit_form_query_rel_fields = ACTIVE_USERS
     base_order = ("due_at", "asc")
