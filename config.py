@@ -23,6 +23,11 @@ _API = [
     [r"OpenApi$", r"can_get$"],
     [r"SwaggerView$", r"can_show$"],
 ]
+# Import of companies and contacts from CSV / XLSX (only Head and Admin may set owners).
+_IMPORT = [
+    [r"ImportView$", r"can_(index|mapping|run)$"],
+    [r"Import$", r"menu_access$"],
+]
 _OWN_PROFILE = [
     [r"QueueView$", r"can_index$"],
     [r"CalendarView$", r"can_(index|regenerate)$"],
@@ -53,16 +58,21 @@ class Config:
     FAB_ROLES = {
         "Admin": [[r".*", r".*"]],
         "Head": [
-            [_CRM_VIEWS, r"(can_(list|show|add|edit|delete|complete)|transfer)$"],
+            [_CRM_VIEWS, r"(can_(list|show|add|edit|delete|complete|export)|transfer)$"],
+            *_IMPORT,
             [_CRM_MENUS, r"menu_access$"],
             [r"(ReassignView|ReassignmentView)$", r"can_(index|list|show)$"],
             [r"(Team|Reassign clients|Reassignments)$", r"menu_access$"],
+            # The archive: list and restore; deleting for good (can_purge) is Admin's.
+            [r"ArchiveView$", r"can_(index|restore)$"],
+            [r"Archive$", r"menu_access$"],
             *_REPORTS,
             *_API,
             *_OWN_PROFILE,
         ],
         "Manager": [
-            [_CRM_VIEWS, r"can_(list|show|add|edit|delete|complete)$"],
+            [_CRM_VIEWS, r"can_(list|show|add|edit|delete|complete|export)$"],
+            *_IMPORT,
             [_CRM_MENUS, r"menu_access$"],
             *_REPORTS,
             *_API,
@@ -98,7 +108,7 @@ class TestConfig(Config):
     """Settings for the test suite: a throw-away database and cheap password hashing."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = "test-secret-key-of-thirty-two-bytes"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -30,6 +30,7 @@ def create_app(config: object | None = None) -> Flask:
     from app.views import register_views
     from app.views.errors import register_error_pages
     from app.views.index import CrmIndexView
+    from app.views.locale import install_locale_selection
 
     app.config.setdefault("FAB_INDEX_VIEW", None)
     history.install()
@@ -41,6 +42,7 @@ def create_app(config: object | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
         register_apis(appbuilder)
+    install_locale_selection(app)
     register_error_pages(app)
     register_cli(app)
     return app

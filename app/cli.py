@@ -1,47 +1,72 @@
 """The `crm` command group: prepare the database, first admin, demo data, digest."""
 
+import functools
 import os
 import secrets
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from app.extensions import db
 
 crm = AppGroup("crm", help="CRM commands: database preparation, first admin, demo data, digest.")
 
 
+def in_default_language(command):
+    """Run a command with its messages in the CRM's default language (BABEL_DEFAULT_LOCALE).
+
+    Counters and summaries meant for scripts and logs stay as they are (not translated).
+    """
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE") or "ru"):
+            return command(*args, **kwargs)
+
+    return run
+
+
 @crm.command("init")
+@in_default_language
 def init_command() -> None:
     """Create the roles, permissions and default pipeline stages (safe to repeat)."""
     from app.services.setup import prepare_database
 
     prepare_database(current_app.appbuilder, db.session)
-    click.echo("Roles, permissions and pipeline stages are ready.")
+    click.echo(_("Roles, permissions and pipeline stages are ready."))
 
 
 @crm.command("ensure-admin")
 @click.option("--username", default=lambda: os.environ.get("CRM_ADMIN_USER", "admin"))
 @click.option("--password", default=lambda: os.environ.get("CRM_ADMIN_PASSWORD", ""))
+@in_default_language
 def ensure_admin_command(username: str, password: str) -> None:
     """Create a first Admin user when the database has no user at all."""
     sm = current_app.appbuilder.sm
     if sm.count_users() > 0:
-        click.echo("Users exist already; no admin created.")
+        click.echo(_("Users exist already; no admin created."))
         return
     password = password or secrets.token_urlsafe(9)
     role = sm.find_role(sm.auth_role_admin)
     user = sm.add_user(username, "Admin", "CRM", f"{username}@example.com", role, password)
     if not user:
-        raise click.ClickException("The admin user could not be created.")
-    click.echo(f"Admin created. Log in as '{username}' with password '{password}'.")
+        raise click.ClickException(_("The admin user could not be created."))
+    click.echo(
+        _(
+            "Admin created. Log in as '%(username)s' with password '%(password)s'.",
+            username=username, password=password,
+        )
+    )
 
 
 @crm.command("demo")
 @click.option("--companies", default=200, show_default=True, help="How many companies.")
 @click.option("--managers", default=3, show_default=True, help="How many managers.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed.")
+@in_default_language
 def demo_command(companies: int, managers: int, seed: int) -> None:
     """Fill an empty database with a believable sales team and its clients."""
     from app.services.demo import DEMO_PASSWORD, HEAD_USERNAME, DemoRefused, generate_demo
@@ -57,10 +82,13 @@ def demo_command(companies: int, managers: int, seed: int) -> None:
 
     refresh_statistics(db.session)
     for name, count in summary.items():
-        click.echo(f"{name}: {count}")
+        click.echo(f"{name}: {count}")  # one "table: rows" line each, for scripts
     click.echo(
-        f"Log in as '{HEAD_USERNAME}' (head of sales) or 'manager1'..'manager{managers}' "
-        f"with the password '{DEMO_PASSWORD}'."
+        _(
+            "Log in as '%(head)s' (head of sales) or 'manager1'..'manager%(managers)s' "
+            "with the password '%(password)s'.",
+            head=HEAD_USERNAME, managers=managers, password=DEMO_PASSWORD,
+        )
     )
 
 
@@ -92,6 +120,41 @@ def digest_command() -> None:
     )
     if report.failed:
         raise click.ClickException(f"{report.failed} message(s) refused by the mail server.")
+
+
+@crm.command("backup")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@in_default_language
+def backup_command(path: str | None) -> None:
+    """Write a consistent copy of the database while the CRM runs (default: instance/backups/)."""
+    from app.models.mixins import local_now
+    from app.services.backup import BackupError, backup, default_path
+
+    target = path or default_path(current_app.instance_path, db.engine, local_now())
+    try:
+        written = backup(db.engine, target)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(_("Backup written to %(path)s.", path=str(written)))
+
+
+@crm.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@in_default_language
+def restore_command(path: str, yes: bool) -> None:
+    """Replace everything in the database with a backup made by `crm backup`."""
+    from app.services.backup import BackupError, restore
+
+    if not yes:
+        click.confirm(_("Every record now in the database is replaced by the backup. "
+                        "Continue?"), abort=True)
+    db.session.remove()
+    try:
+        restore(db.engine, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(_("Restored from %(path)s.", path=path))
 
 
 def register_cli(app) -> None:

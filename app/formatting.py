@@ -38,6 +38,11 @@ def money_text(amount: Decimal | None, currency: str = "RUB") -> str:
     return f"{symbol}{number}"
 
 
+def amount_text(amount: Decimal | None) -> str:
+    """1 234 567,89 in Russian, 1,234,567.89 in English: an amount without its currency."""
+    return "" if amount is None else format_decimal(amount, "#,##0.00", locale=_language())
+
+
 def number_text(value) -> str:
     """A number with the locale's grouping."""
     return "" if value is None else format_decimal(value, locale=_language())
@@ -48,3 +53,20 @@ def day_month_text(value: date | None) -> str:
     if value is None:
         return ""
     return format_date(value, "d MMMM" if _language() == "ru" else "MMMM d")
+
+
+def name_text(first_name: str | None, last_name: str | None) -> str:
+    """Емельянов Афанасий in Russian (last name first), Afanasy Emelyanov in English."""
+    parts = (last_name, first_name) if _language() == "ru" else (first_name, last_name)
+    return " ".join(part.strip() for part in parts if part and part.strip())
+
+
+def person_name(user) -> str:
+    """A user's name in the order the reader's language expects; the login when unnamed."""
+    if user is None:
+        return ""
+    first_name = getattr(user, "first_name", None)
+    last_name = getattr(user, "last_name", None)
+    if first_name is None and last_name is None:
+        return str(user)
+    return name_text(first_name, last_name) or getattr(user, "username", "") or ""

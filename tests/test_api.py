@@ -537,6 +537,21 @@ def test_messages_are_russian_by_default_and_english_on_request(client, make_use
         "inn": ["INN check digits do not match: check the number."]}
 
 
+def test_schema_messages_are_translated_too(client, make_user):
+    from flask_babel import refresh
+
+    headers = api_login(client, make_user("Manager"))
+    body = {"name": "x" * 300, "colour": "red"}
+    russian = client.post("/api/v1/company/", headers=headers, json=body).json["message"]
+    assert set(russian) == {"name", "colour"}
+    assert "255" in russian["name"][0] and russian["name"][0] != "At most 255 characters."
+    assert russian["colour"][0] not in ("Unknown field.", "")
+    refresh()  # the test shares one app context, where the chosen locale is cached
+    english = client.post("/api/v1/company/?_l_=en", headers=headers, json=body)
+    assert english.json["message"] == {"name": ["At most 255 characters."],
+                                       "colour": ["Unknown field."]}
+
+
 # ---- lists: paging, filters, order ----
 
 def test_page_size_is_capped_at_100(client, make_user, session):

@@ -166,7 +166,7 @@ def _check_board(page, base: str) -> None:
 
 
 def test_charts_and_board_in_both_languages_stay_on_this_host(server, browser, sales):
-    page = browser.new_page()
+    page = browser.new_page(locale="ru-RU")  # a Russian browser: Russian first
     page.set_default_timeout(15000)
     watch = Watch(page)
     _log_in(page, server, sales["head"])

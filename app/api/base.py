@@ -221,9 +221,9 @@ class CrmModelApi(DocumentedRoutes):
             data = self.load(self.edit_model_schema, partial=True)
         except SchemaError as error:
             return self.response_422(message=errors.schema_messages(error.messages))
-        version = data.pop("version", None)
+        version = errors.seen_version(data.pop("version", None), request.headers.get("If-Match"))
         if version is not None and version != item.version:
-            return self.refuse(errors.field_messages("version", errors.STALE_RECORD), 409)
+            return self.refuse(errors.stale_messages(self.datamodel.session, item, version), 409)
         return self.save(item, data, is_new=False)
 
     def save(self, item: Model, data: dict, is_new: bool) -> Response:

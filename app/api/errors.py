@@ -86,3 +86,24 @@ def schema_messages(messages):
     if isinstance(messages, list | tuple):
         return [schema_messages(value) for value in messages]
     return _translate(str(messages))
+
+
+# ---- optimistic locking (added with the archive and history work) ----
+
+def seen_version(body_version: int | None, if_match: str | None) -> int | None:
+    """Return the version the client read: the body's `version`, else the If-Match header.
+
+    If-Match carries it as an entity tag: `"3"` or `W/"3"`; anything else is ignored.
+    """
+    if body_version is not None:
+        return body_version
+    tag = (if_match or "").strip().removeprefix("W/").strip('"')
+    return int(tag) if tag.isdigit() else None
+
+
+def stale_messages(session, record, version: int) -> dict[str, list[str]]:
+    """Return the 409 body for a save based on `version`: each field changed since, its value."""
+    from app.services.timeline import stale_record
+    from app.views.labels import LABELS
+
+    return field_messages("version", stale_record(session, record, version, LABELS).message)

@@ -5,6 +5,7 @@ from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as SchemaError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.api import errors
 from app.api.base import CrmModelApi, next_task_of
@@ -83,6 +84,8 @@ class TaskApi(CrmModelApi):
             planned = followup.finish_task(self.datamodel.session, self.actor(), task, outcome)
         except DomainError as error:
             return self.refuse(errors.domain_messages(error))
+        except SQLAlchemyError as error:
+            return self.database_failure(error)
         return self.response(
             200, id=task.id, result=self.show_model_schema.dump(task),
             next_task=self.show_model_schema.dump(planned) if planned is not None else None,

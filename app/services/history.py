@@ -8,7 +8,7 @@ acting user is taken from `session.info["actor_id"]`, which the services set.
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, HistoryEntry, Task
@@ -88,8 +88,28 @@ def _action_for(changes: list[dict]) -> str:
     return "changed"
 
 
+def row_updated(record) -> bool:
+    """Tell whether the flush wrote an UPDATE of the record's row (any column changed)."""
+    state = inspect(record)
+    for attribute in state.mapper.column_attrs:
+        if attribute.key == "version":
+            continue
+        history = state.attrs[attribute.key].history
+        if history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if plain(old) != plain(new):
+                return True
+    return False
+
+
 def write_flush_history(session: Session, _flush_context) -> None:
-    """Record created and changed tracked records of a flush (an after_flush hook)."""
+    """Record created and changed tracked records of a flush (an after_flush hook).
+
+    Every UPDATE of a record's row gets its entry, even one that changed no tracked
+    field (an empty entry, left out of the timeline): each entry then stands for one
+    step of the record's version, which `changes_since` relies on.
+    """
     rows = []
     for record in session.new:
         if type(record) in ENTITIES:
@@ -97,9 +117,11 @@ def write_flush_history(session: Session, _flush_context) -> None:
     for record in session.dirty:
         if type(record) not in ENTITIES or not session.is_modified(record):
             continue
+        if not row_updated(record):
+            continue
         changes = field_changes(record)
-        if changes:
-            rows.append(_entry(session, record, _action_for(changes), changes))
+        action = _action_for(changes) if changes else "changed"
+        rows.append(_entry(session, record, action, changes))
     if rows:
         session.connection().execute(insert(HistoryEntry.__table__), rows)
 
@@ -108,3 +130,28 @@ def install(session_class=Session) -> None:
     """Attach the history hook to every ORM session (idempotent)."""
     if not event.contains(session_class, "after_flush", write_flush_history):
         event.listen(session_class, "after_flush", write_flush_history)
+
+
+def changes_since(session: Session, record, seen_version: int | None) -> list[HistoryEntry]:
+    """Return the history entries written after the record had `seen_version`, oldest first.
+
+    Each update of a record's row bumps its version by one and writes one entry (the
+    flush hook, or the bulk operations themselves), so the newest
+    `stored version - seen version` entries are the changes made meanwhile.
+    """
+    model = type(record)
+    entity = ENTITIES.get(model)
+    if entity is None or seen_version is None:
+        return []
+    with session.no_autoflush:
+        stored = session.scalar(select(model.version).where(model.id == record.id))
+    missed = (stored or 0) - seen_version
+    if missed <= 0:
+        return []
+    entries = session.scalars(
+        select(HistoryEntry)
+        .where(HistoryEntry.entity == entity, HistoryEntry.entity_id == record.id,
+               HistoryEntry.action != "created")
+        .order_by(HistoryEntry.id.desc()).limit(missed)
+    ).all()
+    return list(reversed(entries))

@@ -1,14 +1,18 @@
-"""The readable timeline of a company, contact or deal, newest first."""
+"""The readable timeline of a company, contact, deal or task, newest first."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import formatting
 from app.models import Company, Contact, Deal, HistoryEntry, Stage, Task, User
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType, label
+from app.services.errors import DomainError
+from app.services.history import changes_since
 
 ENTITY_LABELS = {
     "company": _l("Company"), "contact": _l("Contact"), "deal": _l("Deal"), "task": _l("Task"),
@@ -16,11 +20,17 @@ ENTITY_LABELS = {
 ACTION_LABELS = {
     "created": _l("created"), "changed": _l("changed"), "archived": _l("archived"),
     "restored": _l("restored"), "reassigned": _l("moved to another manager"),
+    "deleted": _l("deleted for good"),
 }
 REFERENCES = {"owner_id": User, "stage_id": Stage, "company_id": Company,
               "contact_id": Contact, "deal_id": Deal}
 ENUM_FIELDS = {"status": ClientStatus, "state": TaskState, "type": TaskType, "kind": StageKind}
 NAMES = {Company: "company", Contact: "contact", Deal: "deal", Task: "task"}
+DATE_FIELDS = frozenset({"birthday", "expected_close_date"})
+DATETIME_FIELDS = frozenset({"due_at", "done_at", "closed_at"})
+MONEY_FIELDS = frozenset({"amount"})
+# Archiving and restoring say it in their action; the flag itself is not repeated.
+QUIET_ACTIONS = frozenset({"archived", "restored"})
 
 
 @dataclass
@@ -34,14 +44,18 @@ class Event:
     title: str
     action: str
     changes: list[tuple[str, str, str]] = field(default_factory=list)
+    reassignment_id: int | None = None
 
 
 def _condition(record):
+    """Return the entries of a record's story: a client's or deal's include their tasks'."""
     if isinstance(record, Company):
         return HistoryEntry.company_id == record.id
     if isinstance(record, Contact):
         return HistoryEntry.contact_id == record.id
-    return HistoryEntry.deal_id == record.id
+    if isinstance(record, Deal):
+        return HistoryEntry.deal_id == record.id
+    return (HistoryEntry.entity == NAMES[type(record)]) & (HistoryEntry.entity_id == record.id)
 
 
 def _names(session: Session, entries: list[HistoryEntry]) -> dict:
@@ -59,6 +73,8 @@ def _names(session: Session, entries: list[HistoryEntry]) -> dict:
     for model, ids in wanted.items():
         for row in session.scalars(select(model).where(model.id.in_(ids))):
             names[(model, row.id)] = str(row)
+            if model is Deal:
+                names[("currency", row.id)] = row.currency
     return names
 
 
@@ -66,7 +82,8 @@ def _model_of(entity: str):
     return {value: key for key, value in NAMES.items()}[entity]
 
 
-def _value_text(name: str, value, names: dict, labels: dict) -> str:
+def _value_text(name: str, value, names: dict, currency: str = "RUB") -> str:
+    """Return a stored value in the user's language: names, labels, dates, money."""
     if value is None or value == "":
         return "—"
     if name in REFERENCES:
@@ -75,31 +92,94 @@ def _value_text(name: str, value, names: dict, labels: dict) -> str:
         return label(ENUM_FIELDS[name], value)
     if isinstance(value, bool):
         return str(_l("yes") if value else _l("no"))
+    try:
+        if name in DATE_FIELDS:
+            return formatting.date_text(date.fromisoformat(str(value)[:10]))
+        if name in DATETIME_FIELDS:
+            return formatting.datetime_text(datetime.fromisoformat(str(value)))
+        if name in MONEY_FIELDS:
+            return formatting.money_text(Decimal(str(value)), currency)
+    except (ValueError, InvalidOperation):
+        return str(value)
     return str(value)
+
+
+def change_lines(entry: HistoryEntry, names: dict, labels: dict) -> list[tuple[str, str, str]]:
+    """Return the entry's changes as (field label, old value, new value) in words."""
+    if entry.action in QUIET_ACTIONS:
+        return []
+    currency = names.get(("currency", entry.entity_id), "RUB") if entry.entity == "deal" \
+        else "RUB"
+    return [
+        (str(labels.get(c["field"].removesuffix("_id"), c["field"])),
+         _value_text(c["field"], c.get("old"), names, currency),
+         _value_text(c["field"], c.get("new"), names, currency))
+        for c in entry.changes or []
+    ]
+
+
+def _action_text(entry: HistoryEntry) -> str:
+    if entry.action == "reassigned" and entry.reassignment_id is not None:
+        return str(_l("moved to another manager (reassignment #%(number)s)",
+                      number=entry.reassignment_id))
+    return str(ACTION_LABELS.get(entry.action, entry.action))
 
 
 def timeline(session: Session, record, labels: dict, limit: int = 100) -> list[Event]:
     """Return the record's story, newest first, with values in words.
 
-    `labels` maps field names to their translated labels.
+    A company's, contact's or deal's story includes what happened to the records tied to
+    it; a task's is its own. `labels` maps field names to their translated labels.
+    Updates that changed no tracked field are left out.
     """
-    entries = session.scalars(
-        select(HistoryEntry).where(_condition(record))
-        .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc()).limit(limit)
-    ).all()
+    entries = [
+        entry for entry in session.scalars(
+            select(HistoryEntry).where(_condition(record))
+            .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc()).limit(limit * 2)
+        )
+        if entry.changes or entry.action != "changed"
+    ][:limit]
     names = _names(session, entries)
-    events = []
-    for entry in entries:
-        changes = [
-            (str(labels.get(c["field"].removesuffix("_id"), c["field"])),
-             _value_text(c["field"], c.get("old"), names, labels),
-             _value_text(c["field"], c.get("new"), names, labels))
-            for c in entry.changes or []
-        ]
-        events.append(Event(
+    return [
+        Event(
             at=entry.at, actor=str(entry.actor) if entry.actor else "",
             entity=str(ENTITY_LABELS[entry.entity]), entity_id=entry.entity_id,
             title=names.get((_model_of(entry.entity), entry.entity_id), ""),
-            action=str(ACTION_LABELS.get(entry.action, entry.action)), changes=changes,
+            action=_action_text(entry), changes=change_lines(entry, names, labels),
+            reassignment_id=entry.reassignment_id,
+        )
+        for entry in entries
+    ]
+
+
+class StaleRecord(DomainError):
+    """Someone saved the record after the user read it: the save is refused, not merged."""
+
+
+def stale_record(session: Session, record, seen_version: int | None,
+                 labels: dict) -> StaleRecord:
+    """Return the refusal of a save based on `seen_version`, naming what changed meanwhile.
+
+    Each field changed since that version is named with its value now and who changed it.
+    """
+    entries = changes_since(session, record, seen_version)
+    names = _names(session, entries)
+    latest: dict[str, str] = {}
+    actors: list[str] = []
+    for entry in entries:
+        actor = str(entry.actor) if entry.actor else ""
+        if actor and actor not in actors:
+            actors.append(actor)
+        for name, _old, new in change_lines(entry, names, labels):
+            latest[name] = new
+    if not latest:
+        return StaleRecord(_l(
+            "Someone changed this record while you were editing it. Your changes are "
+            "not saved: check them and save again."
         ))
-    return events
+    changes = "; ".join(f"{name}: {value}" for name, value in latest.items())
+    return StaleRecord(_l(
+        "%(who)s changed this record while you were editing it: %(changes)s. Your "
+        "changes are not saved: check them and save again.",
+        who=", ".join(actors) or _l("Someone"), changes=changes,
+    ))

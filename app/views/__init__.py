@@ -11,8 +11,10 @@ def register_views(appbuilder) -> None:
     _register_sales(appbuilder)
     _register_reports(appbuilder)
     _register_team(appbuilder)
+    _register_archive(appbuilder)
     _register_settings(appbuilder)
     _register_calendar(appbuilder)
+    _register_import(appbuilder)
     _register_template_filters(appbuilder)
 
 
@@ -93,6 +95,14 @@ def _register_calendar(appbuilder) -> None:
     appbuilder.add_view_no_menu(CalendarView)
 
 
+def _register_import(appbuilder) -> None:
+    from app.views.import_view import ImportView
+
+    appbuilder.add_view(
+        ImportView, "Import", label=_l("Import"), icon="fa-file-import", category="Clients",
+    )
+
+
 def _register_team(appbuilder) -> None:
     from app.views.reassignment import ReassignmentView, ReassignView
 
@@ -103,6 +113,15 @@ def _register_team(appbuilder) -> None:
     appbuilder.add_view(
         ReassignmentView, "Reassignments", label=_l("Reassignments"), icon="fa-clock-rotate-left",
         category="Team",
+    )
+
+
+def _register_archive(appbuilder) -> None:
+    from app.views.archive import ArchiveView
+
+    # Head and Admin only (config.FAB_ROLES); deleting for good is Admin's alone.
+    appbuilder.add_view(
+        ArchiveView, "Archive", label=_l("Archive"), icon="fa-box-archive", category="Team",
     )
 
 
@@ -122,6 +141,9 @@ def _register_template_filters(appbuilder) -> None:
     )
     current_app.context_processor(lambda: {"crm_counters": menu_counters})
     current_app.before_request(forget_queue_count_on_change)
+    from app.views.assets import register_assets
+
+    register_assets(current_app)
     current_app.add_template_filter(formatting.day_month_text, "crm_day_month")
     current_app.add_template_filter(formatting.datetime_text, "crm_datetime")
     current_app.add_template_filter(formatting.date_text, "crm_date")

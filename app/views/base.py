@@ -2,8 +2,9 @@
 
 import logging
 
-from flask import abort, flash, g, redirect, request
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.urltools import (
     get_filter_args,
     get_order_args,
@@ -11,12 +12,15 @@ from flask_appbuilder.urltools import (
     get_page_size_args,
 )
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
 from wtforms.validators import StopValidation
 
-from app.services import followup, records
+from app.services import archive, followup, records
 from app.services.errors import DomainError
-from app.services.timeline import timeline
+from app.services.timeline import StaleRecord, stale_record, timeline
 from app.services.visibility import can_assign_owner
+from app.views.export import ExportMixin
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ class FieldRule:
             raise StopValidation(str(error.message)) from error
 
 
-class CrmModelView(ModelView):
+class CrmModelView(ExportMixin, ModelView):
     """A FAB model view whose saves go through the service layer.
 
     A refused save shows its message next to the field at fault and keeps what the user
@@ -47,6 +51,17 @@ class CrmModelView(ModelView):
     edit_row_message = _l("Changes saved")
     delete_row_message = _l("Archived")
     database_error_message = _l("The record could not be saved. Please try again.")
+
+    # The version of the record the edit form was filled from, checked on save.
+    version_field = "version_seen"
+
+    def _init_forms(self) -> None:
+        """Build FAB's forms, then give the edit form the hidden version of the record."""
+        super()._init_forms()
+        if not hasattr(self.edit_form, self.version_field):
+            self.edit_form = type(
+                self.edit_form.__name__, (self.edit_form,), {self.version_field: HiddenField()}
+            )
 
     def process_form(self, form, is_created: bool) -> None:
         """Keep the next-task fields of the form for the save hooks, off the model."""
@@ -95,10 +110,51 @@ class CrmModelView(ModelView):
     @expose("/delete/<pk>", methods=["GET", "POST"])
     @has_access
     def delete(self, pk):
-        """Archive a record the user may see, else answer 404."""
-        if self.datamodel.get(pk, self._base_filters) is None:
+        """Ask, then archive a record the user may see (with its dependents), else 404.
+
+        GET shows what archiving takes with it; POST archives.
+        """
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
             abort(404)
-        return super().delete(pk)
+        if request.method == "GET":
+            return self.render_template(
+                "crm/archive_confirm.html", item=item, title=_l("Archive"),
+                counts=archive.preview(self.datamodel.session, item),
+                kind_labels=archive.KIND_LABELS,
+                back=url_for(f"{self.endpoint}.show", pk=pk),
+            )
+        self._delete(pk)
+        target = self.get_redirect()
+        gone = (f"{self.route_base}/show/{pk}", f"{self.route_base}/edit/{pk}",
+                f"{self.route_base}/delete/{pk}")
+        if any(path in target for path in gone):
+            target = url_for(f"{self.endpoint}.list")
+        return redirect(target)
+
+    def _delete(self, pk) -> None:
+        """Archive the record and say what was archived with it; a refusal says why."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        try:
+            self.pre_delete(item)
+            self.datamodel.delete(item)
+        except DomainError as error:
+            self.datamodel.session.rollback()
+            flash(str(error.message), "danger")
+        except DatabaseException as error:
+            self._save_failed(error)
+        else:
+            self.post_delete(item)
+            batch = g.pop("crm_archived_batch", None)
+            with_it = archive.describe_counts(batch.counts()) if batch else ""
+            if with_it:
+                flash(str(_l("Archived «%(name)s» together with %(what)s.", name=str(item),
+                             what=with_it)), "success")
+            else:
+                flash(str(_l("Archived «%(name)s».", name=str(item))), "success")
+        self.update_redirect()
 
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
@@ -224,6 +280,7 @@ class CrmModelView(ModelView):
             item = self.datamodel.get(pk, self._base_filters) or abort(404)
         else:
             form = self.edit_form.refresh(obj=item)
+            getattr(form, self.version_field).data = item.version
             hidden = self._hide_owner(form, exclude_cols)
             self.prefill_form(form, pk)
             self.update_redirect()
@@ -232,18 +289,58 @@ class CrmModelView(ModelView):
             item, filters={}, orders=orders, pages=pages, page_sizes=page_sizes, widgets=widgets
         )
 
-    def _save_edit(self, form, item) -> bool:
-        """Apply the form to the record and save it; on refusal roll back and say why."""
-        self.process_form(form, False)
+    def _seen_version(self, form) -> int | None:
+        """Return the record's version the form was filled from (None if not sent)."""
+        field = getattr(form, self.version_field, None)
         try:
+            return int(field.data) if field is not None and field.data else None
+        except (TypeError, ValueError):
+            return None
+
+    def check_version(self, item, seen: int | None) -> None:
+        """Refuse a save based on an older version of the record.
+
+        :raise StaleRecord: naming each field changed meanwhile with its value now.
+        """
+        if seen is not None and seen != item.version:
+            raise stale_record(self.datamodel.session, item, seen, self.label_columns)
+
+    def _refuse_stale(self, form, error: StaleRecord, item) -> None:
+        """Say what changed; the form keeps what was typed, now based on the stored version."""
+        self._refuse(form, error)
+        field = getattr(form, self.version_field, None)
+        if field is not None:
+            field.data = item.version
+
+    def _save_edit(self, form, item) -> bool:
+        """Apply the form to the record and save it; on refusal roll back and say why.
+
+        A save based on an older version of the record (someone saved it meanwhile) is
+        refused with what they changed, whether seen before saving or at the flush.
+        """
+        self.process_form(form, False)
+        seen = self._seen_version(form)
+        try:
+            self.check_version(item, seen)
             form.populate_obj(item)
             self.pre_update(item)
             self.datamodel.edit(item)
             self.post_update(item)
+        except StaleRecord as error:
+            self._refuse_stale(form, error, item)
+            return False
         except DomainError as error:
             self._refuse(form, error)
             return False
         except Exception as error:  # noqa: BLE001  (logged, user sees a clean message)
+            if isinstance(getattr(error, "__cause__", None), StaleDataError) or isinstance(
+                error, StaleDataError
+            ):
+                self.datamodel.session.rollback()
+                stale = stale_record(self.datamodel.session, item, seen or item.version - 1,
+                                     self.label_columns)
+                self._refuse_stale(form, stale, item)
+                return False
             self._save_failed(error)
             return False
         return True

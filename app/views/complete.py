@@ -3,7 +3,7 @@
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, Select2Widget
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.models.enums import TaskType, choices
@@ -29,6 +29,8 @@ class CompleteTaskForm(FlaskForm):
     client_lost = BooleanField(_l("The client is lost"))
     lost_reason = StringField(_l("Lost reason"), validators=[Optional(), Length(max=255)],
                               widget=BS3TextFieldWidget())
+    # The task's version the dialog was opened on: a task changed meanwhile is refused.
+    version_seen = HiddenField()
     deal_stage = SelectField(_l("Move the deal to"), choices=[], validators=[Optional()],
                              widget=Select2Widget())
 

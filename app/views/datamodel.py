@@ -5,7 +5,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import inspect
 from sqlalchemy.orm import selectinload
 
-from app.models.mixins import local_now
+from app.services import archive
 from app.services.visibility import scope_query
 
 
@@ -42,9 +42,14 @@ class ScopedInterface(SQLAInterface):
         return query.options(*options) if options else query
 
     def delete(self, item, commit: bool = True) -> bool:
-        """Archive instead of deleting: the record leaves every list but stays restorable."""
+        """Archive instead of deleting, with what hangs on it; the batch is kept in g.
+
+        The record and its dependents leave every list but stay restorable (from the
+        archive, by Head or Admin).
+        """
         if not hasattr(item, "archived"):
             return super().delete(item, commit)
-        item.archived = True
-        item.archived_at = local_now()
+        batch = archive.archive(self.session, acting_user(), item)
+        if has_request_context():
+            g.crm_archived_batch = batch
         return super().edit(item, commit)

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 MESSAGES = {
     403: (_l("Access denied"), _l("You have no access to this page.")),
     404: (_l("Not found"), _l("There is no such page, or the record is not yours to see.")),
+    405: (_l("Not allowed"), _l("This address does not accept this kind of request.")),
     500: (_l("Something went wrong"), _l("The error is logged. Please try again later.")),
 }
 

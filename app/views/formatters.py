@@ -28,20 +28,24 @@ COMMON = {
     "closed_at": formatting.datetime_text,
     "due_at": formatting.datetime_text,
     "done_at": formatting.datetime_text,
+    "archived_at": formatting.datetime_text,
     "status": status,
     "kind": stage_kind,
     "type": task_type,
     "state": task_state,
+    # People: the user's name in the reader's order (Russian: last name first).
+    "owner": formatting.person_name,
+    "from_user": formatting.person_name,
+    "to_user": formatting.person_name,
+    "actor": formatting.person_name,
+    "created_by": formatting.person_name,
+    "changed_by": formatting.person_name,
 }
 
 
 def amount(value) -> str:
     """The amount with the locale's grouping and two decimals (currency shown beside)."""
-    if value is None:
-        return ""
-    from babel.numbers import format_decimal
-
-    return format_decimal(value, "#,##0.00", locale=formatting._language())
+    return formatting.amount_text(value)
 
 
 COMMON["amount"] = amount

@@ -5,6 +5,7 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import Stage, Task
 from app.models.mixins import local_now
@@ -21,6 +22,7 @@ ACTIVE_USERS = {"owner": [["active", FilterEqual, True]]}
 
 
 class TaskView(CrmModelView):
+    with_timeline = True
     datamodel = ScopedInterface(Task)
     list_title = _l("Tasks")
     show_title = _l("Task")
@@ -76,9 +78,14 @@ class TaskView(CrmModelView):
         if request.method == "GET":
             form.next_subject.data = task.subject
             form.next_due_at.data = followup.default_due(local_now())
+            form.version_seen.data = task.version
         elif form.validate_on_submit():
             try:
+                self.check_version(task, self._seen_version(form))
                 followup.finish_task(session, g.user, task, form.outcome_of())
+            except StaleDataError:
+                flash(str(_l("Someone has just changed this task. Look at it again and retry.")),
+                      "danger")
             except DomainError as error:
                 session.rollback()
                 field = getattr(form, error.field or "", None)
