@@ -5,7 +5,6 @@ import html
 import re
 from datetime import date, timedelta
 
-import pytest
 from flask_babel import gettext
 
 from app.models import Company, Contact, Deal, Task

@@ -29,6 +29,12 @@ COMPANIES_CSV = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _upload_dir(app, tmp_path, monkeypatch):
+    """Keep uploaded files of the screen tests in a temporary folder."""
+    monkeypatch.setitem(app.config, "CRM_IMPORT_DIR", str(tmp_path / "imports"))
+
+
 def _table(text: str, encoding: str = "utf-8") -> importer.Table:
     return importer.read_table(text.encode(encoding), "file.csv")
 

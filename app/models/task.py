@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.enums import TaskState, TaskType, check_in
 from app.models.mixins import RecordMixin
 
-
 _PLANNED = text("state = 'planned' AND archived = false")
 
 

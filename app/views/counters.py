@@ -14,7 +14,8 @@ QUEUE_COUNT_SECONDS = 120
 _SESSION_KEY = "crm_queue_count"
 
 
-def _queue_count(user) -> int:
+def queue_count_kept(user) -> int:
+    """Return the user's queue count, kept in the session for a while."""
     cached = session.get(_SESSION_KEY)
     now = time.time()
     if cached and cached[2] == user.id and now - cached[1] < QUEUE_COUNT_SECONDS:
@@ -31,7 +32,7 @@ def menu_counters() -> dict | None:
         return None
     if "crm_counters" not in g:
         counts = agenda.task_counters(db.session, user, local_now())
-        counts["queue"] = _queue_count(user)
+        counts["queue"] = queue_count_kept(user)
         counts["queue_cap"] = agenda.QUEUE_CAP
         g.crm_counters = counts
     return g.crm_counters

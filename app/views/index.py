@@ -6,6 +6,7 @@ from flask_appbuilder import IndexView, expose
 from app.extensions import db
 from app.models.mixins import local_now
 from app.services import agenda
+from app.views.counters import queue_count_kept
 
 
 class CrmIndexView(IndexView):
@@ -21,7 +22,7 @@ class CrmIndexView(IndexView):
         return self.render_template(
             self.index_template,
             tasks=agenda.my_tasks(db.session, user, now),
-            queue_count=agenda.queue_count(db.session, user),
+            queue_count=queue_count_kept(user),
             queue_cap=agenda.QUEUE_CAP,
             birthdays=agenda.birthdays(db.session, user, now.date()),
             appbuilder=self.appbuilder,
