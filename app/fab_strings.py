@@ -13,6 +13,7 @@ FAB_STRINGS = (
     # Missing, empty or fuzzy in FAB's Russian catalogue.
     lazy_gettext("Add"),
     lazy_gettext("Add Group"),
+    # Deleting archives: the confirmation says so (our catalogues reword FAB's question).
     lazy_gettext("Are you sure you want to delete this item?"),
     lazy_gettext("Contains (insensitive)"),
     lazy_gettext("Database Error"),

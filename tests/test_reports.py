@@ -321,7 +321,7 @@ def test_tasks_of_a_manager(session, task_data):
     data = reports.task_activity(session, task_data["anna"], NOW, weeks=3)
     assert data.weeks == [date(2026, 2, 23), date(2026, 3, 2), date(2026, 3, 9)]
     assert [(row.name, row.done, row.overdue) for row in data.managers] == [
-        ("Anna Test", [2, 1, 1], 1)
+        ("Test Anna", [2, 1, 1], 1)
     ]
 
 
@@ -329,13 +329,13 @@ def test_tasks_of_the_head(session, task_data):
     head, boris = task_data["head"], task_data["boris"]
     data = reports.task_activity(session, head, NOW, weeks=3)
     assert [(row.name, row.done, row.overdue) for row in data.managers] == [
-        ("Anna Test", [2, 1, 1], 1),
-        ("Boris Test", [0, 0, 2], 2),
+        ("Test Anna", [2, 1, 1], 1),
+        ("Test Boris", [0, 0, 2], 2),
     ]
     assert data.done_per_week == [2, 1, 3] and data.overdue == 3
     one = reports.task_activity(session, head, NOW, weeks=3, manager_id=boris.id)
     assert [(row.name, row.done, row.overdue) for row in one.managers] == [
-        ("Boris Test", [0, 0, 2], 2)
+        ("Test Boris", [0, 0, 2], 2)
     ]
 
 
@@ -345,12 +345,12 @@ def test_tasks_page(client, login, task_data, monkeypatch):
     monkeypatch.setattr(report_views, "local_now", lambda: NOW)
     anna, boris = task_data["anna"], task_data["boris"]
     page = _page(client, login, anna, "/reports/tasks/?weeks=3")
-    assert table(page)[str(anna.id)] == ["Anna Test", "2", "1", "1", "4"]
-    assert table(page, "overdue-table")[str(anna.id)] == ["Anna Test", "1"]
+    assert table(page)[str(anna.id)] == ["Test Anna", "2", "1", "1", "4"]
+    assert table(page, "overdue-table")[str(anna.id)] == ["Test Anna", "1"]
     assert "Boris" not in page
     page = _page(client, login, task_data["head"], "/reports/tasks/?weeks=3")
     rows = table(page)
-    assert rows[str(boris.id)] == ["Boris Test", "0", "0", "2", "2"]
+    assert rows[str(boris.id)] == ["Test Boris", "0", "0", "2", "2"]
     assert rows["total"][1:] == ["2", "1", "3", "6"]
     assert table(page, "overdue-table")["total"][1:] == ["3"]
     rows = table(client.get(f"/reports/tasks/?weeks=3&manager={boris.id}").get_data(as_text=True))
@@ -396,22 +396,22 @@ def _gaps(rows):
 
 def test_without_next_task_per_manager(session, gap_data):
     anna, boris, head = gap_data["anna"], gap_data["boris"], gap_data["head"]
-    assert _gaps(reports.without_next_task(session, anna)) == [("Anna Test", 1, 1, 1)]
+    assert _gaps(reports.without_next_task(session, anna)) == [("Test Anna", 1, 1, 1)]
     assert _gaps(reports.without_next_task(session, head)) == [
-        ("Anna Test", 1, 1, 1),
-        ("Boris Test", 1, 0, 0),
+        ("Test Anna", 1, 1, 1),
+        ("Test Boris", 1, 0, 0),
     ]
-    assert _gaps(reports.without_next_task(session, head, boris.id)) == [("Boris Test", 1, 0, 0)]
+    assert _gaps(reports.without_next_task(session, head, boris.id)) == [("Test Boris", 1, 0, 0)]
 
 
 def test_without_next_task_page(client, login, gap_data):
     anna, boris = gap_data["anna"], gap_data["boris"]
     page = _page(client, login, anna, "/reports/no-next-task/")
-    assert table(page)[str(anna.id)] == ["Anna Test", "1", "1", "1", "3"]
+    assert table(page)[str(anna.id)] == ["Test Anna", "1", "1", "1", "3"]
     assert "Boris" not in page
     page = _page(client, login, gap_data["head"], "/reports/no-next-task/")
     rows = table(page)
-    assert rows[str(boris.id)] == ["Boris Test", "1", "0", "0", "1"]
+    assert rows[str(boris.id)] == ["Test Boris", "1", "0", "0", "1"]
     assert rows["total"][1:] == ["2", "1", "1", "4"]
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import Date, extract, func, type_coerce
 from sqlalchemy.orm import Query, Session
 
+from app.formatting import name_text
 from app.models import Company, Contact, Deal, Stage, Task, User
 from app.models.enums import StageKind, TaskState
 from app.services.agenda import QUEUE_MODELS
@@ -51,15 +52,15 @@ def user_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     if not wanted:
         return {}
     rows = session.query(User.id, User.first_name, User.last_name).filter(User.id.in_(wanted))
-    return {user_id: f"{first or ''} {last or ''}".strip() for user_id, first, last in rows}
+    return {user_id: name_text(first, last) for user_id, first, last in rows}
 
 
 def team(session: Session) -> list[tuple[int, str]]:
     """Return (id, full name) of every user, by name: the choices of the manager filter."""
     rows = session.query(User.id, User.first_name, User.last_name).order_by(
-        User.first_name, User.last_name, User.id
+        User.last_name, User.first_name, User.id
     )
-    return [(user_id, f"{first or ''} {last or ''}".strip()) for user_id, first, last in rows]
+    return [(user_id, name_text(first, last)) for user_id, first, last in rows]
 
 
 def open_stages(session: Session) -> list[Stage]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import formatting
+from app.formatting import person_name
 from app.models import Company, Contact, Deal, HistoryEntry, Stage, Task, User
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType, label
 from app.services.errors import DomainError
@@ -142,7 +143,7 @@ def timeline(session: Session, record, labels: dict, limit: int = 100) -> list[E
     names = _names(session, entries)
     return [
         Event(
-            at=entry.at, actor=str(entry.actor) if entry.actor else "",
+            at=entry.at, actor=person_name(entry.actor) if entry.actor else "",
             entity=str(ENTITY_LABELS[entry.entity]), entity_id=entry.entity_id,
             title=names.get((_model_of(entry.entity), entry.entity_id), ""),
             action=_action_text(entry), changes=change_lines(entry, names, labels),
