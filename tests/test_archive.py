@@ -184,3 +184,31 @@ def test_a_head_cannot_delete_for_good_in_the_service(session, book, make_user):
     admin = make_user("Admin")
     archive.delete_for_good(session, admin, session.get(Task, book["tasks"][0].id))
     assert session.get(Task, book["tasks"][0].id) is None
+
+
+def test_archiving_a_deal_keeps_the_clients_last_task(session, make_user, make_company,
+                                                      make_deal, make_task):
+    from app.services import archive
+    from app.services.followup import NextTaskRequired
+
+    manager = make_user("Manager")
+    company = make_company(manager, "Единственная задача")
+    deal = make_deal(manager, company=company)
+    make_task(manager, company=company, deal=deal)
+    with pytest.raises(NextTaskRequired) as refused:
+        archive.archive(session, manager, deal)
+    assert "Единственная задача" in str(refused.value)
+
+
+def test_manager_cannot_archive_another_managers_rows_with_own_company(
+        session, make_user, make_company, make_deal, make_task):
+    from app.services import archive
+    from app.services.errors import DomainError
+
+    anna, boris = make_user("Manager"), make_user("Manager")
+    company = make_company(anna)
+    make_deal(boris, company=company, title="Сделка Бориса")
+    with pytest.raises(DomainError):
+        archive.archive(session, anna, company)
+    head = make_user("Head")
+    archive.archive(session, head, company)  # the head may archive the whole client

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Task
 from app.models.mixins import local_now
 from app.services.errors import DomainError, NotFound
+from app.services.followup import refuse_uncovered, uncovered
 from app.services.history import ENTITIES, context_of, set_actor
 from app.services.visibility import role_names, sees_everything
 
@@ -101,9 +102,14 @@ def archive(session: Session, actor, record) -> Batch:
     """Mark the record and its dependents archived, with one shared stamp (no commit).
 
     Each row's history entry is written by the flush hook, in the same transaction.
+
+    :raise DomainError: if a Manager's batch holds another manager's rows.
+    :raise NextTaskRequired: if a live record outside the batch would lose its last task.
     """
     set_actor(session, actor)
     batch = _dependents(session, record, archived=False)
+    _refuse_foreign_rows(actor, batch)
+    _refuse_uncovering(session, batch)
     now = local_now()
     actor_id = getattr(actor, "id", None)
     for row in batch.rows():
@@ -111,6 +117,32 @@ def archive(session: Session, actor, record) -> Batch:
         row.archived_at = now
         row.changed_by_id = actor_id
     return batch
+
+
+def _refuse_foreign_rows(actor, batch: Batch) -> None:
+    """Refuse a Manager archiving rows of another manager along with their own record."""
+    if sees_everything(actor):
+        return
+    actor_id = getattr(actor, "id", None)
+    foreign = [row for row in batch.rows() if row.owner_id != actor_id]
+    if foreign:
+        raise DomainError(
+            _l("%(num)s records of this client belong to another manager: ask the head of "
+               "sales to archive it.", num=len(foreign))
+        )
+
+
+def _refuse_uncovering(session: Session, batch: Batch) -> None:
+    """Refuse taking away the last planned task of a live record that stays."""
+    tasks = [*batch.tasks, *([batch.record] if isinstance(batch.record, Task) else [])]
+    leaving = {(type(row), row.id) for row in batch.rows()}
+    staying = {}
+    for task in tasks:
+        for target in (task.company, task.contact, task.deal):
+            if target is not None and (type(target), target.id) not in leaving:
+                staying[(type(target), target.id)] = target
+    refuse_uncovered(uncovered(session, list(staying.values()),
+                               excluding=tuple(task.id for task in tasks)))
 
 
 def can_restore(actor) -> bool:

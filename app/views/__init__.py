@@ -141,6 +141,9 @@ def _register_template_filters(appbuilder) -> None:
     )
     current_app.context_processor(lambda: {"crm_counters": menu_counters})
     current_app.before_request(forget_queue_count_on_change)
+    from app.views.arguments import clean_list_arguments
+
+    current_app.before_request(clean_list_arguments)
     from app.views.assets import register_assets
 
     register_assets(current_app)

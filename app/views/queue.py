@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.services import agenda
 from app.services.visibility import sees_everything
+from app.views.arguments import small_int
 
 PAGE = 50
 
@@ -19,10 +20,7 @@ class QueueView(BaseView):
     @has_access
     def index(self):
         """List what has no next task, each row with a one-click 'plan a task'."""
-        try:
-            page = max(int(request.args.get("page", 0)), 0)
-        except ValueError:
-            page = 0
+        page = small_int(request.args.get("page"), 100_000) or 0
         rows = agenda.queue(db.session, g.user, limit=PAGE, offset=page * PAGE)
         return self.render_template(
             "crm/queue.html", rows=rows, page=page, page_size=PAGE,

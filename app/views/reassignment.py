@@ -1,6 +1,6 @@
 """Reassignment: the head moves a leaver's clients, or one company, to another manager."""
 
-from flask import flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Company, Reassignment, User
 from app.services import reassignment
 from app.services.errors import DomainError
+from app.views.arguments import small_int
 from app.views.formatters import COMMON
 
 KIND_LABELS = {
@@ -22,17 +23,13 @@ KIND_LABELS = {
 
 
 def _user(value) -> User | None:
-    try:
-        return db.session.get(User, int(value)) if value else None
-    except (TypeError, ValueError):
-        return None
+    user_id = small_int(value)
+    return db.session.get(User, user_id) if user_id else None
 
 
 def _company(value) -> Company | None:
-    try:
-        company = db.session.get(Company, int(value)) if value else None
-    except (TypeError, ValueError):
-        return None
+    company_id = small_int(value)
+    company = db.session.get(Company, company_id) if company_id else None
     return company if company is not None and not company.archived else None
 
 
@@ -48,7 +45,7 @@ class ReassignView(BaseView):
         source = request.form if request.method == "POST" else request.args
         company = _company(source.get("company"))
         if source.get("company") and company is None:
-            return self.render_template("404.html"), 404
+            abort(404)
         from_user = company.owner if company else _user(source.get("from_user"))
         to_user = _user(source.get("to_user"))
         counts = None

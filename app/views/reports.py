@@ -22,6 +22,7 @@ from app.formatting import day_month_text, number_text
 from app.models.mixins import local_now
 from app.services import reports
 from app.services.visibility import sees_everything
+from app.views.arguments import small_int
 
 DEFAULT_MONTHS = 12
 DEFAULT_WEEKS = 8
@@ -60,13 +61,12 @@ def manager_choice(user) -> int | None:
     """Return the manager chosen with `?manager=` (Head and Admin only), or None for all."""
     if not sees_everything(user):
         return None
-    value = (request.values.get("manager") or "").strip()
-    return int(value) if value.isdigit() else None
+    return small_int(request.values.get("manager"))
 
 
 def _bounded_int(name: str, default: int, high: int) -> int:
-    value = (request.args.get(name) or "").strip()
-    return min(max(int(value), 1), high) if value.isdigit() else default
+    value = small_int(request.args.get(name))
+    return min(max(value, 1), high) if value is not None else default
 
 
 def _month_arg(name: str) -> date | None:

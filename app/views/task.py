@@ -21,6 +21,13 @@ from app.views.labels import LABELS
 ACTIVE_USERS = {"owner": [["active", FilterEqual, True]]}
 
 
+def safe_next(target: str | None) -> str | None:
+    """Return `next` when it is a path of this app; never another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
 class TaskView(CrmModelView):
     with_timeline = True
     datamodel = ScopedInterface(Task)
@@ -94,7 +101,8 @@ class TaskView(CrmModelView):
                 flash(str(error.message), "danger")
             else:
                 flash(str(_l("Task completed.")), "success")
-                return redirect(request.args.get("next") or url_for("CrmIndexView.index"))
+                return redirect(safe_next(request.args.get("next"))
+                                or url_for("CrmIndexView.index"))
         return self.render_template(
             "crm/complete_task.html", form=form, task=task, title=_l("Complete the task"),
         )
