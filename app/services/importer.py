@@ -35,6 +35,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.labels import LABELS as FIELD_NAMES
 from app.models import Company, Contact, Task, User
 from app.models.enums import LABELS, ClientStatus, TaskState, TaskType
 from app.services import followup, records
@@ -65,30 +66,8 @@ FIELDS = {
 }
 REQUIRED = {"company": "name", "contact": "last_name"}
 FIELD_LABELS = {
-    "name": _l("Name"),
-    "legal_name": _l("Legal name"),
-    "inn": _l("INN"),
-    "industry": _l("Industry"),
-    "website": _l("Website"),
-    "phone": _l("Phone"),
-    "mobile_phone": _l("Mobile phone"),
-    "email": _l("E-mail"),
-    "second_email": _l("Second e-mail"),
-    "address": _l("Address"),
-    "status": _l("Status"),
-    "lost_reason": _l("Lost reason"),
-    "source": _l("Source"),
-    "notes": _l("Notes"),
-    "owner": _l("Owner"),
-    "last_name": _l("Last name"),
-    "first_name": _l("First name"),
-    "middle_name": _l("Middle name"),
-    "position": _l("Position"),
-    "company": _l("Company"),
+    **FIELD_NAMES,
     "company_inn": _l("Company INN"),
-    "birthday": _l("Birthday"),
-    "spouse_name": _l("Spouse's name"),
-    "preferences": _l("Preferences and personal notes"),
     "task_type": _l("First task: type"),
     "task_subject": _l("First task: what to do"),
     "task_due": _l("First task: when"),
