@@ -8,13 +8,12 @@ It builds a throw-away database with the demo generator, then requests every pag
 prints the median and 95th percentile server time and the number of SQL statements.
 """
 
-import argparse
 import statistics
 import time
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 
-from bench.reassign import _database
+from bench.demo_database import arguments, demo_app
 
 PAGES = (
     "/", "/queue/", "/companyview/list/", "/contactview/list/", "/dealview/list/",
@@ -45,41 +44,16 @@ def measure(client, engine, url: str, runs: int) -> tuple[float, float, int, int
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--companies", type=int, default=100000)
-    parser.add_argument("--managers", type=int, default=20)
+    parser = arguments(__doc__.splitlines()[0], companies=100000, managers=20)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.extensions import db
-    from app.models import User
-    from app.services.demo import DEMO_PASSWORD, generate_demo
-    from app.services.setup import prepare_database, refresh_statistics
-    from config import Config
+    from app.services.demo import DEMO_PASSWORD
 
-    url, cleanup = _database(args.database)
-    try:
-        config = Config()
-        config.SQLALCHEMY_DATABASE_URI = url
-        config.WTF_CSRF_ENABLED = False
-        app = create_app(config)
-        with app.app_context():
-            upgrade()
-            prepare_database(app.appbuilder, db.session)
-            started = time.perf_counter()
-            generate_demo(app.appbuilder, db.session, companies=args.companies,
-                          managers=args.managers)
-            refresh_statistics(db.session)
-            print(f"{args.database}: demo of {args.companies} companies built in "
-                  f"{time.perf_counter() - started:.0f} s")
-            usernames = [u.username for u in db.session.scalars(select(User))]
-            db.session.remove()
+    with demo_app(args.database, args.companies, args.managers,
+                  WTF_CSRF_ENABLED=False) as app:
         for username in ("head", "manager1"):
-            assert username in usernames
             client = app.test_client()
             client.post("/login/", data={"username": username, "password": DEMO_PASSWORD})
             print(f"\n{username}\n| page | median ms | p95 ms | statements | status |")
@@ -88,10 +62,6 @@ def main() -> None:
                 for page in PAGES:
                     median, p95, count, status = measure(client, db.engine, page, args.runs)
                     print(f"| {page} | {median:.0f} | {p95:.0f} | {count} | {status} |")
-                db.session.remove()
-                db.engine.dispose()
-    finally:
-        cleanup()
 
 
 if __name__ == "__main__":

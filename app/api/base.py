@@ -22,10 +22,10 @@ from app.api.filtering import typed_filter
 from app.api.relations import apply_changes
 from app.api.routes import DocumentedRoutes
 from app.api.schemas import NextTaskSchema, read_schema, write_schema
+from app.labels import LABELS
 from app.models import User
 from app.services import followup, records
 from app.services.errors import DomainError
-from app.views.labels import LABELS
 
 log = logging.getLogger(__name__)
 

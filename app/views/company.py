@@ -4,6 +4,7 @@ from flask import redirect, url_for
 from flask_appbuilder.actions import action
 from flask_babel import lazy_gettext as _l
 
+from app.labels import LABELS
 from app.models import Company
 from app.services import validation
 from app.views.base import CrmModelView, FieldRule
@@ -12,7 +13,6 @@ from app.views.datamodel import ScopedInterface
 from app.views.deal import DealView
 from app.views.fields import NEXT_TASK_COLUMNS, client_status_field, next_task_fields
 from app.views.formatters import COMMON
-from app.views.labels import LABELS
 from app.views.task import ACTIVE_USERS, TaskView
 
 

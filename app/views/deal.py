@@ -2,12 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 
+from app.labels import LABELS
 from app.models import Deal
 from app.views.base import CrmModelView
 from app.views.datamodel import ScopedInterface
 from app.views.fields import NEXT_TASK_COLUMNS, AmountField, next_task_fields
 from app.views.formatters import COMMON
-from app.views.labels import LABELS
 from app.views.task import ACTIVE_USERS, TaskView
 
 

@@ -7,11 +7,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import DataRequired, NumberRange
 
+from app.labels import LABELS
 from app.models import Stage
 from app.models.enums import StageKind, choices
 from app.services.stages import check_stage_deletable
 from app.views.formatters import COMMON
-from app.views.labels import LABELS
 
 
 def _kind_field() -> SelectField:

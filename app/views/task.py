@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.labels import LABELS
 from app.models import Stage, Task
 from app.models.mixins import local_now
 from app.services import followup
@@ -16,7 +17,6 @@ from app.views.complete import CompleteTaskForm
 from app.views.datamodel import ScopedInterface
 from app.views.fields import task_type_field, when_field
 from app.views.formatters import COMMON
-from app.views.labels import LABELS
 
 ACTIVE_USERS = {"owner": [["active", FilterEqual, True]]}
 

@@ -1,0 +1,74 @@
+"""A throw-away database filled by the demo generator, shared by the benchmarks."""
+
+import argparse
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+
+PG_SERVER = os.environ.get("CRM_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+def arguments(description: str, companies: int, managers: int) -> argparse.ArgumentParser:
+    """Return the command-line parser every benchmark shares (database, data size)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--companies", type=int, default=companies)
+    parser.add_argument("--managers", type=int, default=managers)
+    return parser
+
+
+@contextmanager
+def _database_url(kind: str) -> Iterator[str]:
+    if kind == "postgresql":
+        name = f"crm_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield f"{PG_SERVER}/{name}"
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    else:
+        with tempfile.TemporaryDirectory(prefix="crm-bench-") as folder:
+            yield "sqlite:///" + os.path.join(folder, "crm.sqlite")
+
+
+@contextmanager
+def demo_app(kind: str, companies: int, managers: int, **settings) -> Iterator:
+    """Yield an app whose new database holds the demo data set; drop it afterwards."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.services.demo import generate_demo
+    from app.services.setup import prepare_database, refresh_statistics
+    from config import Config
+
+    with _database_url(kind) as url:
+        config = Config()
+        config.SQLALCHEMY_DATABASE_URI = url
+        for key, value in settings.items():
+            setattr(config, key, value)
+        app = create_app(config)
+        with app.app_context():
+            upgrade()
+            prepare_database(app.appbuilder, db.session)
+            started = time.perf_counter()
+            generate_demo(app.appbuilder, db.session, companies=companies, managers=managers)
+            refresh_statistics(db.session)
+            print(f"{kind}: demo of {companies} companies built in "
+                  f"{time.perf_counter() - started:.0f} s")
+            db.session.remove()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
