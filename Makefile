@@ -48,4 +48,4 @@ demo: db
 	$(FLASK) crm demo
 
 lint: install
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check .

@@ -30,6 +30,8 @@ _IMPORT = [
 ]
 _OWN_PROFILE = [
     [r"QueueView$", r"can_index$"],
+    # The search behind the company / contact / deal selects of the forms.
+    [r"LookupView$", r"can_search$"],
     [r"CalendarView$", r"can_(index|regenerate)$"],
     [r"UserDBModelView$", r"(can_userinfo|resetmypassword|userinfoedit)$"],
     [r"(ResetMyPasswordView|UserInfoEditView)$", r"can_this_form_(get|post)$"],
@@ -103,6 +105,25 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
+    # Security: login limit per address (form and API), lockout after failed logins,
+    # password rule (app.services.accounts), cookies, HSTS (production only).
+    RATELIMIT_ENABLED = True
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = os.environ.get("CRM_LOGIN_RATE_LIMIT", "10 per minute")
+    CRM_LOCKOUT_ATTEMPTS = int(os.environ.get("CRM_LOCKOUT_ATTEMPTS", "10"))
+    CRM_LOCKOUT_MINUTES = int(os.environ.get("CRM_LOCKOUT_MINUTES", "15"))
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    CRM_HSTS = False
+
+    # Serving: rate-limit counters shared by every process (redis://host:6379/0 when
+    # several processes serve), logs ("json": one object per line), proxies in front.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    CRM_PROXY_COUNT = int(os.environ.get("CRM_PROXY_COUNT", "0"))
+
 
 class TestConfig(Config):
     """Settings for the test suite: a throw-away database and cheap password hashing."""
@@ -112,18 +133,50 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Tests log in many times a minute; tests/test_security*.py switch the limit on.
+    RATELIMIT_ENABLED = False
 
 
 class ProductionConfig(Config):
     """Settings for production: secrets and the database must come from the environment."""
 
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    CRM_HSTS = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
     def __init__(self) -> None:
         secret = os.environ.get("SECRET_KEY")
         if not secret:
             raise RuntimeError("SECRET_KEY must be set in the environment for production.")
         self.SECRET_KEY = secret
+        url = os.environ.get("DATABASE_URL")
+        if not url:
+            raise RuntimeError("DATABASE_URL must be set in the environment for production.")
+        self.SQLALCHEMY_DATABASE_URI = url
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(url)
+
+
+def engine_options(url: str) -> dict:
+    """Return the engine options for a database URL, the pool sized from the environment.
+
+    Each worker process has its own pool, so hosts x workers x (DATABASE_POOL_SIZE +
+    DATABASE_MAX_OVERFLOW) must stay below PostgreSQL's max_connections; a worker's pool
+    should hold at least its threads.
+    """
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        return options
+    options.update(
+        pool_size=int(os.environ.get("DATABASE_POOL_SIZE", "5")),
+        max_overflow=int(os.environ.get("DATABASE_MAX_OVERFLOW", "5")),
+        pool_timeout=float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        pool_recycle=int(os.environ.get("DATABASE_POOL_RECYCLE", "1800")),
+    )
+    if url.startswith("postgresql"):
+        timeout = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+        options["connect_args"] = {"connect_timeout": timeout}
+    return options
 
 
 CONFIGS = {"development": Config, "testing": TestConfig, "production": ProductionConfig}

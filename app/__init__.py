@@ -26,7 +26,9 @@ def create_app(config: object | None = None) -> Flask:
     from app import models  # noqa: F401  (register every table before Alembic looks)
     from app.api import register_apis
     from app.cli import register_cli
-    from app.services import history
+    from app.security_headers import install_security_headers
+    from app.services import history, next_task
+    from app.serving import install_serving
     from app.views import register_views
     from app.views.errors import register_error_pages
     from app.views.index import CrmIndexView
@@ -34,6 +36,7 @@ def create_app(config: object | None = None) -> Flask:
 
     app.config.setdefault("FAB_INDEX_VIEW", None)
     history.install()
+    next_task.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     csrf.init_app(app)
@@ -44,7 +47,9 @@ def create_app(config: object | None = None) -> Flask:
         register_apis(appbuilder)
     install_locale_selection(app)
     register_error_pages(app)
+    install_security_headers(app)
     register_cli(app)
+    install_serving(app)
     return app
 
 
@@ -54,9 +59,15 @@ def _migrations_dir() -> str:
 
 @event.listens_for(Engine, "connect")
 def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
-    """Make SQLite enforce foreign keys, so a user who owns records cannot be deleted."""
+    """Make SQLite enforce foreign keys, so a user who owns records cannot be deleted.
+
+    It also gets the text folding of searches (its own lower() leaves Cyrillic as it is).
+    """
     module = type(dbapi_connection).__module__
     if module.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        from app.services.lookup import SQLITE_FOLD, fold
+
+        dbapi_connection.create_function(SQLITE_FOLD, 1, fold, deterministic=True)

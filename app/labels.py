@@ -43,6 +43,7 @@ LABELS = {
     "type": _l("Type"),
     "subject": _l("Subject"),
     "due_at": _l("Due"),
+    "next_task_at": _l("Next task"),
     "state": _l("State"),
     "result": _l("Result"),
     "done_at": _l("Done at"),

@@ -7,10 +7,19 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import create_engine, text
 
 PG_SERVER = os.environ.get("CRM_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+@dataclass
+class Build:
+    """What the demo generator wrote and how long it took (ANALYZE included)."""
+
+    counts: dict[str, int]
+    seconds: float
 
 
 def arguments(description: str, companies: int, managers: int) -> argparse.ArgumentParser:
@@ -41,8 +50,13 @@ def _database_url(kind: str) -> Iterator[str]:
 
 
 @contextmanager
-def demo_app(kind: str, companies: int, managers: int, **settings) -> Iterator:
-    """Yield an app whose new database holds the demo data set; drop it afterwards."""
+def demo_app(kind: str, companies: int, managers: int, demo: dict | None = None,
+             **settings) -> Iterator[tuple]:
+    """Yield an app whose new database holds the demo data set, and its Build; drop it after.
+
+    `demo` holds further keyword arguments of generate_demo (task history, contact persons);
+    `settings` override the app's configuration.
+    """
     from flask_migrate import upgrade
 
     from app import create_app
@@ -61,13 +75,14 @@ def demo_app(kind: str, companies: int, managers: int, **settings) -> Iterator:
             upgrade()
             prepare_database(app.appbuilder, db.session)
             started = time.perf_counter()
-            generate_demo(app.appbuilder, db.session, companies=companies, managers=managers)
+            counts = generate_demo(app.appbuilder, db.session, companies=companies,
+                                   managers=managers, **(demo or {}))
             refresh_statistics(db.session)
-            print(f"{kind}: demo of {companies} companies built in "
-                  f"{time.perf_counter() - started:.0f} s")
+            build = Build(counts, time.perf_counter() - started)
+            print(f"{kind}: demo built in {build.seconds:.0f} s: {counts}", flush=True)
             db.session.remove()
         try:
-            yield app
+            yield app, build
         finally:
             with app.app_context():
                 db.session.remove()

@@ -1,68 +1,103 @@
-"""Benchmark: server time and SQL statements of the CRM's pages on a big demo data set.
+"""The pages the benchmark requests for one user, with the records they open."""
 
-    python -m bench.pages --database sqlite --companies 100000 --managers 20
-    python -m bench.pages --database postgresql --companies 100000 --managers 20
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-It builds a throw-away database with the demo generator, then requests every page
-(after a warm-up) as the head and as a manager through the app's test client, and
-prints the median and 95th percentile server time and the number of SQL statements.
-"""
+from sqlalchemy import func, select
 
-import statistics
-import time
+from app.models import Company, Contact, Deal, Task
+from app.services.visibility import scope_query
 
-from sqlalchemy import event
+PAGE_SIZE = 25
+FAR = 0.8  # the far page sits this far into the list
 
-from bench.demo_database import arguments, demo_app
-
+# label, view, model, sort column, search (FAB's "starts with", the first filter offered)
+LISTS = (
+    ("companies", "CompanyView", Company, "name", "_flt_0_name=Агро"),
+    ("contacts", "ContactView", Contact, "last_name", "_flt_0_last_name=Иван"),
+    ("deals", "DealView", Deal, "amount", "_flt_0_title=Поставка"),
+    ("tasks", "TaskView", Task, "subject", "_flt_0_subject=Позвонить"),
+)
 PAGES = (
-    "/", "/queue/", "/companyview/list/", "/contactview/list/", "/dealview/list/",
-    "/taskview/list/", "/companyview/list/?page_CompanyView=100",
-    "/companyview/list/?_oc_CompanyView=name&_od_CompanyView=desc",
-    "/companyview/list/?_flt_0_name=Агро", "/pipeline/", "/reports/funnel/",
-    "/reports/won-lost/", "/reports/tasks/", "/reports/no-next-task/",
-    "/reports/new-clients/",
+    ("My day", "/"),
+    ("queue without a next task", "/queue/"),
+    ("pipeline board", "/pipeline/"),
+    ("chart: sales funnel", "/reports/funnel/"),
+    ("chart: won and lost", "/reports/won-lost/"),
+    ("chart: tasks by manager", "/reports/tasks/"),
+    ("chart: no next task by manager", "/reports/no-next-task/"),
+    ("chart: new clients", "/reports/new-clients/"),
 )
 
 
-def measure(client, engine, url: str, runs: int) -> tuple[float, float, int, int]:
-    """Return median ms, 95th percentile ms, statements and status of GET url."""
-    statements = []
-    listener = lambda *args: statements.append(1)  # noqa: E731
-    client.get(url)  # warm-up
-    times = []
-    for _ in range(runs):
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", listener)
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        event.remove(engine, "before_cursor_execute", listener)
-    times.sort()
-    p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-    return statistics.median(times), p95, len(statements), response.status_code
+@dataclass
+class Page:
+    """One page to time: what it is, where, and which target applies."""
+
+    label: str
+    url: str
+    kind: str  # "list" or "page"
+    view: str = ""  # lists: FAB's view name, for the page size check
 
 
-def main() -> None:
-    parser = arguments(__doc__.splitlines()[0], companies=100000, managers=20)
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
-
-    from app.extensions import db
-    from app.services.demo import DEMO_PASSWORD
-
-    with demo_app(args.database, args.companies, args.managers,
-                  WTF_CSRF_ENABLED=False) as app:
-        for username in ("head", "manager1"):
-            client = app.test_client()
-            client.post("/login/", data={"username": username, "password": DEMO_PASSWORD})
-            print(f"\n{username}\n| page | median ms | p95 ms | statements | status |")
-            print("|---|---|---|---|---|")
-            with app.app_context():
-                for page in PAGES:
-                    median, p95, count, status = measure(client, db.engine, page, args.runs)
-                    print(f"| {page} | {median:.0f} | {p95:.0f} | {count} | {status} |")
+def visible_rows(session, user, model) -> int:
+    """Return how many rows of the model the user's lists show."""
+    return scope_query(session.query(func.count(model.id)), model, user).scalar()
 
 
-if __name__ == "__main__":
-    main()
+def busiest(session, owner_id: int, link) -> int:
+    """Return the id of the owner's record (by the task's link column) with the most tasks."""
+    return session.scalar(
+        select(link)
+        .where(Task.owner_id == owner_id, link.is_not(None))
+        .group_by(link)
+        .order_by(func.count().desc(), link)
+        .limit(1)
+    )
+
+
+def plan(session, user, manager_id: int) -> list[Page]:
+    """Return the pages to time for the user; shown records belong to the manager.
+
+    Lists: the first page, a far page, sorted by a column, with a search.
+    """
+    pages = []
+    for label, view, model, column, search in LISTS:
+        base = f"/{view.lower()}/list/"
+        far = int(visible_rows(session, user, model) * FAR) // PAGE_SIZE
+        pages += [
+            Page(f"{label}: first page", base, "list", view),
+            Page(f"{label}: page {far + 1}", f"{base}?page_{view}={far}", "list"),
+            Page(f"{label}: sorted by {column}",
+                 f"{base}?_oc_{view}={column}&_od_{view}=desc", "list"),
+            Page(f"{label}: search", f"{base}?{search}", "list"),
+        ]
+    for label, link in (("company", Task.company_id), ("contact", Task.contact_id),
+                        ("deal", Task.deal_id)):
+        record_id = busiest(session, manager_id, link)
+        pages.append(Page(f"{label} show page", f"/{label}view/show/{record_id}", "page"))
+    task_id = planned_tasks(session, manager_id, 1)[0][0]
+    pages.append(Page("complete-task form", f"/taskview/complete/{task_id}", "page"))
+    pages += [Page(label, url, "page") for label, url in PAGES]
+    return pages
+
+
+def planned_tasks(session, owner_id: int, count: int) -> list[tuple[int, int]]:
+    """Return the id and version of `count` planned tasks of the owner."""
+    rows = session.execute(
+        select(Task.id, Task.version)
+        .where(Task.owner_id == owner_id, Task.state == "planned", Task.archived.is_(False))
+        .order_by(Task.id.desc())
+        .limit(count)
+    )
+    return [tuple(row) for row in rows]
+
+
+def completion(task_id: int, version: int) -> tuple[str, dict]:
+    """Return the URL and form of completing a task with a result and a next task."""
+    due = (datetime.now() + timedelta(days=3)).replace(hour=10, minute=0)
+    return f"/taskview/complete/{task_id}", {
+        "outcome": "done", "result": "Поговорили, клиент думает",
+        "next_type": "call", "next_subject": "Перезвонить: узнать решение",
+        "next_due_at": due.strftime("%Y-%m-%dT%H:%M"), "version_seen": str(version),
+    }

@@ -22,7 +22,8 @@ def main() -> None:
     from app.models import User
     from app.services.reassignment import preview, reassign
 
-    with demo_app(args.database, args.companies, args.managers) as app, app.app_context():
+    with demo_app(args.database, args.companies, args.managers) as (app, _build), \
+            app.app_context():
         users = {u.username: u for u in db.session.scalars(select(User))}
         head, leaver, keeper = users["head"], users["manager1"], users["manager2"]
         counts = preview(db.session, head, leaver, keeper)

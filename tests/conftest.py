@@ -17,6 +17,8 @@ from config import TestConfig
 PG_SERVER = os.environ.get("CRM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 BUSINESS_TABLES = ("history", "reassignment", "task", "deal", "contact", "company")
 PASSWORD = "Secret-password-1"
+# The real-browser fixtures (live_server, browser, watch, new_page, page), once per run.
+pytest_plugins = ["tests.browser"]
 
 
 def _database_kind() -> str:
@@ -87,6 +89,7 @@ def _clean_database(app):
     with app.app_context():
         yield
         db.session.rollback()
+        stale = _stale_next_task_dates(db.session)
         for table in BUSINESS_TABLES:
             db.session.execute(text(f"DELETE FROM {table}"))
         db.session.execute(text("DELETE FROM stage WHERE code IS NULL"))
@@ -94,6 +97,26 @@ def _clean_database(app):
         db.session.execute(text("DELETE FROM ab_user"))
         db.session.commit()
         db.session.remove()
+    if stale:
+        pytest.fail("next_task_at is not the earliest planned task: " + "; ".join(stale))
+
+
+def _stale_next_task_dates(session) -> list[str]:
+    """Name every company, contact and deal whose stored next task date is wrong."""
+    from sqlalchemy import select
+
+    from app.services.next_task import LINKS, earliest_planned
+
+    stale = []
+    for model in LINKS:
+        computed = earliest_planned(model)
+        rows = session.execute(
+            select(model.id, model.next_task_at, computed).where(
+                model.next_task_at.is_distinct_from(computed))
+        )
+        stale += [f"{model.__tablename__} {row_id}: stored {stored}, expected {expected}"
+                  for row_id, stored, expected in rows]
+    return stale
 
 
 @pytest.fixture
@@ -136,7 +159,7 @@ def login(client, make_user):
 
     def do_login(role: str = "Manager", username: str | None = None, user=None):
         user = user or make_user(role, username)
-        client.get("/logout/")
+        client.post("/logout/")
         response = client.post(
             "/login/", data={"username": user.username, "password": PASSWORD}
         )

@@ -276,3 +276,19 @@ def test_a_birthday_on_the_29th_of_february_exists():
     birthday = demo.make_birthday(random.Random(3), date(2028, 2, 29), soon=True)
     assert (birthday.month, birthday.day) in {(2, 29), (3, 1), (3, 2), (3, 3), (3, 4),
                                               (3, 5), (3, 6)}
+
+
+def test_task_history_and_contact_persons_can_be_deepened(app, session):
+    shallow = _demo(app, session, companies=20, task_history=0, contact_weights=(1,))
+    assert shallow["contacts"] == 20  # exactly one contact person a company
+    done_on_deals = _count(session, Task, Task.deal_id.is_not(None), Task.state != "planned")
+    closed = _count(session, Deal, Deal.closed_at.is_not(None))
+    assert done_on_deals == closed  # no history: only the closing task of a closed deal
+    _clear_business_rows(session)
+
+    deep = _demo(app, session, companies=20, task_history=8, contact_weights=(0, 0, 1))
+    assert deep["contacts"] == 60  # exactly three
+    assert deep["tasks"] > 2 * shallow["tasks"]
+    assert deep["history_entries"] > 2 * shallow["history_entries"]
+    for model in (Company, Contact, Deal):
+        assert _count(session, model, followup.queue_filter(model)) == 0

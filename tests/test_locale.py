@@ -25,7 +25,7 @@ def _page_language(client, url: str = "/companyview/list/", **headers) -> str:
 
 
 def _login(client, user) -> None:
-    client.get("/logout/")
+    client.post("/logout/")
     response = client.post("/login/", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 302, "login failed"
 

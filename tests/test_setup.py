@@ -158,8 +158,11 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 def test_production_starts_with_a_secret_key_from_the_environment(monkeypatch, database_url):
     monkeypatch.setenv("SECRET_KEY", "a-long-production-secret")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        ProductionConfig()
+    monkeypatch.setenv("DATABASE_URL", database_url)
     config = ProductionConfig()
-    config.SQLALCHEMY_DATABASE_URI = database_url
     application = create_app(config)
     try:
         assert application.config["SECRET_KEY"] == "a-long-production-secret"

@@ -6,9 +6,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.enums import ClientStatus, check_in
 from app.models.mixins import RecordMixin
+from app.models.next_task import (
+    NextTaskMixin,
+    next_task_sort_indexes,
+    without_next_task_index,
+)
 
 
-class Company(RecordMixin, Model):
+class Company(RecordMixin, NextTaskMixin, Model):
     __tablename__ = "company"
     __table_args__ = (
         CheckConstraint(check_in("status", ClientStatus), name="ck_company_status"),
@@ -17,6 +22,8 @@ class Company(RecordMixin, Model):
         Index("ix_company_status", "status"),
         Index("ix_company_inn", "inn"),
         Index("ix_company_created_at", "created_at"),
+        without_next_task_index("ix_company_queue", "status", "owner_id"),
+        *next_task_sort_indexes("company"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -8,9 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.enums import ClientStatus, check_in
 from app.models.mixins import RecordMixin
+from app.models.next_task import (
+    NextTaskMixin,
+    next_task_sort_indexes,
+    without_next_task_index,
+)
 
 
-class Contact(RecordMixin, Model):
+class Contact(RecordMixin, NextTaskMixin, Model):
     __tablename__ = "contact"
     __table_args__ = (
         CheckConstraint(
@@ -23,6 +28,10 @@ class Contact(RecordMixin, Model):
         Index("ix_contact_phone", "phone"),
         Index("ix_contact_birthday_key", "birthday_key"),
         Index("ix_contact_status", "status"),
+        without_next_task_index(
+            "ix_contact_queue", "status", "owner_id", extra=" AND company_id IS NULL"
+        ),
+        *next_task_sort_indexes("contact"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -18,9 +18,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.mixins import RecordMixin
+from app.models.next_task import (
+    NextTaskMixin,
+    next_task_sort_indexes,
+    without_next_task_index,
+)
 
 
-class Deal(RecordMixin, Model):
+class Deal(RecordMixin, NextTaskMixin, Model):
     __tablename__ = "deal"
     __table_args__ = (
         CheckConstraint(
@@ -34,6 +39,8 @@ class Deal(RecordMixin, Model):
         Index("ix_deal_expected_close_date", "expected_close_date"),
         Index("ix_deal_closed_at", "closed_at"),
         Index("ix_deal_amount", "amount"),
+        without_next_task_index("ix_deal_queue", "stage_id", "owner_id"),
+        *next_task_sort_indexes("deal"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

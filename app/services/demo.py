@@ -26,6 +26,7 @@ from app.models import Company, Contact, Deal, HistoryEntry, Stage, Task
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
 from app.models.mixins import local_now
 from app.services.history import plain
+from app.services.next_task import refresh_all
 
 DEMO_PASSWORD = "demo-password"
 HEAD_USERNAME = "head"
@@ -56,6 +57,7 @@ STAGE_WEIGHTS = {
 COMPANY_DEAL_WEIGHTS = (20, 35, 30, 15)  # 0, 1, 2 or 3 deals: 1.4 a company
 PRIVATE_DEAL_WEIGHTS = (40, 45, 15)  # 0, 1 or 2 deals: 0.75 a private client
 CONTACT_WEIGHTS = (50, 30, 20)  # 1, 2 or 3 contact persons a company
+TASK_HISTORY = 2  # at most this many done tasks on each client and each deal, besides the last
 
 # (city, phone code, first digits of the postcode, tax region), Moscow most often.
 CITIES = (
@@ -347,9 +349,12 @@ class DemoWriter:
     """Generate the rows of the demo and write them in bulk, with ids assigned here."""
 
     def __init__(self, session: Session, rng: random.Random, pools: _Pools, now: datetime,
-                 stages: dict[str, tuple[int, str]]) -> None:
+                 stages: dict[str, tuple[int, str]], *, task_history: int = TASK_HISTORY,
+                 contact_weights: Sequence[int] = CONTACT_WEIGHTS) -> None:
         self.session = session
         self.rng = rng
+        self.task_history = task_history
+        self.contact_weights = contact_weights
         self.pools = pools
         self.now = now
         self.today = now.date()
@@ -475,7 +480,8 @@ class DemoWriter:
         }
         self.add("company", row, self.lost_changes(row))
         self.counts["companies"] += 1
-        for _ in range(rng.choices((1, 2, 3), weights=CONTACT_WEIGHTS)[0]):
+        persons = range(1, len(self.contact_weights) + 1)
+        for _ in range(rng.choices(persons, weights=self.contact_weights)[0]):
             client.contact_ids.append(self.add_contact_person(client, domain, code))
         deals = max(len(forced_stages), rng.choices(range(4), weights=COMPANY_DEAL_WEIGHTS)[0])
         self.add_client_work(client, lost_reason, deals, forced_stages)
@@ -570,7 +576,7 @@ class DemoWriter:
                 code = self.rng.choices(STAGE_CODES, weights=STAGE_WEIGHTS[client.status])[0]
             open_deals += self.add_deal(client, code)
         links = self.client_links(client)
-        for _ in range(self.rng.randint(0, 2)):
+        for _ in range(self.rng.randint(0, self.task_history)):
             self.add_past_task(client.owner_id, client.created_at, self.now, links)
         if client.status == ClientStatus.LOST.value:
             result = f"Клиент отказался: {lost_reason}"
@@ -650,7 +656,7 @@ class DemoWriter:
         links = {"company_id": client.company_id, "deal_id": deal["id"],
                  "contact_id": client.contact_id if client.company_id is None else None}
         since, until = deal["created_at"], deal["closed_at"] or self.now
-        for _ in range(self.rng.randint(0, 2)):
+        for _ in range(self.rng.randint(0, self.task_history)):
             self.add_past_task(client.owner_id, since, until, links)
         if kind == StageKind.WON.value:
             self.add_past_task(client.owner_id, since, until, links, WON_RESULT)
@@ -835,11 +841,15 @@ def team_member(appbuilder, rng: random.Random, pools: _Pools, username: str, ro
 
 
 def generate_demo(appbuilder, session: Session, companies: int = 200, managers: int = 3,
-                  seed: int = 2026, *, now: datetime | None = None) -> dict[str, int]:
+                  seed: int = 2026, *, now: datetime | None = None,
+                  task_history: int = TASK_HISTORY,
+                  contact_weights: Sequence[int] = CONTACT_WEIGHTS) -> dict[str, int]:
     """Fill an empty database with a sales team, its clients, deals and tasks; return counts.
 
     Everything, the team included, is written in one transaction: on a failure nothing
-    of the demo stays. The same seed and `now` give the same data.
+    of the demo stays. The same seed and `now` give the same data. `task_history` is the
+    most done tasks on a client or a deal besides its closing one (the depth of the task
+    history); `contact_weights` weigh 1, 2, 3... contact persons a company.
     :raise DemoRefused: if the database already has business records, lacks the roles or
         stages (`crm init` not run), or the sizes are below one.
     """
@@ -851,8 +861,11 @@ def generate_demo(appbuilder, session: Session, companies: int = 200, managers: 
     now = (now or local_now()).replace(second=0, microsecond=0)
     try:
         owners = ensure_team(appbuilder, random.Random(seed), pools, managers)
-        writer = DemoWriter(session, random.Random(seed), pools, now, stages)
+        writer = DemoWriter(session, random.Random(seed), pools, now, stages,
+                            task_history=task_history, contact_weights=contact_weights)
         write_clients(writer, owners, companies)
+        # Rows went in bulk, past the flush hook: date every record once, set-based.
+        refresh_all(session)
         advance_sequences(session)
         session.commit()
     except BaseException:

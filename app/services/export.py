@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
+from markupsafe import Markup
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_CHUNK_ROWS = 500
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -46,6 +48,8 @@ def display_text(value, formatter: Callable | None = None) -> str:
         value = formatter(value)
     if value is None:
         return ""
+    if isinstance(value, Markup):
+        return value.striptags()  # a mark the screen shows (overdue) is not data
     return str(value)
 
 

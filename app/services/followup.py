@@ -294,21 +294,17 @@ def check_task_relink(session: Session, task: Task) -> None:
 
 
 def queue_filter(model):
-    """Return the SQL condition 'live and without a planned task' for a model."""
-    planned = select(Task.id).where(
-        _link_column_for_model(model) == model.id, Task.state == TaskState.PLANNED.value,
-        Task.archived == false(),
-    )
-    live = _live_condition(model)
-    return live & ~exists(planned)
+    """Return the SQL condition 'live and without a planned task' for a model.
 
-
-def _link_column_for_model(model):
-    return {Company: Task.company_id, Contact: Task.contact_id, Deal: Task.deal_id}[model]
+    It reads the stored next task date (app/services/next_task.py keeps it), which the
+    model's partial "queue" index holds for exactly these rows.
+    """
+    return _live_condition(model) & model.next_task_at.is_(None)
 
 
 def _live_condition(model):
-    not_archived = model.archived.is_(False)
+    # Written as the queue indexes' condition is, so that SQLite matches them too.
+    not_archived = model.archived == false()
     if model is Company:
         return not_archived & Company.status.in_(LIVE_CLIENT_STATUSES)
     if model is Contact:

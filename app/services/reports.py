@@ -353,9 +353,8 @@ class ManagerGaps:
 def without_next_task(session: Session, actor, manager_id: int | None = None) -> list[ManagerGaps]:
     """Count per manager the live companies, private clients and open deals with no task.
 
-    One GROUP BY owner per kind, with the queue's condition (followup.queue_filter): a NOT
-    EXISTS probe per live record into ix_task_company_state / ix_task_contact_state /
-    ix_task_deal_state.
+    One GROUP BY owner per kind, with the queue's condition (followup.queue_filter): the
+    stored next task date is NULL, read from the partial queue index of each table.
     """
     counts: dict[int, dict[str, int]] = {}
     for kind, model in QUEUE_MODELS:

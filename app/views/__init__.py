@@ -15,6 +15,7 @@ def register_views(appbuilder) -> None:
     _register_settings(appbuilder)
     _register_calendar(appbuilder)
     _register_import(appbuilder)
+    _register_lookup(appbuilder)
     _register_template_filters(appbuilder)
 
 
@@ -101,6 +102,13 @@ def _register_import(appbuilder) -> None:
     appbuilder.add_view(
         ImportView, "Import", label=_l("Import"), icon="fa-file-import", category="Clients",
     )
+
+
+def _register_lookup(appbuilder) -> None:
+    from app.views.lookup import LookupView
+
+    # The search behind the company / contact / deal selects of the forms.
+    appbuilder.add_view_no_menu(LookupView)
 
 
 def _register_team(appbuilder) -> None:

@@ -2,20 +2,23 @@
 
 import logging
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.exceptions import DatabaseException
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.urltools import (
     get_filter_args,
     get_order_args,
     get_page_args,
     get_page_size_args,
 )
+from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import StopValidation
 
+from app import formatting
 from app.services import archive, followup, records
 from app.services.errors import DomainError
 from app.services.timeline import StaleRecord, stale_record, timeline
@@ -23,6 +26,24 @@ from app.services.visibility import can_assign_owner
 from app.views.export import ExportMixin
 
 log = logging.getLogger(__name__)
+
+# Lists count their rows up to this many; beyond it they say "more than" (config key).
+LIST_COUNT_CAP = 10_000
+# Relation filters of the search forms offer only users who may own records.
+ACTIVE_OWNERS = {"owner": [["active", FilterEqual, True]]}
+
+
+def _count_text(count: int, cap: int) -> str:
+    """Return the list's total as the reader writes numbers, or "more than" the cap."""
+    if count > cap:
+        return str(_l("more than %(count)s", count=formatting.number_text(cap)))
+    return formatting.number_text(count)
+
+
+class CappedListWidget(ListWidget):
+    """FAB's list, saying "more than N" instead of an exact total of a big list."""
+
+    template = "crm/widgets/list.html"
 
 
 class FieldRule:
@@ -46,7 +67,8 @@ class CrmModelView(ExportMixin, ModelView):
     """
 
     page_size = 25
-    list_widget_class = None
+    list_widget = CappedListWidget
+    search_form_query_rel_fields = ACTIVE_OWNERS
     add_row_message = _l("Added")
     edit_row_message = _l("Changes saved")
     delete_row_message = _l("Archived")
@@ -63,12 +85,59 @@ class CrmModelView(ExportMixin, ModelView):
                 self.edit_form.__name__, (self.edit_form,), {self.version_field: HiddenField()}
             )
 
+    def _get_list_widget(
+        self,
+        filters,
+        actions=None,
+        order_column="",
+        order_direction="",
+        page=None,
+        page_size=None,
+        widgets=None,
+        **kwargs,
+    ):
+        """Render one page of the list with a capped count and its relations preloaded.
+
+        The count stops at CRM_LIST_COUNT_CAP: a bigger list says "more than" that and
+        pages up to it. Each relation the list shows is loaded in one query.
+        """
+        widgets = widgets or {}
+        actions = actions or self.actions
+        page_size = page_size or self.page_size
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        joined_filters = filters.get_joined_filters(self._base_filters)
+        cap = current_app.config.get("CRM_LIST_COUNT_CAP", LIST_COUNT_CAP)
+        count = self.datamodel.count_capped(joined_filters, cap)
+        relations = [c for c in self.list_columns if self.datamodel.is_relation(c)]
+        rows = self.datamodel.page(
+            joined_filters, order_column, order_direction, page, page_size, eager=relations
+        )
+        widgets["list"] = self.list_widget(
+            label_columns=self.label_columns,
+            include_columns=self.list_columns,
+            value_columns=self.datamodel.get_values(rows, self.list_columns),
+            order_columns=self.order_columns,
+            formatters_columns=self.formatters_columns,
+            page=page,
+            page_size=page_size,
+            count=min(count, cap),
+            count_text=_count_text(count, cap),
+            pks=self.datamodel.get_keys(rows),
+            actions=actions,
+            filters=filters,
+            modelview_name=self.__class__.__name__,
+            **kwargs,
+        )
+        return widgets
+
     def process_form(self, form, is_created: bool) -> None:
         """Keep the next-task fields of the form for the save hooks, off the model."""
         g.crm_next_task = None
         if "next_subject" in form:
             g.crm_next_task = followup.NextTask(
-                type=form.next_type.data, subject=form.next_subject.data or "",
+                type=form.next_type.data,
+                subject=form.next_subject.data or "",
                 due_at=form.next_due_at.data,
             )
 
@@ -103,8 +172,12 @@ class CrmModelView(ExportMixin, ModelView):
         if self.with_timeline and item is not None:
             story = timeline(self.datamodel.session, item, self.label_columns)
         return self.render_template(
-            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-            related_views=self._related_views, timeline=story,
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=widgets,
+            related_views=self._related_views,
+            timeline=story,
         )
 
     @expose("/delete/<pk>", methods=["GET", "POST"])
@@ -119,15 +192,20 @@ class CrmModelView(ExportMixin, ModelView):
             abort(404)
         if request.method == "GET":
             return self.render_template(
-                "crm/archive_confirm.html", item=item, title=_l("Archive"),
+                "crm/archive_confirm.html",
+                item=item,
+                title=_l("Archive"),
                 counts=archive.preview(self.datamodel.session, item),
                 kind_labels=archive.KIND_LABELS,
                 back=url_for(f"{self.endpoint}.show", pk=pk),
             )
         self._delete(pk)
         target = self.get_redirect()
-        gone = (f"{self.route_base}/show/{pk}", f"{self.route_base}/edit/{pk}",
-                f"{self.route_base}/delete/{pk}")
+        gone = (
+            f"{self.route_base}/show/{pk}",
+            f"{self.route_base}/edit/{pk}",
+            f"{self.route_base}/delete/{pk}",
+        )
         if any(path in target for path in gone):
             target = url_for(f"{self.endpoint}.list")
         return redirect(target)
@@ -150,8 +228,16 @@ class CrmModelView(ExportMixin, ModelView):
             batch = g.pop("crm_archived_batch", None)
             with_it = archive.describe_counts(batch.counts()) if batch else ""
             if with_it:
-                flash(str(_l("Archived «%(name)s» together with %(what)s.", name=str(item),
-                             what=with_it)), "success")
+                flash(
+                    str(
+                        _l(
+                            "Archived «%(name)s» together with %(what)s.",
+                            name=str(item),
+                            what=with_it,
+                        )
+                    ),
+                    "success",
+                )
             else:
                 flash(str(_l("Archived «%(name)s».", name=str(item))), "success")
         self.update_redirect()
@@ -211,9 +297,7 @@ class CrmModelView(ExportMixin, ModelView):
     def _parent_owner(self, exclude_cols: list):
         """Return the owner of the record this one is added from (a company's page)."""
         for column in exclude_cols:
-            parent = self.datamodel.get_related_obj(
-                column, self._filters.get_filter_value(column)
-            )
+            parent = self.datamodel.get_related_obj(column, self._filters.get_filter_value(column))
             if parent is not None and hasattr(parent, "owner"):
                 return parent.owner
         return None
@@ -337,8 +421,9 @@ class CrmModelView(ExportMixin, ModelView):
                 error, StaleDataError
             ):
                 self.datamodel.session.rollback()
-                stale = stale_record(self.datamodel.session, item, seen or item.version - 1,
-                                     self.label_columns)
+                stale = stale_record(
+                    self.datamodel.session, item, seen or item.version - 1, self.label_columns
+                )
                 self._refuse_stale(form, stale, item)
                 return False
             self._save_failed(error)

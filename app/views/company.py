@@ -25,8 +25,10 @@ class CompanyView(CrmModelView):
     edit_title = _l("Edit company")
     label_columns = LABELS
     formatters_columns = COMMON
-    list_columns = ["name", "status", "industry", "phone", "email", "owner", "changed_at"]
-    order_columns = ["name", "status", "industry", "changed_at"]
+    list_columns = [
+        "name", "status", "industry", "phone", "email", "owner", "next_task_at", "changed_at",
+    ]
+    order_columns = ["name", "status", "industry", "next_task_at", "changed_at"]
     search_columns = [
         "name", "legal_name", "inn", "status", "industry", "phone", "email", "source", "owner",
     ]

@@ -14,6 +14,7 @@ from app.views.datamodel import ScopedInterface
 from app.views.deal import DealView
 from app.views.fields import NEXT_TASK_COLUMNS, next_task_fields
 from app.views.formatters import COMMON
+from app.views.lookup_field import company_field
 from app.views.task import ACTIVE_USERS, TaskView
 
 
@@ -38,9 +39,9 @@ class ContactView(CrmModelView):
     formatters_columns = COMMON
     list_columns = [
         "last_name", "first_name", "middle_name", "company", "position", "phone", "email",
-        "status", "owner",
+        "status", "owner", "next_task_at",
     ]
-    order_columns = ["last_name", "first_name", "position", "email", "status"]
+    order_columns = ["last_name", "first_name", "position", "email", "status", "next_task_at"]
     search_columns = [
         "last_name", "first_name", "middle_name", "position", "phone", "mobile_phone", "email",
         "status", "owner", "birthday",
@@ -65,12 +66,19 @@ class ContactView(CrmModelView):
         "mobile_phone": [FieldRule(validation.clean_phone)],
         "birthday": [FieldRule(validation.clean_birthday)],
     }
-    add_form_extra_fields = {"status": _private_status_field(), **next_task_fields()}
-    edit_form_extra_fields = {"status": _private_status_field(), **next_task_fields()}
     description_columns = {
         "company": _l("Leave empty for a private client."),
         "lost_reason": _l("Required when a private client is lost."),
     }
+    # The company is searched as the user types: the page never lists every company.
+    add_form_extra_fields = {
+        "status": _private_status_field(),
+        "company": company_field(description_columns["company"]),
+        **next_task_fields(),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+    add_template = "crm/add.html"
+    edit_template = "crm/edit.html"
     add_form_query_rel_fields = ACTIVE_USERS
     edit_form_query_rel_fields = ACTIVE_USERS
     related_views = [DealView, TaskView]

@@ -1,8 +1,10 @@
 """FAB's data interface with the visibility rule and eager loading built in."""
 
+from collections.abc import Iterable
+
 from flask import g, has_request_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import selectinload
 
 from app.services import archive
@@ -32,14 +34,56 @@ class ScopedInterface(SQLAInterface):
             query = scope_query(query, self.obj, acting_user())
         return super()._apply_inner_all(query, filters, *args, **kwargs)
 
-    def apply_all(self, query, *args, **kwargs):
-        query = super().apply_all(query, *args, **kwargs)
-        options = [
+    def eager_options(self, relations: Iterable[str] | None = None) -> list:
+        """Return the options loading many-to-one relations in one query each.
+
+        Only the named relations when `relations` is given (a list loads what it shows),
+        every one otherwise. Relations the model already joins need nothing.
+        """
+        wanted = None if relations is None else set(relations)
+        return [
             selectinload(getattr(self.obj, rel.key))
             for rel in inspect(self.obj).relationships
-            if rel.direction.name == "MANYTOONE" and rel.lazy not in ("joined",)
+            if rel.direction.name == "MANYTOONE"
+            and rel.lazy != "joined"
+            and (wanted is None or rel.key in wanted)
         ]
+
+    def apply_all(self, query, *args, eager: Iterable[str] | None = None, **kwargs):
+        query = super().apply_all(query, *args, **kwargs)
+        options = self.eager_options(eager)
         return query.options(*options) if options else query
+
+    def count_capped(self, filters, cap: int) -> int:
+        """Count the visible rows matching `filters`, stopping at `cap` + 1.
+
+        An exact total of a big table costs a scan of every matching row on every page;
+        the list only needs to know whether there are more than `cap`.
+        """
+        query = self._apply_inner_all(self.session.query(self.obj), filters, aliases_mapping={})
+        ids = query.with_entities(self.get_pk()).limit(cap + 1).subquery()
+        return self.session.scalar(select(func.count()).select_from(ids)) or 0
+
+    def page(
+        self,
+        filters,
+        order_column: str,
+        order_direction: str,
+        page: int | None,
+        page_size: int,
+        eager: Iterable[str] | None = None,
+    ) -> list:
+        """Return one page of the visible rows, with the named relations loaded."""
+        query = self.apply_all(
+            self.session.query(self.obj),
+            filters,
+            order_column,
+            order_direction,
+            page=page,
+            page_size=page_size,
+            eager=eager,
+        )
+        return query.all()
 
     def delete(self, item, commit: bool = True) -> bool:
         """Archive instead of deleting, with what hangs on it; the batch is kept in g.

@@ -8,6 +8,7 @@ from app.views.base import CrmModelView
 from app.views.datamodel import ScopedInterface
 from app.views.fields import NEXT_TASK_COLUMNS, AmountField, next_task_fields
 from app.views.formatters import COMMON
+from app.views.lookup_field import company_field, contact_field
 from app.views.task import ACTIVE_USERS, TaskView
 
 
@@ -22,9 +23,9 @@ class DealView(CrmModelView):
     formatters_columns = COMMON
     list_columns = [
         "title", "company", "contact", "stage", "amount", "currency", "expected_close_date",
-        "owner",
+        "owner", "next_task_at",
     ]
-    order_columns = ["title", "amount", "expected_close_date"]
+    order_columns = ["title", "amount", "expected_close_date", "next_task_at"]
     search_columns = ["title", "stage", "amount", "expected_close_date", "owner", "currency"]
     show_fieldsets = [
         (_l("Deal"), {"fields": ["title", "company", "contact", "stage", "amount", "currency"]}),
@@ -44,8 +45,17 @@ class DealView(CrmModelView):
         "contact": _l("The private client, or the contact person at the company."),
         "lost_reason": _l("Required when the deal moves to a lost stage."),
     }
-    add_form_extra_fields = {"amount": AmountField(), **next_task_fields()}
-    edit_form_extra_fields = {"amount": AmountField(), **next_task_fields()}
+    # Company and contact are searched as the user types (the contact among the chosen
+    # company's people): the page never lists every company or contact.
+    add_form_extra_fields = {
+        "amount": AmountField(),
+        "company": company_field(description_columns["company"]),
+        "contact": contact_field(description_columns["contact"]),
+        **next_task_fields(),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+    add_template = "crm/add.html"
+    edit_template = "crm/edit.html"
     add_form_query_rel_fields = ACTIVE_USERS
     edit_form_query_rel_fields = ACTIVE_USERS
     related_views = [TaskView]

@@ -7,6 +7,8 @@ MESSAGES = {
     403: (_l("Access denied"), _l("You have no access to this page.")),
     404: (_l("Not found"), _l("There is no such page, or the record is not yours to see.")),
     405: (_l("Not allowed"), _l("This address does not accept this kind of request.")),
+    # Only the login (form and API) is rate limited.
+    429: (_l("Too many login attempts"), _l("Too many login attempts; try again in a minute.")),
     500: (_l("Something went wrong"), _l("The error is logged. Please try again later.")),
 }
 

@@ -1,7 +1,11 @@
 """Formatters turning stored values into what the user reads in lists and show pages."""
 
+from flask_babel import gettext as _
+from markupsafe import Markup
+
 from app import formatting
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType, label
+from app.models.mixins import local_now
 
 
 def status(value) -> str:
@@ -20,6 +24,15 @@ def task_state(value) -> str:
     return label(TaskState, value)
 
 
+def next_task(value) -> str:
+    """The next task's date and time; an overdue one marked red (exported as plain text)."""
+    text = formatting.datetime_text(value)
+    if value is None or value >= local_now():
+        return text
+    return Markup('<span class="text-danger crm-overdue" title="%s">%s</span>') % (
+        _("Overdue"), text)
+
+
 COMMON = {
     "created_at": formatting.datetime_text,
     "changed_at": formatting.datetime_text,
@@ -29,6 +42,7 @@ COMMON = {
     "due_at": formatting.datetime_text,
     "done_at": formatting.datetime_text,
     "archived_at": formatting.datetime_text,
+    "next_task_at": next_task,
     "status": status,
     "kind": stage_kind,
     "type": task_type,

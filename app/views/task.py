@@ -17,6 +17,7 @@ from app.views.complete import CompleteTaskForm
 from app.views.datamodel import ScopedInterface
 from app.views.fields import task_type_field, when_field
 from app.views.formatters import COMMON
+from app.views.lookup_field import company_field, contact_field, deal_field
 
 ACTIVE_USERS = {"owner": [["active", FilterEqual, True]]}
 
@@ -47,10 +48,18 @@ class TaskView(CrmModelView):
     ]
     add_columns = ["type", "subject", "due_at", "company", "contact", "deal", "owner", "notes"]
     edit_columns = add_columns
-    add_form_extra_fields = {"type": task_type_field(),
-                             "due_at": when_field(_l("Due"), required=True)}
-    edit_form_extra_fields = {"type": task_type_field(),
-                              "due_at": when_field(_l("Due"), required=True)}
+    # Company, contact and deal are searched as the user types (contact and deal among
+    # the chosen company's): the page never lists every record.
+    add_form_extra_fields = {
+        "type": task_type_field(),
+        "due_at": when_field(_l("Due"), required=True),
+        "company": company_field(),
+        "contact": contact_field(),
+        "deal": deal_field(),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+    add_template = "crm/add.html"
+    edit_template = "crm/edit.html"
     add_form_query_rel_fields = ACTIVE_USERS
     edit_form_query_rel_fields = ACTIVE_USERS
     base_order = ("due_at", "asc")

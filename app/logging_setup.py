@@ -1,0 +1,97 @@
+"""Structured logs and request ids: one JSON object per line, one line per request.
+
+Every request gets an id, taken from the X-Request-ID header (a proxy's) when it looks
+like one, otherwise made here, and returned in the response's X-Request-ID header. With
+LOG_FORMAT = "json" (the production default) every log record is written to stderr as
+one JSON object (time, level, logger, message and, inside a request, its id, the user's
+id, method and path), and each request adds one line with its status and duration.
+"""
+
+import json
+import logging
+import re
+import sys
+import time
+import traceback
+import uuid
+from datetime import UTC, datetime
+
+from flask import Flask, current_app, g, has_request_context, request
+from flask.logging import default_handler
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# Fields a record may carry (as `extra`), written in this order after the message.
+FIELDS = ("request_id", "user_id", "method", "path", "status", "duration_ms", "remote_addr",
+          "user_agent", "bytes")
+request_log = logging.getLogger("crm.request")
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as one JSON object, with the current request's id, user and path."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        context = _request_context() if has_request_context() else {}
+        for name in FIELDS:
+            value = getattr(record, name, context.get(name))
+            if value is not None:
+                entry[name] = value
+        if record.exc_info:
+            entry["exception"] = "".join(traceback.format_exception(*record.exc_info))
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _request_context() -> dict:
+    user = g.get("_login_user")  # the user Flask-Login loaded, never a new query
+    user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    return {"request_id": g.get("request_id"), "user_id": user_id,
+            "method": request.method, "path": request.path}
+
+
+def install_logging(app: Flask) -> None:
+    """Give every request an id; with LOG_FORMAT json, log JSON lines to stderr."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
+    app.after_request(_finish_request)
+    if app.config.get("LOG_FORMAT", "text") != "json":
+        return
+    app.extensions["crm_json_logs"] = True
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]:
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    app.logger.removeHandler(default_handler)
+
+
+def _start_request() -> None:
+    sent = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = sent if _VALID_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+
+
+def _finish_request(response):
+    """Return the request id in the response; log the request as one line when JSON logs."""
+    request_id = g.get("request_id")
+    if request_id:
+        response.headers[REQUEST_ID_HEADER] = request_id
+    started = g.get("request_started")
+    if started is not None and _json_logs():
+        request_log.info(
+            "%s %s %s", request.method, request.path, response.status_code,
+            extra={"status": response.status_code,
+                   "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                   "remote_addr": request.remote_addr},
+        )
+    return response
+
+
+def _json_logs() -> bool:
+    return bool(current_app.extensions.get("crm_json_logs"))

@@ -1,0 +1,45 @@
+"""The stored date of a client's or deal's next planned task, and the indexes reading it.
+
+`next_task_at` on a company, contact and deal is the earliest due time of its planned,
+not archived tasks (NULL when it has none); app/services/next_task.py keeps it right.
+The queue "without a next task" asks for live records whose date is NULL: the partial
+indexes below hold just those rows, so the queue, its counter and the report read a
+small index instead of probing the tasks of every live record.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+# SQLite matches a partial index only when the query repeats its condition as written,
+# and SQLAlchemy writes `archived == false()` as `archived = 0` there.
+_WITHOUT = {
+    "sqlite": "next_task_at IS NULL AND archived = 0",
+    "postgresql": "next_task_at IS NULL AND archived = false",
+}
+
+
+def without_next_task_index(name: str, *columns: str, extra: str = "") -> Index:
+    """Return a partial index over the not archived rows that have no next task."""
+    condition = {dialect: where + extra for dialect, where in _WITHOUT.items()}
+    return Index(
+        name,
+        *columns,
+        sqlite_where=text(condition["sqlite"]),
+        postgresql_where=text(condition["postgresql"]),
+    )
+
+
+def next_task_sort_indexes(table: str) -> tuple[Index, Index]:
+    """Return the indexes that sort a manager's and everyone's list by next task."""
+    return (
+        Index(f"ix_{table}_owner_archived_next_task", "owner_id", "archived", "next_task_at"),
+        Index(f"ix_{table}_archived_next_task", "archived", "next_task_at"),
+    )
+
+
+class NextTaskMixin:
+    """The earliest due time of the record's planned, not archived tasks (NULL: none)."""
+
+    next_task_at: Mapped[datetime | None] = mapped_column(DateTime)

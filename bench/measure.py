@@ -1,0 +1,89 @@
+"""Time requests and count their SQL statements; judge the figures against their targets."""
+
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import event
+
+LIST_MEDIAN_MS = 30
+PAGE_MEDIAN_MS = 50
+P95_MS = 100
+REASSIGN_SECONDS = 5
+BUILD_SECONDS = 600
+
+
+@dataclass
+class Figure:
+    """The figures of one page (or action) for one user."""
+
+    label: str
+    url: str
+    kind: str  # "list", "page" or "action"
+    median_ms: float
+    p95_ms: float
+    statements: int
+    status: int
+    page_size_check: str = ""  # lists: "same" or "grows" between page sizes 25 and 100
+    expected_status: int = 200
+
+    def misses(self) -> list[str]:
+        """Return what misses its target, in words (empty when everything is met)."""
+        target = LIST_MEDIAN_MS if self.kind == "list" else PAGE_MEDIAN_MS
+        found = []
+        if self.median_ms >= target:
+            found.append(f"median {self.median_ms:.0f} ms >= {target} ms")
+        if self.p95_ms >= P95_MS:
+            found.append(f"p95 {self.p95_ms:.0f} ms >= {P95_MS} ms")
+        if self.page_size_check == "grows":
+            found.append("statements grow with the page size")
+        if self.status != self.expected_status:
+            found.append(f"status {self.status}, not {self.expected_status}")
+        return found
+
+
+@contextmanager
+def counting(engine) -> Iterator[list]:
+    """Collect the statements the engine runs inside the block."""
+    seen: list = []
+
+    def record(_connection, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def percentile_95(values: list[float]) -> float:
+    """Return the 95th percentile (nearest rank) of the values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(len(ordered) * 0.95) - 1))]
+
+
+def time_requests(engine, send: Callable[[int], object], runs: int) -> tuple:
+    """Send one warm-up and `runs` timed requests; return median, p95, statements, status.
+
+    `send(n)` makes the n-th request (0 is the warm-up) and returns the response; the
+    statements and status are those of the last timed request.
+    """
+    send(0)
+    times = []
+    for number in range(1, runs + 1):
+        with counting(engine) as seen:
+            started = time.perf_counter()
+            response = send(number)
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), percentile_95(times), len(seen), response.status_code
+
+
+def statements_of(engine, client, url: str) -> int:
+    """Return the number of statements of one GET of the url (after one warm-up)."""
+    client.get(url)
+    with counting(engine) as seen:
+        client.get(url)
+    return len(seen)

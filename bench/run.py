@@ -1,0 +1,147 @@
+"""Benchmark of issue 9: build the big data set, time every hot page, write bench/results.md.
+
+    python -m bench.run --database both
+
+For each database it builds a throw-away database with the demo generator (20 managers,
+100,000 companies, 20,000 private clients, about 200,000 contact persons, 150,000 deals,
+1,000,000 tasks), then, as manager1 and as the head, times every list (first page, a far
+page, sorted, with a search; statements at page sizes 25 and 100), the show pages, My day,
+the queue, every chart, the board, the complete-task form and completing a task with a
+next task; last, it times reassigning manager1's clients. It prints the report and writes
+it to bench/results.md.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+from bench.demo_database import demo_app
+from bench.measure import Figure, statements_of, time_requests
+from bench.pages import completion, plan, planned_tasks
+from bench.report import Section, markdown
+
+RESULTS = Path(__file__).with_name("results.md")
+# Deeper task history and more contact persons than `crm demo`: issue 9's sizes.
+DEMO_SHAPE = {"task_history": 6, "contact_weights": (40, 40, 20)}
+
+
+def arguments() -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--companies", type=int, default=100_000)
+    parser.add_argument("--managers", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    return parser.parse_args()
+
+
+def log_in(app, username: str):
+    """Return a test client logged in as the demo user.
+
+    :raise RuntimeError: if the login is refused.
+    """
+    from app.services.demo import DEMO_PASSWORD
+
+    client = app.test_client()
+    response = client.post("/login/", data={"username": username, "password": DEMO_PASSWORD})
+    if response.status_code != 302:
+        raise RuntimeError(f"{username} could not log in")
+    return client
+
+
+def time_pages(app, engine, username: str, manager_id: int, owner_id: int,
+               runs: int) -> list[Figure]:
+    """Time every page as the user, then completing tasks of `owner_id` with a next task."""
+    from app.extensions import db
+    from app.models import User
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        pages = plan(db.session, user, manager_id)
+        tasks = planned_tasks(db.session, owner_id, runs + 1)
+        db.session.remove()
+    client = log_in(app, username)
+    figures = []
+    for page in pages:
+        median, p95, count, status = time_requests(
+            engine, lambda _n, url=page.url: client.get(url), runs)
+        figure = Figure(page.label, page.url, page.kind, median, p95, count, status)
+        if page.view:
+            sizes = [statements_of(engine, client, f"{page.url}?psize_{page.view}={size}")
+                     for size in (25, 100)]
+            figure.page_size_check = "same" if sizes[0] == sizes[1] else "grows"
+        figures.append(figure)
+        print(f"  {username:9} {page.label:38} {median:7.1f} ms  p95 {p95:7.1f} ms  "
+              f"{count:3} statements {figure.page_size_check}", flush=True)
+    url = completion(*tasks[0])[0]
+    median, p95, count, status = time_requests(
+        engine, lambda n: client.post(*completion(*tasks[n])), runs)
+    figures.append(Figure("complete a task with a next task (POST)", url.rsplit("/", 1)[0]
+                          + "/<id>", "page", median, p95, count, status, expected_status=302))
+    print(f"  {username:9} complete a task: {median:.1f} ms, p95 {p95:.1f} ms", flush=True)
+    return figures
+
+
+def reassign(app) -> tuple[dict[str, int], float]:
+    """Move manager1's whole book to manager2 as the head; return the counts and seconds."""
+    from app.extensions import db
+    from app.models import User
+    from app.services.reassignment import preview
+    from app.services.reassignment import reassign as move
+
+    with app.app_context():
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        head, leaver, keeper = users["head"], users["manager1"], users["manager2"]
+        moved = preview(db.session, head, leaver, keeper)
+        started = time.perf_counter()
+        move(db.session, head, leaver, keeper)
+        seconds = time.perf_counter() - started
+        db.session.remove()
+    return moved, seconds
+
+
+def server_version(session) -> str:
+    """Return the database server's version."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.scalar(text("SHOW server_version")).split()[0]
+    return session.scalar(text("SELECT sqlite_version()"))
+
+
+def measure_database(kind: str, args: argparse.Namespace) -> Section:
+    """Build the data set on a new database of the kind and measure everything on it."""
+    from app.extensions import db
+    from app.models import User
+
+    with demo_app(kind, args.companies, args.managers, demo=DEMO_SHAPE,
+                  WTF_CSRF_ENABLED=False) as (app, build):
+        with app.app_context():
+            ids = dict(db.session.execute(select(User.username, User.id)).all())
+            section = Section(kind, server_version(db.session), build)
+            engine = db.engine
+            db.session.remove()
+        manager, other = ids["manager1"], ids["manager2"]
+        for username, owner in (("manager1", manager), ("head", other)):
+            section.figures[username] = time_pages(app, engine, username, manager, owner,
+                                                   args.runs)
+        section.moved, section.reassign_seconds = reassign(app)
+        print(f"  reassignment: {section.reassign_seconds:.2f} s", flush=True)
+    return section
+
+
+def main() -> None:
+    """Run the benchmark on the chosen databases, print the report and write it."""
+    args = arguments()
+    kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    sections = [measure_database(kind, args) for kind in kinds]
+    command = "python -m bench.run " + " ".join(sys.argv[1:])
+    report = markdown(command.strip(), args.runs, sections)
+    print(report)
+    args.output.write_text(report, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

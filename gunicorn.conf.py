@@ -1,0 +1,40 @@
+"""Gunicorn settings for serving the CRM: `gunicorn -c gunicorn.conf.py` (or `make serve`).
+
+Every setting comes from the environment, with defaults for one machine behind a proxy:
+
+GUNICORN_BIND      address:port to listen on (127.0.0.1:8000; 0.0.0.0:8000 for a proxy
+                   on another host)
+GUNICORN_WORKERS   worker processes (2 x CPU cores + 1); each has its own database pool
+GUNICORN_THREADS   threads per worker (4); keep DATABASE_POOL_SIZE at least this
+GUNICORN_TIMEOUT   seconds a silent worker may take before it is restarted (60)
+GUNICORN_GRACEFUL_TIMEOUT  seconds running requests get to finish on stop or reload (30)
+GUNICORN_KEEPALIVE seconds to keep an idle connection from the proxy open (5)
+GUNICORN_MAX_REQUESTS  restart a worker after this many requests, 0 = never (0)
+GUNICORN_ACCESS_LOG    "-" for gunicorn's own access lines on stdout, as JSON; off by
+                   default because the app already logs one JSON line per request
+GUNICORN_LOG_LEVEL gunicorn's own log level (info)
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "run:app"
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
+# Each worker builds its own app and database pool after the fork (no shared sockets).
+preload_app = False
+# No gunicornc control socket: several instances may run side by side under one user.
+control_socket_disable = True
+
+logger_class = "app.gunicorn_logging.JsonLogger"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
