@@ -6,11 +6,17 @@ FLASK := $(BIN)/flask --app run
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgresql install translations catalog db lint demo
+.PHONY: run serve test test-sqlite test-postgresql install translations catalog db lint demo \
+	bench load-test
 
 run: install translations db
 	$(FLASK) crm ensure-admin
 	$(BIN)/python run.py --host $(HOST) --port $(PORT)
+
+# Production: gunicorn with the settings of gunicorn.conf.py (SECRET_KEY and DATABASE_URL
+# must be set; run `make db` once per release, not on every host).
+serve: install translations
+	CRM_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py
 
 test: install translations test-sqlite test-postgresql
 
@@ -49,3 +55,10 @@ demo: db
 
 lint: install
 	$(BIN)/ruff check .
+
+# The benchmark (SQLite and PostgreSQL) and the load test; both write bench/results.md.
+bench: install translations
+	$(BIN)/python -m bench.run --database both
+
+load-test: install translations
+	$(BIN)/python -m bench.load.run

@@ -152,12 +152,16 @@ class CrmSecurityManager(SecurityManager):
 
     def auth_user_db(self, username, password):
         """Check a login; a locked account is refused before its password is looked at."""
+        g.pop("crm_login_locked_minutes", None)  # this attempt's answer only
         now = datetime.now()
+        policy = self.lockout_policy
         user = self._login_candidate(username)
-        if user is not None and accounts.locked_until(user, self.lockout_policy, now):
+        if user is not None and accounts.locked_until(user, policy, now):
             self._note_lock(user, now)
             log.warning("Login refused: account %s is locked", user.username)
             return None
+        if user is not None and accounts.reached_attempts(user, policy):
+            accounts.unlock(user)  # the lock is over: a full set of attempts again
         found = super().auth_user_db(username, password)
         if found is None and user is not None:
             self._note_lock(user, now)

@@ -10,18 +10,21 @@ selectors that read the page.
 
 import secrets
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, has_request_context, request
 
 HSTS = "max-age=31536000; includeSubDomains"
+# Kept with the request itself: an app context (and its `g`) may outlive one request.
+_NONCE_KEY = "crm.csp_nonce"
 
 
 def csp_nonce() -> str:
     """Return this request's nonce for inline scripts and styles (made on first use)."""
     if not has_request_context():
         return ""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(18)
-    return g.csp_nonce
+    nonce = request.environ.get(_NONCE_KEY)
+    if nonce is None:
+        nonce = request.environ[_NONCE_KEY] = secrets.token_urlsafe(18)
+    return nonce
 
 
 def content_security_policy(nonce: str) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.models import Company, Contact, Deal, Task
 from app.services.visibility import scope_query
+from app.views.base import LIST_COUNT_CAP
 
 PAGE_SIZE = 25
 FAR = 0.8  # the far page sits this far into the list
@@ -56,15 +57,16 @@ def busiest(session, owner_id: int, link) -> int:
     )
 
 
-def plan(session, user, manager_id: int) -> list[Page]:
+def plan(session, user, manager_id: int, cap: int = LIST_COUNT_CAP) -> list[Page]:
     """Return the pages to time for the user; shown records belong to the manager.
 
-    Lists: the first page, a far page, sorted by a column, with a search.
+    Lists: the first page, a far page, sorted by a column, with a search. A list counts
+    at most `cap` rows and pages up to there, so the far page lies within the cap.
     """
     pages = []
     for label, view, model, column, search in LISTS:
         base = f"/{view.lower()}/list/"
-        far = int(visible_rows(session, user, model) * FAR) // PAGE_SIZE
+        far = int(min(visible_rows(session, user, model), cap) * FAR) // PAGE_SIZE
         pages += [
             Page(f"{label}: first page", base, "list", view),
             Page(f"{label}: page {far + 1}", f"{base}?page_{view}={far}", "list"),

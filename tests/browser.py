@@ -8,7 +8,8 @@ Loaded as a pytest plugin by tests/conftest.py, so its fixtures exist once per r
 - `watch`: what the test's pages asked for and logged. After the test body, any request
   to another host, failed request, console error (a Content-Security-Policy violation
   included), script error or 4xx/5xx answer fails the test, unless the test allowed that
-  status for that path with `watch.allow(403, "/reassign/")`.
+  status for that path with `watch.allow(403, "/reassign/")`. A script cancelling its own
+  call (select2 dropping a search the user typed past) is not a failed request.
 - `new_page(locale="ru-RU")`: a page in a fresh browser context (its own cookies) whose
   relative addresses go to the live server; `page` is the first one.
 
@@ -78,6 +79,9 @@ class Watch:
         return (status, urlparse(url).path) in self.allowed
 
     def _failed(self, request) -> None:
+        # A script dropping its own call (select2 when the user types on) is no failure.
+        if request.resource_type in ("xhr", "fetch") and request.failure == "net::ERR_ABORTED":
+            return
         self.failed.append(f"{request.url}: {request.failure}")
 
     def _response(self, response) -> None:

@@ -107,9 +107,16 @@ def test_the_head_opens_every_chart_and_the_board_in_both_languages(page, sales)
     assert page.locator("h2").first.inner_text() == "Pipeline"
 
 
-def test_a_manager_opens_every_chart_of_own_clients_only(page, sales):
+def test_a_manager_opens_every_chart_of_own_clients_only_in_both_languages(page, sales):
     log_in(page, sales["anna"])
     _open_charts_from_the_menu(page)
+    assert _managers_in_the_task_report(page) == {str(sales["anna"].id)}
+
+    page.goto("/lang/en")
+    _open_charts_from_the_menu(page)
+    page.goto("/reports/won-lost/")
+    month = page.locator("#report-table tbody th").last
+    assert not CYRILLIC.search(month.inner_text()), f"en: month {month.inner_text()!r}"
     assert _managers_in_the_task_report(page) == {str(sales["anna"].id)}
 
 

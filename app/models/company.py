@@ -5,8 +5,10 @@ from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.enums import ClientStatus, check_in
+from app.models.indexes import search_indexes, sort_indexes
 from app.models.mixins import RecordMixin
 from app.models.next_task import (
+    LIVE,
     NextTaskMixin,
     next_task_sort_indexes,
     without_next_task_index,
@@ -21,9 +23,11 @@ class Company(RecordMixin, NextTaskMixin, Model):
         Index("ix_company_archived_name", "archived", "name"),
         Index("ix_company_status", "status"),
         Index("ix_company_inn", "inn"),
-        Index("ix_company_created_at", "created_at"),
-        without_next_task_index("ix_company_queue", "status", "owner_id"),
+        # New clients per month and source, read from the index alone.
+        Index("ix_company_created", "created_at", "owner_id", "archived", "source"),
+        without_next_task_index("ix_company_queue", "owner_id", "id", extra=LIVE),
         *next_task_sort_indexes("company"),
+        *sort_indexes("company", "status", "industry", "changed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -48,3 +52,7 @@ class Company(RecordMixin, NextTaskMixin, Model):
 
     def __str__(self) -> str:
         return self.name or ""
+
+
+# "Starts with" searches of the list (app/views/search_filters.py).
+search_indexes(Company.name)

@@ -7,8 +7,10 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallI
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.enums import ClientStatus, check_in
+from app.models.indexes import search_indexes, sort_indexes
 from app.models.mixins import RecordMixin
 from app.models.next_task import (
+    PRIVATE_LIVE,
     NextTaskMixin,
     next_task_sort_indexes,
     without_next_task_index,
@@ -28,10 +30,12 @@ class Contact(RecordMixin, NextTaskMixin, Model):
         Index("ix_contact_phone", "phone"),
         Index("ix_contact_birthday_key", "birthday_key"),
         Index("ix_contact_status", "status"),
-        without_next_task_index(
-            "ix_contact_queue", "status", "owner_id", extra=" AND company_id IS NULL"
-        ),
+        # New private clients per month and source, read from the index alone.
+        Index("ix_contact_created", "created_at", "company_id", "owner_id", "archived",
+              "source"),
+        without_next_task_index("ix_contact_queue", "owner_id", "id", extra=PRIVATE_LIVE),
         *next_task_sort_indexes("contact"),
+        *sort_indexes("contact", "first_name", "position", "email", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -74,3 +78,7 @@ class Contact(RecordMixin, NextTaskMixin, Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+# "Starts with" searches of the list (app/views/search_filters.py).
+search_indexes(Contact.last_name)

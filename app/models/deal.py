@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.models.indexes import search_indexes, sort_indexes
 from app.models.mixins import RecordMixin
 from app.models.next_task import (
     NextTaskMixin,
@@ -32,15 +33,23 @@ class Deal(RecordMixin, NextTaskMixin, Model):
             "company_id IS NOT NULL OR contact_id IS NOT NULL", name="ck_deal_client"
         ),
         CheckConstraint("amount IS NULL OR amount >= 0", name="ck_deal_amount"),
-        Index("ix_deal_owner_archived_stage", "owner_id", "archived", "stage_id"),
-        Index("ix_deal_archived_stage", "archived", "stage_id"),
+        # The funnel and the board's totals: count and sum per stage from the index alone.
+        Index("ix_deal_owner_archived_stage", "owner_id", "archived", "stage_id", "currency",
+              "amount"),
+        Index("ix_deal_archived_stage", "archived", "stage_id", "currency", "amount"),
+        # The board's newest cards of a stage.
+        Index("ix_deal_owner_board", "owner_id", "archived", "stage_id", "id"),
+        Index("ix_deal_board", "archived", "stage_id", "id"),
         Index("ix_deal_company_id", "company_id"),
         Index("ix_deal_contact_id", "contact_id"),
         Index("ix_deal_expected_close_date", "expected_close_date"),
-        Index("ix_deal_closed_at", "closed_at"),
+        # Won and lost per month: the deals closed in a period, read from the index alone.
+        Index("ix_deal_closed", "closed_at", "stage_id", "owner_id", "archived", "currency",
+              "amount", postgresql_include=["lost_reason"]),
         Index("ix_deal_amount", "amount"),
-        without_next_task_index("ix_deal_queue", "stage_id", "owner_id"),
+        without_next_task_index("ix_deal_queue", "stage_id", "owner_id", "id"),
         *next_task_sort_indexes("deal"),
+        *sort_indexes("deal", "title", "amount", "expected_close_date", "changed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -77,3 +86,7 @@ class Deal(RecordMixin, NextTaskMixin, Model):
 
     def __str__(self) -> str:
         return self.title or ""
+
+
+# "Starts with" searches of the list (app/views/search_filters.py).
+search_indexes(Deal.title)

@@ -3,8 +3,9 @@
 `next_task_at` on a company, contact and deal is the earliest due time of its planned,
 not archived tasks (NULL when it has none); app/services/next_task.py keeps it right.
 The queue "without a next task" asks for live records whose date is NULL: the partial
-indexes below hold just those rows, so the queue, its counter and the report read a
-small index instead of probing the tasks of every live record.
+indexes below hold just those rows (deals by stage, the open ones being asked for), with
+the owner and the id, so the queue, its counter and the report find the waiting records
+by reading a small index alone, whatever the size of the table.
 """
 
 from datetime import datetime
@@ -18,6 +19,12 @@ _WITHOUT = {
     "sqlite": "next_task_at IS NULL AND archived = 0",
     "postgresql": "next_task_at IS NULL AND archived = false",
 }
+
+
+# The live condition of companies and of private clients (followup.queue_filter writes it
+# into its SQL the same way).
+LIVE = " AND status IN ('potential', 'active')"
+PRIVATE_LIVE = " AND company_id IS NULL" + LIVE
 
 
 def without_next_task_index(name: str, *columns: str, extra: str = "") -> Index:
@@ -34,8 +41,9 @@ def without_next_task_index(name: str, *columns: str, extra: str = "") -> Index:
 def next_task_sort_indexes(table: str) -> tuple[Index, Index]:
     """Return the indexes that sort a manager's and everyone's list by next task."""
     return (
-        Index(f"ix_{table}_owner_archived_next_task", "owner_id", "archived", "next_task_at"),
-        Index(f"ix_{table}_archived_next_task", "archived", "next_task_at"),
+        Index(f"ix_{table}_owner_archived_next_task", "owner_id", "archived", "next_task_at",
+              "id"),
+        Index(f"ix_{table}_archived_next_task", "archived", "next_task_at", "id"),
     )
 
 

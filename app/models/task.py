@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.enums import TaskState, TaskType, check_in
+from app.models.indexes import search_indexes, sort_indexes
 from app.models.mixins import RecordMixin
 
 _PLANNED = text("state = 'planned' AND archived = false")
@@ -28,7 +29,10 @@ class Task(RecordMixin, Model):
         Index("ix_task_contact_state", "contact_id", "state"),
         Index("ix_task_deal_state", "deal_id", "state"),
         Index("ix_task_done_at", "done_at"),
+        # Tasks done per manager and day, read from the index alone.
+        Index("ix_task_done_report", "state", "done_at", "owner_id", "archived"),
         Index("ix_task_owner_state_done", "owner_id", "state", "done_at"),
+        *sort_indexes("task", "due_at", "type", "subject", "state"),
         # "Has this client / deal a planned task?" is asked for every live record by the
         # queue, its counter and the reports: small partial indexes answer it.
         *(
@@ -36,6 +40,13 @@ class Task(RecordMixin, Model):
                   postgresql_where=_PLANNED)
             for column in ("company_id", "contact_id", "deal_id")
         ),
+        # A manager's planned tasks by due time: My day, the navbar counters, the overdue
+        # report (owner_id, due_at) read just the planned rows, not a manager's history.
+        Index("ix_task_planned_owner_due", "owner_id", "due_at", sqlite_where=_PLANNED,
+              postgresql_where=_PLANNED),
+        # Overdue tasks per manager (the tasks report): the planned ones due before now.
+        Index("ix_task_planned_due_owner", "due_at", "owner_id", sqlite_where=_PLANNED,
+              postgresql_where=_PLANNED),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -66,3 +77,7 @@ class Task(RecordMixin, Model):
 
     def __str__(self) -> str:
         return self.subject or ""
+
+
+# "Starts with" searches of the list (app/views/search_filters.py).
+search_indexes(Task.subject)

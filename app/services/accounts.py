@@ -32,6 +32,11 @@ def locked_until(user, policy: LockoutPolicy, now: datetime) -> datetime | None:
     return until if until > now else None
 
 
+def reached_attempts(user, policy: LockoutPolicy) -> bool:
+    """Return whether the user's consecutive failed logins reached the policy's limit."""
+    return policy.attempts > 0 and (user.fail_login_count or 0) >= policy.attempts
+
+
 def minutes_left(until: datetime, now: datetime) -> int:
     """Return the whole minutes until `until`, at least one."""
     return max(1, -(-int((until - now).total_seconds()) // 60))

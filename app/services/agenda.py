@@ -73,11 +73,23 @@ def queue_count(session: Session, user, cap: int = QUEUE_CAP) -> int:
 
 
 def queue(session: Session, user, limit: int = 50, offset: int = 0) -> dict[str, list]:
-    """Return the visible live clients and open deals that have no planned task."""
+    """Return the visible live clients and open deals that have no planned task.
+
+    The records waiting are picked first (a materialised CTE, read from the partial
+    "queue" indexes), then sorted by name: a planner left to itself would walk the whole
+    table in name order, expecting waiting records all along the way.
+    """
     order = {Company: Company.name, Contact: Contact.last_name, Deal: Deal.title}
     result = {}
     for kind, model in QUEUE_MODELS:
-        query = _queue_query(session, user, model).options(selectinload(model.owner))
+        waiting = (
+            _queue_query(session, user, model).with_entities(model.id)
+            .cte(f"waiting_{kind}").prefix_with("MATERIALIZED")
+        )
+        query = (
+            session.query(model).join(waiting, waiting.c.id == model.id)
+            .options(selectinload(model.owner))
+        )
         if model is Deal:
             query = query.options(selectinload(Deal.company), selectinload(Deal.contact))
         result[kind] = query.order_by(order[model], model.id).offset(offset).limit(limit).all()
@@ -89,7 +101,7 @@ def birthdays(session: Session, user, today: date, days: int = 7, limit: int = 5
     keys = [birthday_key(today + timedelta(days=shift)) for shift in range(days)]
     contacts = session.scalars(
         select(Contact).where(
-            Contact.owner_id == user.id, Contact.archived.is_(False),
+            Contact.owner_id == user.id, Contact.archived == false(),
             Contact.birthday_key.in_(keys),
         ).options(selectinload(Contact.company)).limit(limit)
     ).all()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, false, inspect, select
+from sqlalchemy import bindparam, exists, false, inspect, select
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, Stage, Task
@@ -302,13 +302,23 @@ def queue_filter(model):
     return _live_condition(model) & model.next_task_at.is_(None)
 
 
+def _live_status(column):
+    """Return `column IN ('potential', 'active')` with the values written into the SQL.
+
+    The queue's partial indexes carry this very condition; SQLite uses such an index only
+    when the query repeats it word for word, which a bound parameter would not.
+    """
+    values = bindparam(f"live_{column.table.name}", list(LIVE_CLIENT_STATUSES),
+                       expanding=True, literal_execute=True)
+    return column.in_(values)
+
+
 def _live_condition(model):
     # Written as the queue indexes' condition is, so that SQLite matches them too.
     not_archived = model.archived == false()
     if model is Company:
-        return not_archived & Company.status.in_(LIVE_CLIENT_STATUSES)
+        return not_archived & _live_status(Company.status)
     if model is Contact:
-        return not_archived & Contact.company_id.is_(None) & Contact.status.in_(
-            LIVE_CLIENT_STATUSES)
+        return not_archived & Contact.company_id.is_(None) & _live_status(Contact.status)
     open_stages = select(Stage.id).where(Stage.kind == StageKind.OPEN.value)
     return not_archived & Deal.stage_id.in_(open_stages)

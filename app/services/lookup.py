@@ -50,7 +50,10 @@ def search(
     :raise KeyError: for an unknown kind.
     """
     model = MODELS[kind]
-    words = fold((term or "")[:MAX_TERM]).split()
+    typed = fold((term or "")[:MAX_TERM]).strip()
+    # A phone is typed with spaces ("8 495 123 45 67"): for records with phones, its
+    # digits are one word.
+    words = [typed] if model is not Deal and _is_phone(typed) else typed.split()
     fold_sql = _fold_function(session)
     statement = scope_query(select(model), model, user)
     for word in words:
@@ -123,11 +126,14 @@ def _is_phone(word: str) -> bool:
 
 def _word_matches(model, word: str, fold_sql):
     if model is Company:
-        return or_(
+        fields = [
             _contains(Company.name, word, fold_sql),
             _contains(Company.legal_name, word, fold_sql),
             Company.inn.like(f"%{_escape(word)}%", escape="\\"),
-        )
+        ]
+        if _is_phone(word):
+            fields.append(_digits_contain(Company.phone, word))
+        return or_(*fields)
     if model is Contact:
         fields = [
             _contains(getattr(Contact, name), word, fold_sql)

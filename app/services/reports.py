@@ -147,7 +147,7 @@ def funnel(session: Session, actor, manager_id: int | None = None) -> list[Funne
     stages = open_stages(session)
     rows = {stage.id: FunnelStage(stage) for stage in stages}
     query = (
-        session.query(Deal.stage_id, Deal.currency, func.count(Deal.id), func.sum(Deal.amount))
+        session.query(Deal.stage_id, Deal.currency, func.count(), func.sum(Deal.amount))
         .filter(Deal.stage_id.in_(list(rows)))
         .group_by(Deal.stage_id, Deal.currency)
     )
@@ -193,15 +193,16 @@ class WonLost:
 def won_lost(session: Session, actor, period: Period, manager_id: int | None = None) -> WonLost:
     """Count and sum the deals closed won or lost in each month of the period.
 
-    Two GROUP BYs over the deals closed in the period (index ix_deal_closed_at), joined to
-    the few stages for their kind. Lost reasons: the most frequent, with their counts.
+    Two GROUP BYs over the deals closed in the period (read from index ix_deal_closed
+    alone), joined to the few stages for their kind. Lost reasons: the most frequent, with
+    their counts.
     """
     start, end = period.bounds
     closed = (Deal.closed_at >= start, Deal.closed_at < end)
     year, month = _month_columns(Deal.closed_at)
     query = (
         session.query(
-            year, month, Stage.kind, Deal.currency, func.count(Deal.id), func.sum(Deal.amount)
+            year, month, Stage.kind, Deal.currency, func.count(), func.sum(Deal.amount)
         )
         .join(Stage, Stage.id == Deal.stage_id)
         .filter(Stage.kind.in_([StageKind.WON.value, StageKind.LOST.value]), *closed)
@@ -222,7 +223,7 @@ def won_lost(session: Session, actor, period: Period, manager_id: int | None = N
             else:
                 target.lost += count
                 _add(target.lost_amounts, currency, amount)
-    count = func.count(Deal.id)
+    count = func.count()
     reasons = (
         scoped(
             session.query(Deal.lost_reason, count)
@@ -282,10 +283,10 @@ def task_activity(
 ) -> TaskActivity:
     """Count the tasks done per manager per week (the last `weeks`), and overdue ones.
 
-    Done: one GROUP BY owner and day over the tasks done in those weeks (index
-    ix_task_done_at); the days are folded into weeks here. Overdue: planned tasks due
-    before `now`, one GROUP BY owner (index ix_task_archived_state_due, or
-    ix_task_owner_state_due for one manager).
+    Done: one GROUP BY owner and day over the tasks done in those weeks, read from index
+    ix_task_done_report alone; the days are folded into weeks here. Overdue: planned tasks
+    due before `now`, one GROUP BY owner read from the partial ix_task_planned_due_owner
+    (ix_task_planned_owner_due for one manager).
     """
     weeks = min(max(weeks, 1), MAX_WEEKS)
     first = week_start(now.date()) - timedelta(weeks=weeks - 1)
@@ -294,7 +295,7 @@ def task_activity(
     end = start + timedelta(weeks=weeks)
     day = type_coerce(func.date(Task.done_at), Date)
     done = scoped(
-        session.query(Task.owner_id, day, func.count(Task.id))
+        session.query(Task.owner_id, day, func.count())
         .filter(Task.state == TaskState.DONE.value, Task.done_at >= start, Task.done_at < end)
         .group_by(Task.owner_id, day),
         Task,
@@ -310,7 +311,7 @@ def task_activity(
             per_user.setdefault(owner_id, [0] * weeks)[index] += count
     overdue = dict(
         scoped(
-            session.query(Task.owner_id, func.count(Task.id))
+            session.query(Task.owner_id, func.count())
             .filter(Task.state == TaskState.PLANNED.value, Task.due_at < now)
             .group_by(Task.owner_id),
             Task,
@@ -359,7 +360,7 @@ def without_next_task(session: Session, actor, manager_id: int | None = None) ->
     counts: dict[int, dict[str, int]] = {}
     for kind, model in QUEUE_MODELS:
         query = scoped(
-            session.query(model.owner_id, func.count(model.id))
+            session.query(model.owner_id, func.count())
             .filter(queue_filter(model))
             .group_by(model.owner_id),
             model,
@@ -411,16 +412,16 @@ def new_clients(
 ) -> NewClients:
     """Count the companies and private clients created in each month, per source.
 
-    One GROUP BY month and source per kind over the clients created in the period (index
-    ix_company_created_at for companies). The most frequent sources keep their own
-    column; the rest are summed under OTHER_SOURCES.
+    One GROUP BY month and source per kind over the clients created in the period, read
+    from index ix_company_created / ix_contact_created alone. The most frequent sources
+    keep their own column; the rest are summed under OTHER_SOURCES.
     """
     start, end = period.bounds
     months = {first: MonthClients(first) for first in period.months}
     totals: dict[str | None, int] = {}
     for model, attribute in ((Company, "companies"), (Contact, "private_clients")):
         year, month = _month_columns(model.created_at)
-        query = session.query(year, month, model.source, func.count(model.id)).filter(
+        query = session.query(year, month, model.source, func.count()).filter(
             model.created_at >= start, model.created_at < end
         )
         if model is Contact:

@@ -63,9 +63,19 @@ def prepare_database(appbuilder, session: Session) -> None:
 
 
 def refresh_statistics(session: Session) -> None:
-    """Let the database re-read its table statistics (after bulk loads), so it picks indexes."""
+    """Let the database re-read its table statistics (after bulk loads), so it picks indexes.
+
+    PostgreSQL also gets its visibility map rebuilt (VACUUM), as autovacuum would do in
+    time: until then it cannot answer counts from an index alone.
+    """
     from sqlalchemy import text
 
     session.commit()
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        with bind.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("VACUUM ANALYZE"))
+        return
     session.execute(text("ANALYZE"))
     session.commit()

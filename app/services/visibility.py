@@ -26,7 +26,7 @@ def can_assign_owner(user) -> bool:
 def scope_query(query: Query, model, user, include_archived: bool = False) -> Query:
     """Restrict a query on `model` to the rows `user` may see."""
     if hasattr(model, "archived") and not include_archived:
-        query = query.filter(model.archived.is_(False))
+        query = query.filter(model.archived == false())  # "= false": indexable
     if hasattr(model, "owner_id") and not sees_everything(user):
         user_id = getattr(user, "id", None)
         query = query.filter(model.owner_id == user_id) if user_id else query.filter(false())

@@ -16,11 +16,12 @@ branch_labels = None
 depends_on = None
 
 TABLES = {'company': 'company_id', 'contact': 'contact_id', 'deal': 'deal_id'}
-# The queue's partial indexes: live rows without a next task, by what the queue filters on.
+# The queue's partial indexes: rows without a next task, by owner and name and by name.
+LIVE = " AND status IN ('potential', 'active')"
 QUEUE_INDEXES = {
-    'company': ('ix_company_queue', ['status', 'owner_id'], ''),
-    'contact': ('ix_contact_queue', ['status', 'owner_id'], ' AND company_id IS NULL'),
-    'deal': ('ix_deal_queue', ['stage_id', 'owner_id'], ''),
+    'company': (['owner_id', 'id'], LIVE),
+    'contact': (['owner_id', 'id'], ' AND company_id IS NULL' + LIVE),
+    'deal': (['stage_id', 'owner_id', 'id'], ''),
 }
 
 
@@ -42,19 +43,20 @@ def upgrade():
             f"WHERE task.{link} = {table}.id AND task.state = 'planned' "
             f"AND task.archived = false)"
         )
-    for table, (name, columns, extra) in QUEUE_INDEXES.items():
+    for table, (columns, extra) in QUEUE_INDEXES.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.create_index(name, columns, unique=False, **_without_next_task(extra))
+            batch_op.create_index(f'ix_{table}_queue', columns, unique=False,
+                                  **_without_next_task(extra))
             batch_op.create_index(f'ix_{table}_owner_archived_next_task',
-                                  ['owner_id', 'archived', 'next_task_at'], unique=False)
+                                  ['owner_id', 'archived', 'next_task_at', 'id'], unique=False)
             batch_op.create_index(f'ix_{table}_archived_next_task',
-                                  ['archived', 'next_task_at'], unique=False)
+                                  ['archived', 'next_task_at', 'id'], unique=False)
 
 
 def downgrade():
-    for table, (name, columns, extra) in QUEUE_INDEXES.items():
+    for table, (_columns, extra) in QUEUE_INDEXES.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(f'ix_{table}_archived_next_task')
             batch_op.drop_index(f'ix_{table}_owner_archived_next_task')
-            batch_op.drop_index(name, **_without_next_task(extra))
+            batch_op.drop_index(f'ix_{table}_queue', **_without_next_task(extra))
             batch_op.drop_column('next_task_at')

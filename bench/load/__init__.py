@@ -1,0 +1,1 @@
+"""The load test: managers doing their day against gunicorn and PostgreSQL (locust)."""

@@ -1,0 +1,465 @@
+"""Load test: managers doing their day against gunicorn + PostgreSQL; writes bench/results.md.
+
+    python -m bench.load.run                       # 50 users, 60 s, 5,000 companies
+    python -m bench.load.run --users 10 --duration 15s --companies 1000 --output trial.md
+
+It makes a throw-away PostgreSQL database filled by the demo generator, serves it with
+gunicorn in production mode, runs the locust scenario (bench/load/locustfile.py) headless,
+then checks that every write the users were told succeeded is in the database, and no
+other: companies created, tasks completed, tasks planned. It prints the report and puts
+it into the results file as its "## Load test" section. Database and server go away after.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results.md"
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+HEADING = "## Load test"
+PG_SERVER = os.environ.get("CRM_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+REDIS_DB = "redis://127.0.0.1:6379/15"
+
+
+def arguments() -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--duration", default="60s", help="locust's run time, e.g. 60s, 2m")
+    parser.add_argument("--companies", type=int, default=5_000)
+    parser.add_argument("--managers", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count() * 2 + 1)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--wait", default="1-3", help="think time between tasks, MIN-MAX s")
+    parser.add_argument("--redis", default=REDIS_DB, help="rate-limit storage (flushed after)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    return parser.parse_args()
+
+
+@dataclass
+class Row:
+    """Locust's figures for one request name (or all of them)."""
+
+    name: str
+    requests: int
+    failures: int
+    per_second: float
+    median: float
+    p95: float
+
+
+@dataclass
+class Counts:
+    """What the database holds that the users' writes change."""
+
+    companies: int
+    tasks: int
+    done: int
+
+    def __sub__(self, other: "Counts") -> "Counts":
+        return Counts(self.companies - other.companies, self.tasks - other.tasks,
+                      self.done - other.done)
+
+
+@dataclass
+class ServerLog:
+    """What the server's JSON request log says: requests, 5xx answers, time spent."""
+
+    requests: int = 0
+    errors: int = 0
+    median: float = 0.0
+    p95: float = 0.0
+
+
+@dataclass
+class Outcome:
+    """Everything the report shows."""
+
+    args: argparse.Namespace
+    started: datetime
+    demo: dict
+    rows: list[Row] = field(default_factory=list)
+    total: Row | None = None
+    failures: list[str] = field(default_factory=list)
+    writes: dict = field(default_factory=dict)
+    found: Counts | None = None
+    server: ServerLog = field(default_factory=ServerLog)
+
+
+@contextmanager
+def database():
+    """Yield the URL of a new PostgreSQL database; drop it after."""
+    name = f"crm_load_{secrets.token_hex(4)}"
+    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def fill(url: str, companies: int, managers: int) -> dict:
+    """Migrate the database, create roles and stages, generate the demo; return its counts."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.services.demo import generate_demo
+    from app.services.setup import prepare_database, refresh_statistics
+    from config import Config
+
+    config = Config()
+    config.SQLALCHEMY_DATABASE_URI = url
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        prepare_database(app.appbuilder, db.session)
+        counts = generate_demo(app.appbuilder, db.session, companies=companies,
+                               managers=managers)
+        refresh_statistics(db.session)
+        db.session.remove()
+        db.engine.dispose()
+    return counts
+
+
+def count(url: str) -> Counts:
+    """Count the companies, the tasks and the done tasks in the database."""
+    from app.models import Company, Task
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            companies = connection.scalar(select(func.count()).select_from(Company))
+            tasks = connection.scalar(select(func.count()).select_from(Task))
+            done = connection.scalar(
+                select(func.count()).select_from(Task).where(Task.state == "done"))
+    finally:
+        engine.dispose()
+    return Counts(companies, tasks, done)
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(url: str, args: argparse.Namespace, log: Path):
+    """Serve the database with gunicorn in production mode; yield its base URL; stop it."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "CRM_ENV": "production",
+        "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "CRM_LOGIN_RATE_LIMIT": "100000 per minute",
+        "RATELIMIT_STORAGE_URI": args.redis,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(args.workers),
+        "GUNICORN_THREADS": str(args.threads),
+        # Each thread holds a connection: the pool must serve every thread of the worker.
+        "DATABASE_POOL_SIZE": str(max(args.threads, 5)),
+    }
+    with open(log, "wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.perf_counter()
+        wait_for_health(base, server)
+        wait_for_workers(server, args.workers)
+        print(f"gunicorn ready in {time.perf_counter() - started:.0f} s", flush=True)
+        yield base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def wait_for_health(base: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    """Wait until /health answers 200.
+
+    :raise RuntimeError: if the server exits or does not answer in time.
+    """
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("gunicorn did not answer /health in time")
+
+
+def _cpu_ticks(pid: int) -> tuple[int, int] | None:
+    """Return the parent pid and the CPU time (ticks) of a process, or None if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+def _workers_ticks(master: int) -> dict[int, int]:
+    """Return the CPU time of each worker process of the gunicorn master."""
+    ticks = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            found = _cpu_ticks(int(entry.name))
+            if found is not None and found[0] == master:
+                ticks[int(entry.name)] = found[1]
+    return ticks
+
+
+def wait_for_workers(server: subprocess.Popen, workers: int, seconds: float = 120) -> None:
+    """Wait until every worker has loaded the app: all started and none busy for a second.
+
+    Workers load the app after the fork, one CPU-bound import each; measuring while some
+    still load would count their start as the app's slowness. Needs Linux's /proc.
+
+    :raise RuntimeError: if they do not settle in time.
+    """
+    if not Path("/proc/self/stat").exists():
+        time.sleep(10)
+        return
+    deadline = time.monotonic() + seconds
+    previous: dict[int, int] = {}
+    while time.monotonic() < deadline:
+        ticks = _workers_ticks(server.pid)
+        if len(ticks) >= workers and ticks == previous:
+            return
+        previous = ticks
+        time.sleep(1)
+    raise RuntimeError("the gunicorn workers did not settle in time")
+
+
+def flush_redis(uri: str) -> None:
+    """Empty the rate-limit database the server used (a redis:// URI only)."""
+    if not uri.startswith("redis://"):
+        return
+    import redis
+
+    client = redis.Redis.from_url(uri)
+    try:
+        client.flushdb()
+    except redis.RedisError as error:
+        print(f"could not empty {uri}: {error}", file=sys.stderr)
+    finally:
+        client.close()
+
+
+def run_locust(base: str, args: argparse.Namespace, folder: Path) -> None:
+    """Run the scenario headless against `base`.
+
+    :raise RuntimeError: if locust cannot run it (it exits 1 on failed requests: not an error
+        here, they are reported).
+    """
+    from app.services.demo import DEMO_PASSWORD
+
+    command = [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+        "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.duration,
+        "--stop-timeout", "30", "--host", base, "--only-summary", "--loglevel", "WARNING",
+        "--managers", str(args.managers), "--password", DEMO_PASSWORD,
+        "--results-file", str(folder / "results.json"), "--wait", args.wait,
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if finished.returncode not in (0, 1) or not (folder / "results.json").exists():
+        raise RuntimeError(f"locust failed ({finished.returncode}):\n{finished.stderr[-3000:]}")
+
+
+def read_results(folder: Path, outcome: Outcome) -> None:
+    """Read what the scenario wrote: figures per request name, all together, failures, writes."""
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+
+    def row(figures: dict) -> Row:
+        return Row(figures["name"], figures["requests"], figures["failures"],
+                   figures["per_second"], figures["median"] or 0, figures["p95"] or 0)
+
+    outcome.rows = [row(figures) for figures in results["requests"]]
+    outcome.total = row(results["total"])
+    outcome.failures = [f"{failure['occurrences']} × {failure['method']} {failure['name']}: "
+                        f"{failure['error']}" for failure in results["failures"]]
+    outcome.failures += [f"{crash['count']} × the scenario crashed: {crash['message']}"
+                         for crash in results["exceptions"]]
+    outcome.writes = results["writes"]
+
+
+def read_server_log(log: Path) -> ServerLog:
+    """Read the requests the server logged (health checks left out)."""
+    durations, errors = [], 0
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(entry, dict) or "duration_ms" not in entry:
+            continue
+        if entry.get("path") == "/health":
+            continue
+        durations.append(float(entry["duration_ms"]))
+        errors += int(entry.get("status", 0)) >= 500
+    if not durations:
+        return ServerLog()
+    durations.sort()
+    return ServerLog(len(durations), errors, statistics.median(durations),
+                     durations[min(len(durations) - 1, int(len(durations) * 0.95))])
+
+
+def machine() -> str:
+    """Describe the machine: processor count, memory, system."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} cores, {memory:.0f} GiB RAM, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+
+
+def writes_table(outcome: Outcome) -> list[str]:
+    """The writes the users were told succeeded against what the database gained."""
+    created = outcome.writes.get("companies_created", 0)
+    completed = outcome.writes.get("tasks_completed", 0)
+    found = outcome.found
+    checks = (
+        ("companies created", created, found.companies),
+        ("tasks completed (done)", completed, found.done),
+        ("tasks added (first tasks + next tasks)", created + completed, found.tasks),
+    )
+    lines = ["| write | confirmed to the users | found in the database | |",
+             "|---|---|---|---|"]
+    for label, made, seen in checks:
+        lines.append(f"| {label} | {made} | {seen} | {'ok' if made == seen else 'MISMATCH'} |")
+    return lines
+
+
+def lost_writes(outcome: Outcome) -> bool:
+    """Tell whether the database disagrees with the writes the users were told succeeded."""
+    created = outcome.writes.get("companies_created", 0)
+    completed = outcome.writes.get("tasks_completed", 0)
+    found = outcome.found
+    return (found.companies, found.done, found.tasks) != (created, completed,
+                                                          created + completed)
+
+
+def markdown(outcome: Outcome) -> str:
+    """Return the report as the results file's "## Load test" section."""
+    args, total, server = outcome.args, outcome.total, outcome.server
+    command = "python -m bench.load.run " + " ".join(sys.argv[1:])
+    demo = ", ".join(f"{value:,} {key.replace('_', ' ')}" for key, value in outcome.demo.items())
+    verdict = "no failed request" if not outcome.failures else (
+        f"{total.failures} FAILED requests, {len(outcome.failures)} kinds of failure")
+    verdict += ", no lost write" if not lost_writes(outcome) else ", WRITES DO NOT MATCH"
+    lines = [
+        HEADING,
+        "",
+        f"`{command.strip()}`, {outcome.started:%Y-%m-%d %H:%M} UTC.",
+        f"Machine: {machine()}; locust runs on the same machine.",
+        f"Server: gunicorn, {args.workers} workers × {args.threads} threads (gthread), "
+        f"CRM_ENV=production, PostgreSQL on 127.0.0.1, rate limits in Redis.",
+        f"Data: demo generator, {demo}.",
+        f"Load: {args.users} users (manager1..manager{min(args.users, args.managers)}), "
+        f"spawn rate "
+        f"{args.spawn_rate:g}/s, {args.duration}, think time {args.wait} s between tasks; "
+        "tasks weighted My day 4, a list or a search 6, a company 3, completing a task "
+        "with a next task 2, a new company with its first task 1.",
+        "",
+        f"**Result: {verdict}.** {total.requests:,} requests, {total.failures} failed, "
+        f"{total.per_second:.1f} requests/s, median {total.median:.0f} ms, "
+        f"95th percentile {total.p95:.0f} ms (as the users saw it, queueing included). "
+        f"The server's own log: {server.requests:,} requests, {server.errors} answered with "
+        f"a 5xx, time in the app median {server.median:.0f} ms, 95th percentile "
+        f"{server.p95:.0f} ms.",
+        "",
+        "| request | count | failures | req/s | median ms | p95 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in [*sorted(outcome.rows, key=lambda r: -r.requests), total]:
+        name = "**all requests**" if row is total else row.name
+        lines.append(f"| {name} | {row.requests:,} | {row.failures} | {row.per_second:.1f} "
+                     f"| {row.median:.0f} | {row.p95:.0f} |")
+    lines += ["", "Writes: what the users were told succeeded (a 302 to the expected page) "
+              "against what the database gained during the run.", "", *writes_table(outcome)]
+    if outcome.failures:
+        lines += ["", "Failures:", "", *[f"- {failure}" for failure in outcome.failures]]
+    return "\n".join(lines) + "\n"
+
+
+def put_section(path: Path, section: str) -> None:
+    """Replace the file's "## Load test" section (to its end) by `section`, or append it."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = old.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        if line.rstrip("\n") == HEADING:
+            old = "".join(lines[:number])
+            break
+    if old and not old.endswith("\n"):
+        old += "\n"
+    if old and not old.endswith("\n\n"):
+        old += "\n"
+    path.write_text(old + section, encoding="utf-8")
+
+
+def main() -> None:
+    """Build the data, serve it, load it, check the writes, report."""
+    args = arguments()
+    outcome = Outcome(args, datetime.now(UTC), {})
+    with tempfile.TemporaryDirectory(prefix="crm-load-") as name:
+        folder = Path(name)
+        log = folder / "gunicorn.log"
+        try:
+            with database() as url:
+                started = time.perf_counter()
+                outcome.demo = fill(url, args.companies, args.managers)
+                print(f"demo built in {time.perf_counter() - started:.0f} s: {outcome.demo}",
+                      flush=True)
+                before = count(url)
+                with gunicorn(url, args, log) as base:
+                    print(f"gunicorn at {base}; locust: {args.users} users, {args.duration}",
+                          flush=True)
+                    run_locust(base, args, folder)
+                outcome.found = count(url) - before
+        finally:
+            flush_redis(args.redis)
+        outcome.server = read_server_log(log)
+        read_results(folder, outcome)
+    report = markdown(outcome)
+    print(report)
+    put_section(args.output, report)
+    if outcome.failures or lost_writes(outcome):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
