@@ -32,9 +32,10 @@ def arguments(description: str, companies: int, managers: int) -> argparse.Argum
 
 
 @contextmanager
-def _database_url(kind: str) -> Iterator[str]:
+def throwaway_database(kind: str, prefix: str = "crm_bench") -> Iterator[str]:
+    """Yield the URL of a new, empty database of the kind; drop it after."""
     if kind == "postgresql":
-        name = f"crm_bench_{uuid.uuid4().hex[:8]}"
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
         admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -65,7 +66,7 @@ def demo_app(kind: str, companies: int, managers: int, demo: dict | None = None,
     from app.services.setup import prepare_database, refresh_statistics
     from config import Config
 
-    with _database_url(kind) as url:
+    with throwaway_database(kind) as url:
         config = Config()
         config.SQLALCHEMY_DATABASE_URI = url
         for key, value in settings.items():

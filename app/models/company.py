@@ -9,6 +9,7 @@ from app.models.indexes import search_indexes, sort_indexes
 from app.models.mixins import RecordMixin
 from app.models.next_task import (
     LIVE,
+    QUEUE_COLUMNS,
     NextTaskMixin,
     next_task_sort_indexes,
     without_next_task_index,
@@ -25,7 +26,7 @@ class Company(RecordMixin, NextTaskMixin, Model):
         Index("ix_company_inn", "inn"),
         # New clients per month and source, read from the index alone.
         Index("ix_company_created", "created_at", "owner_id", "archived", "source"),
-        without_next_task_index("ix_company_queue", "owner_id", "id", extra=LIVE),
+        without_next_task_index("ix_company_queue", *QUEUE_COLUMNS, extra=LIVE),
         *next_task_sort_indexes("company"),
         *sort_indexes("company", "status", "industry", "changed_at"),
     )

@@ -11,6 +11,7 @@ from app.models.indexes import search_indexes, sort_indexes
 from app.models.mixins import RecordMixin
 from app.models.next_task import (
     PRIVATE_LIVE,
+    QUEUE_COLUMNS,
     NextTaskMixin,
     next_task_sort_indexes,
     without_next_task_index,
@@ -33,7 +34,7 @@ class Contact(RecordMixin, NextTaskMixin, Model):
         # New private clients per month and source, read from the index alone.
         Index("ix_contact_created", "created_at", "company_id", "owner_id", "archived",
               "source"),
-        without_next_task_index("ix_contact_queue", "owner_id", "id", extra=PRIVATE_LIVE),
+        without_next_task_index("ix_contact_queue", *QUEUE_COLUMNS, extra=PRIVATE_LIVE),
         *next_task_sort_indexes("contact"),
         *sort_indexes("contact", "first_name", "position", "email", "status"),
     )

@@ -47,7 +47,8 @@ class Deal(RecordMixin, NextTaskMixin, Model):
         Index("ix_deal_closed", "closed_at", "stage_id", "owner_id", "archived", "currency",
               "amount", postgresql_include=["lost_reason"]),
         Index("ix_deal_amount", "amount"),
-        without_next_task_index("ix_deal_queue", "stage_id", "owner_id", "id"),
+        without_next_task_index("ix_deal_queue", "archived", "next_task_at", "stage_id",
+                                "owner_id", "id"),
         *next_task_sort_indexes("deal"),
         *sort_indexes("deal", "title", "amount", "expected_close_date", "changed_at"),
     )

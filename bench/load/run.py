@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
+
+from bench.demo_database import throwaway_database
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results.md"
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 HEADING = "## Load test"
-PG_SERVER = os.environ.get("CRM_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS_DB = "redis://127.0.0.1:6379/15"
 
 
@@ -103,21 +104,6 @@ class Outcome:
     writes: dict = field(default_factory=dict)
     found: Counts | None = None
     server: ServerLog = field(default_factory=ServerLog)
-
-
-@contextmanager
-def database():
-    """Yield the URL of a new PostgreSQL database; drop it after."""
-    name = f"crm_load_{secrets.token_hex(4)}"
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def fill(url: str, companies: int, managers: int) -> dict:
@@ -439,7 +425,7 @@ def main() -> None:
         folder = Path(name)
         log = folder / "gunicorn.log"
         try:
-            with database() as url:
+            with throwaway_database("postgresql", "crm_load") as url:
                 started = time.perf_counter()
                 outcome.demo = fill(url, args.companies, args.managers)
                 print(f"demo built in {time.perf_counter() - started:.0f} s: {outcome.demo}",

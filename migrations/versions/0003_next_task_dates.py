@@ -19,9 +19,9 @@ TABLES = {'company': 'company_id', 'contact': 'contact_id', 'deal': 'deal_id'}
 # The queue's partial indexes: rows without a next task, by owner and name and by name.
 LIVE = " AND status IN ('potential', 'active')"
 QUEUE_INDEXES = {
-    'company': (['owner_id', 'id'], LIVE),
-    'contact': (['owner_id', 'id'], ' AND company_id IS NULL' + LIVE),
-    'deal': (['stage_id', 'owner_id', 'id'], ''),
+    'company': (['archived', 'next_task_at', 'owner_id', 'id'], LIVE),
+    'contact': (['archived', 'next_task_at', 'owner_id', 'id'], ' AND company_id IS NULL' + LIVE),
+    'deal': (['archived', 'next_task_at', 'stage_id', 'owner_id', 'id'], ''),
 }
 
 

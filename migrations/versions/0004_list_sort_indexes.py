@@ -44,7 +44,19 @@ REPLACED = (
     ('task', 'ix_task_done_report', False, ['state', 'done_at', 'owner_id', 'archived'], {}),
     ('task', 'ix_task_planned_due_owner', False, ['due_at', 'owner_id'],
      {'sqlite_where': PLANNED, 'postgresql_where': PLANNED}),
+    # A record's earliest planned task, one step into the index (app/services/next_task.py).
+    ('task', 'ix_task_company_state', True, ['company_id', 'state', 'archived', 'due_at'], {}),
+    ('task', 'ix_task_contact_state', True, ['contact_id', 'state', 'archived', 'due_at'], {}),
+    ('task', 'ix_task_deal_state', True, ['deal_id', 'state', 'archived', 'due_at'], {}),
 )
+# What the replaced indexes were (for downgrade).
+OLD_COLUMNS = {
+    'ix_deal_owner_archived_stage': ['owner_id', 'archived', 'stage_id'],
+    'ix_deal_archived_stage': ['archived', 'stage_id'],
+    'ix_task_company_state': ['company_id', 'state'],
+    'ix_task_contact_state': ['contact_id', 'state'],
+    'ix_task_deal_state': ['deal_id', 'state'],
+}
 # Indexes the covering ones above make redundant.
 DROPPED = (('deal', 'ix_deal_closed_at', ['closed_at']),
            ('company', 'ix_company_created_at', ['created_at']))
@@ -91,8 +103,7 @@ def downgrade():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(name, **{k: v for k, v in options.items() if 'where' in k})
             if old:
-                batch_op.create_index(name, ['owner_id', 'archived', 'stage_id']
-                                      if 'owner' in name else ['archived', 'stage_id'])
+                batch_op.create_index(name, OLD_COLUMNS[name])
     for table, column in SEARCHES.items():
         op.execute(f'DROP INDEX ix_{table}_archived_{column}_folded')
         op.execute(f'DROP INDEX ix_{table}_owner_archived_{column}_folded')
