@@ -20,8 +20,8 @@ class Company(RecordMixin, NextTaskMixin, Model):
     __tablename__ = "company"
     __table_args__ = (
         CheckConstraint(check_in("status", ClientStatus), name="ck_company_status"),
-        Index("ix_company_owner_archived_name", "owner_id", "archived", "name"),
-        Index("ix_company_archived_name", "archived", "name"),
+        Index("ix_company_owner_archived_name", "owner_id", "archived", "name", "id"),
+        Index("ix_company_archived_name", "archived", "name", "id"),
         Index("ix_company_status", "status"),
         Index("ix_company_inn", "inn"),
         # New clients per month and source, read from the index alone.

@@ -24,8 +24,9 @@ class Contact(RecordMixin, NextTaskMixin, Model):
         CheckConstraint(
             "status IS NULL OR " + check_in("status", ClientStatus), name="ck_contact_status"
         ),
-        Index("ix_contact_owner_archived_last_name", "owner_id", "archived", "last_name"),
-        Index("ix_contact_archived_last_name", "archived", "last_name"),
+        Index("ix_contact_owner_archived_last_name", "owner_id", "archived", "last_name",
+              "id"),
+        Index("ix_contact_archived_last_name", "archived", "last_name", "id"),
         Index("ix_contact_company_id", "company_id"),
         Index("ix_contact_email", "email"),
         Index("ix_contact_phone", "phone"),

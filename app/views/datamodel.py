@@ -77,17 +77,31 @@ class ScopedInterface(SQLAInterface):
         page_size: int,
         eager: Iterable[str] | None = None,
     ) -> list:
-        """Return one page of the visible rows, with the named relations loaded."""
-        query = self.apply_all(
-            self.session.query(self.obj),
-            filters,
-            order_column,
-            order_direction,
-            page=page,
-            page_size=page_size,
-            eager=eager,
+        """Return one page of the visible rows, with the named relations loaded.
+
+        The page's ids come first, read from the sort's index alone: a far page skips
+        thousands of index entries, not thousands of rows. Then those rows are loaded.
+        """
+        pk = self.get_pk()
+        ids = [
+            row_id
+            for (row_id,) in self._apply_inner_all(
+                self.session.query(self.obj),
+                filters,
+                order_column,
+                order_direction,
+                page,
+                page_size,
+                aliases_mapping={},
+            ).with_entities(pk)
+        ]
+        if not ids:
+            return []
+        rows = self.session.query(self.obj).filter(pk.in_(ids)).options(
+            *self.eager_options(eager)
         )
-        return query.all()
+        position = {row_id: number for number, row_id in enumerate(ids)}
+        return sorted(rows, key=lambda row: position[getattr(row, pk.key)])
 
     def delete(self, item, commit: bool = True) -> bool:
         """Archive instead of deleting, with what hangs on it; the batch is kept in g.

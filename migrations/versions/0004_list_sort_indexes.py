@@ -48,6 +48,13 @@ REPLACED = (
     ('task', 'ix_task_company_state', True, ['company_id', 'state', 'archived', 'due_at'], {}),
     ('task', 'ix_task_contact_state', True, ['contact_id', 'state', 'archived', 'due_at'], {}),
     ('task', 'ix_task_deal_state', True, ['deal_id', 'state', 'archived', 'due_at'], {}),
+    # The lists' default sorts, with FAB's tie-breaker: a page's ids from the index alone.
+    ('company', 'ix_company_owner_archived_name', True, ['owner_id', 'archived', 'name', 'id'],
+     {}),
+    ('company', 'ix_company_archived_name', True, ['archived', 'name', 'id'], {}),
+    ('contact', 'ix_contact_owner_archived_last_name', True,
+     ['owner_id', 'archived', 'last_name', 'id'], {}),
+    ('contact', 'ix_contact_archived_last_name', True, ['archived', 'last_name', 'id'], {}),
 )
 # What the replaced indexes were (for downgrade).
 OLD_COLUMNS = {
@@ -56,6 +63,10 @@ OLD_COLUMNS = {
     'ix_task_company_state': ['company_id', 'state'],
     'ix_task_contact_state': ['contact_id', 'state'],
     'ix_task_deal_state': ['deal_id', 'state'],
+    'ix_company_owner_archived_name': ['owner_id', 'archived', 'name'],
+    'ix_company_archived_name': ['archived', 'name'],
+    'ix_contact_owner_archived_last_name': ['owner_id', 'archived', 'last_name'],
+    'ix_contact_archived_last_name': ['archived', 'last_name'],
 }
 # Indexes the covering ones above make redundant.
 DROPPED = (('deal', 'ix_deal_closed_at', ['closed_at']),
