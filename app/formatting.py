@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal, get_currency_symbol
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, get_locale
 
 
 def _language() -> str:
@@ -21,9 +21,13 @@ def datetime_text(value: datetime | None) -> str:
     """26.11.2026 10:00 in Russian, 11/26/2026, 10:00 AM in English."""
     if value is None:
         return ""
+    # Both patterns are digits only (and AM/PM): written directly, as Babel would write
+    # "M/d/yyyy, h:mm a" and "dd.MM.yyyy HH:mm", at a fraction of its cost per list cell.
     if _language() == "en":
-        return format_datetime(value, "M/d/yyyy, h:mm a", rebase=False)
-    return format_datetime(value, "dd.MM.yyyy HH:mm", rebase=False)
+        hour = value.hour % 12 or 12
+        noon = "PM" if value.hour >= 12 else "AM"
+        return f"{value.month}/{value.day}/{value.year:04d}, {hour}:{value.minute:02d} {noon}"
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d} {value.hour:02d}:{value.minute:02d}"
 
 
 def money_text(amount: Decimal | None, currency: str = "RUB") -> str:

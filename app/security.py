@@ -24,6 +24,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView, UserDBModelView
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
+from sqlalchemy.orm import joinedload
 
 from app.services import accounts
 from app.services.errors import DomainError
@@ -149,6 +150,13 @@ class CrmSecurityManager(SecurityManager):
                 methods=["POST"],
                 exempt_when=_not_a_login,
             )(view.blueprint)
+
+    def get_user_by_id(self, pk):
+        """Load a user with the roles and groups every access check reads, in one query."""
+        model = self.user_model
+        return self.session.get(
+            model, pk, options=[joinedload(model.roles), joinedload(model.groups)]
+        )
 
     def auth_user_db(self, username, password):
         """Check a login; a locked account is refused before its password is looked at."""

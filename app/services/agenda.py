@@ -42,16 +42,21 @@ def my_tasks(session: Session, user, now: datetime, limit: int = 50) -> dict[str
 
 
 def task_counters(session: Session, user, now: datetime) -> dict[str, int]:
-    """Count the user's overdue tasks and the rest of today's (one indexed query each)."""
+    """Count the user's overdue tasks and the rest of today's, in one indexed query.
+
+    Both are the user's planned tasks due before the end of today (ix_task_planned_owner_due),
+    split at `now`.
+    """
     _, end = day_bounds(now)
-    base = select(func.count()).select_from(Task).where(
-        Task.owner_id == user.id, Task.state == TaskState.PLANNED.value,
-        Task.archived == false(),
-    )
-    return {
-        "overdue": session.scalar(base.where(Task.due_at < now)) or 0,
-        "today": session.scalar(base.where(Task.due_at >= now, Task.due_at < end)) or 0,
-    }
+    overdue = func.count().filter(Task.due_at < now)
+    today = func.count().filter(Task.due_at >= now)
+    row = session.execute(
+        select(overdue, today).where(
+            Task.owner_id == user.id, Task.state == TaskState.PLANNED.value,
+            Task.archived == false(), Task.due_at < end,
+        )
+    ).one()
+    return {"overdue": row[0] or 0, "today": row[1] or 0}
 
 
 QUEUE_MODELS = (("companies", Company), ("private_clients", Contact), ("deals", Deal))
