@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from bench.demo_database import demo_app
-from bench.measure import Figure, statements_of, time_requests
+from bench.measure import Figure, page_size_verdict, statements_of, time_requests
 from bench.pages import completion, plan, planned_tasks
 from bench.report import Section, markdown
 
@@ -75,7 +75,7 @@ def time_pages(app, engine, username: str, manager_id: int, owner_id: int,
         if page.view:
             sizes = [statements_of(engine, client, f"{page.url}?psize_{page.view}={size}")
                      for size in (25, 100)]
-            figure.page_size_check = "same" if sizes[0] == sizes[1] else "grows"
+            figure.page_size_check = page_size_verdict(*sizes)
         figures.append(figure)
         print(f"  {username:9} {page.label:38} {median:7.1f} ms  p95 {p95:7.1f} ms  "
               f"{count:3} statements {figure.page_size_check}", flush=True)
