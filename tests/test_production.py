@@ -319,12 +319,21 @@ def _version_in(page: str) -> str:
 
 def _assert_access_logged(log_path: Path, method: str, path: str, status: int,
                           request_id: str) -> None:
-    """Find gunicorn's JSON access line of the request, carrying the app's request id."""
-    lines = [json.loads(line) for line in log_path.read_text().splitlines()
-             if line.startswith("{")]
-    assert any(line["logger"] == "gunicorn.access" and line.get("request_id") == request_id
+    """Find gunicorn's JSON access line of the request, carrying the app's request id.
+
+    Gunicorn writes it once the answer is sent, so it may land a moment after the client
+    has the answer: the log is read again for up to five seconds.
+    """
+    deadline = time.monotonic() + 5
+    while True:
+        lines = [json.loads(line) for line in log_path.read_text().splitlines()
+                 if line.startswith("{")]
+        if any(line["logger"] == "gunicorn.access" and line.get("request_id") == request_id
                and (line["method"], line["path"], line["status"]) == (method, path, status)
-               for line in lines), log_path.read_text()[-2000:]
+               for line in lines):
+            return
+        assert time.monotonic() < deadline, log_path.read_text()[-2000:]
+        time.sleep(0.1)
 
 
 def test_two_processes_serve_one_database_with_the_rules_intact(served_database, tmp_path):

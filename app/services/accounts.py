@@ -42,12 +42,6 @@ def minutes_left(until: datetime, now: datetime) -> int:
     return max(1, -(-int((until - now).total_seconds()) // 60))
 
 
-def record_failed_login(user, now: datetime) -> None:
-    """Count one more failed login of the user, stamped with its time."""
-    user.fail_login_count = (user.fail_login_count or 0) + 1
-    user.changed_on = now
-
-
 def unlock(user) -> None:
     """End the user's lock: the count of failed logins starts again from zero."""
     user.fail_login_count = 0

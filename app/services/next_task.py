@@ -82,27 +82,26 @@ def _empty() -> dict:
     return {model: set() for model in LINKS}
 
 
+def _tasks(objects, *, changed_only: bool = False):
+    """Yield the tasks among the session's objects (with `changed_only`, those moved)."""
+    for task in objects:
+        if isinstance(task, Task) and (not changed_only or _changed(task)):
+            yield task
+
+
 def remember_old_links(session: Session, _flush_context, _instances) -> None:
     """Note the records changed and deleted tasks pointed at before the flush."""
     old = _empty()
-    for task in session.deleted:
-        if isinstance(task, Task):
-            _links(task, old, old=True)
-    for task in session.dirty:
-        if isinstance(task, Task) and _changed(task):
-            _links(task, old, old=True)
+    for task in (*_tasks(session.deleted), *_tasks(session.dirty, changed_only=True)):
+        _links(task, old, old=True)
     session.info[_OLD] = old
 
 
 def refresh_flushed(session: Session, _flush_context) -> None:
     """Refresh the records of the tasks the flush wrote, old links and new (after_flush)."""
     ids = session.info.pop(_OLD, None) or _empty()
-    for task in session.new:
-        if isinstance(task, Task):
-            _links(task, ids, old=False)
-    for task in session.dirty:
-        if isinstance(task, Task) and _changed(task):
-            _links(task, ids, old=False)
+    for task in (*_tasks(session.new), *_tasks(session.dirty, changed_only=True)):
+        _links(task, ids, old=False)
     if not any(ids.values()):
         return
     refresh(session, companies=ids[Company], contacts=ids[Contact], deals=ids[Deal])

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 # Lists count their rows up to this many; beyond it they say "more than" (config key).
 LIST_COUNT_CAP = 10_000
-# Relation filters of the search forms offer only users who may own records.
+# Owner dropdowns (forms and search forms) offer only users who may own records.
 ACTIVE_OWNERS = {"owner": [["active", FilterEqual, True]]}
 
 

@@ -7,13 +7,13 @@ from flask_babel import lazy_gettext as _l
 from app.labels import LABELS
 from app.models import Company
 from app.services import validation
-from app.views.base import CrmModelView, FieldRule
+from app.views.base import ACTIVE_OWNERS, CrmModelView, FieldRule
 from app.views.contact import ContactView
 from app.views.datamodel import ScopedInterface
 from app.views.deal import DealView
 from app.views.fields import NEXT_TASK_COLUMNS, client_status_field, next_task_fields
 from app.views.formatters import COMMON
-from app.views.task import ACTIVE_USERS, TaskView
+from app.views.task import TaskView
 
 
 class CompanyView(CrmModelView):
@@ -55,8 +55,8 @@ class CompanyView(CrmModelView):
         "inn": _l("Tax id: 10 digits for an organisation, 12 for a sole trader."),
         "lost_reason": _l("Required when the client is lost."),
     }
-    add_form_query_rel_fields = ACTIVE_USERS
-    edit_form_query_rel_fields = ACTIVE_USERS
+    add_form_query_rel_fields = ACTIVE_OWNERS
+    edit_form_query_rel_fields = ACTIVE_OWNERS
     related_views = [ContactView, DealView, TaskView]
     base_order = ("name", "asc")
 

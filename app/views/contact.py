@@ -9,13 +9,13 @@ from app.labels import LABELS
 from app.models import Contact
 from app.models.enums import ClientStatus, choices
 from app.services import validation
-from app.views.base import CrmModelView, FieldRule
+from app.views.base import ACTIVE_OWNERS, CrmModelView, FieldRule
 from app.views.datamodel import ScopedInterface
 from app.views.deal import DealView
 from app.views.fields import NEXT_TASK_COLUMNS, next_task_fields
 from app.views.formatters import COMMON
 from app.views.lookup_field import company_field
-from app.views.task import ACTIVE_USERS, TaskView
+from app.views.task import TaskView
 
 
 def _private_status_field() -> SelectField:
@@ -79,7 +79,7 @@ class ContactView(CrmModelView):
     edit_form_extra_fields = add_form_extra_fields
     add_template = "crm/add.html"
     edit_template = "crm/edit.html"
-    add_form_query_rel_fields = ACTIVE_USERS
-    edit_form_query_rel_fields = ACTIVE_USERS
+    add_form_query_rel_fields = ACTIVE_OWNERS
+    edit_form_query_rel_fields = ACTIVE_OWNERS
     related_views = [DealView, TaskView]
     base_order = ("last_name", "asc")

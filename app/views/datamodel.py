@@ -52,9 +52,9 @@ class ScopedInterface(SQLAInterface):
             and (wanted is None or rel.key in wanted)
         ]
 
-    def apply_all(self, query, *args, eager: Iterable[str] | None = None, **kwargs):
+    def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)
-        options = self.eager_options(eager)
+        options = self.eager_options()
         return query.options(*options) if options else query
 
     def count_capped(self, filters, cap: int) -> int:

@@ -4,12 +4,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.labels import LABELS
 from app.models import Deal
-from app.views.base import CrmModelView
+from app.views.base import ACTIVE_OWNERS, CrmModelView
 from app.views.datamodel import ScopedInterface
 from app.views.fields import NEXT_TASK_COLUMNS, AmountField, next_task_fields
 from app.views.formatters import COMMON
 from app.views.lookup_field import company_field, contact_field
-from app.views.task import ACTIVE_USERS, TaskView
+from app.views.task import TaskView
 
 
 class DealView(CrmModelView):
@@ -56,7 +56,7 @@ class DealView(CrmModelView):
     edit_form_extra_fields = add_form_extra_fields
     add_template = "crm/add.html"
     edit_template = "crm/edit.html"
-    add_form_query_rel_fields = ACTIVE_USERS
-    edit_form_query_rel_fields = ACTIVE_USERS
+    add_form_query_rel_fields = ACTIVE_OWNERS
+    edit_form_query_rel_fields = ACTIVE_OWNERS
     related_views = [TaskView]
     base_order = ("changed_at", "desc")

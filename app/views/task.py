@@ -2,7 +2,6 @@
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
-from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,14 +11,12 @@ from app.models import Stage, Task
 from app.models.mixins import local_now
 from app.services import followup
 from app.services.errors import DomainError
-from app.views.base import CrmModelView
+from app.views.base import ACTIVE_OWNERS, CrmModelView
 from app.views.complete import CompleteTaskForm
 from app.views.datamodel import ScopedInterface
 from app.views.fields import task_type_field, when_field
 from app.views.formatters import COMMON
 from app.views.lookup_field import company_field, contact_field, deal_field
-
-ACTIVE_USERS = {"owner": [["active", FilterEqual, True]]}
 
 
 def safe_next(target: str | None) -> str | None:
@@ -60,8 +57,8 @@ class TaskView(CrmModelView):
     edit_form_extra_fields = add_form_extra_fields
     add_template = "crm/add.html"
     edit_template = "crm/edit.html"
-    add_form_query_rel_fields = ACTIVE_USERS
-    edit_form_query_rel_fields = ACTIVE_USERS
+    add_form_query_rel_fields = ACTIVE_OWNERS
+    edit_form_query_rel_fields = ACTIVE_OWNERS
     base_order = ("due_at", "asc")
 
     def pre_update(self, item) -> None:
