@@ -21,14 +21,15 @@ from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.security.views import AuthDBView
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from sqlalchemy.orm import joinedload
 
 from app.services import accounts
 from app.services.errors import DomainError
-from app.services.users import check_user_deletable
+from app.views.admin_roles import CrmRoleView
+from app.views.admin_users import CrmUserDBModelView
 
 log = logging.getLogger(__name__)
 
@@ -101,23 +102,10 @@ class CrmSecurityApi(SecurityApi):
         return super().response_401()
 
 
-class CrmUserDBModelView(UserDBModelView):
-    """FAB's user screen: no deleting a user who still owns records; saving unlocks."""
-
-    def pre_update(self, item) -> None:
-        """End a lock after failed logins: an admin has looked at the account."""
-        accounts.unlock(item)
-
-    def pre_delete(self, item) -> None:
-        """Refuse deleting an owner of records.
-
-        :raise DomainError: when the user owns companies, contacts, deals or tasks.
-        """
-        check_user_deletable(self.datamodel.session, item)
-
-
 class CrmSecurityManager(SecurityManager):
     userdbmodelview = CrmUserDBModelView
+    rolemodelview = CrmRoleView
+    userstatschartview = None  # FAB's chart loads Google Charts from the internet
     authdbview = CrmAuthDBView
     security_api = CrmSecurityApi
 

@@ -12,7 +12,7 @@ def register_views(appbuilder) -> None:
     _register_reports(appbuilder)
     _register_team(appbuilder)
     _register_archive(appbuilder)
-    _register_settings(appbuilder)
+    _register_administration(appbuilder)
     _register_calendar(appbuilder)
     _register_import(appbuilder)
     _register_lookup(appbuilder)
@@ -62,7 +62,7 @@ def _register_reports(appbuilder) -> None:
     )
 
     appbuilder.add_view(
-        PipelineView, "Pipeline", label=_l("Pipeline"), icon="fa-table-columns",
+        PipelineView, "Pipeline", label=_l("Deal board"), icon="fa-table-columns",
         category="Sales",
     )
     reports = (
@@ -80,12 +80,26 @@ def _register_reports(appbuilder) -> None:
         )
 
 
-def _register_settings(appbuilder) -> None:
+def _register_administration(appbuilder) -> None:
+    from app.views.admin_access import AccessRightsView
     from app.views.stage import StageView
 
+    # FAB's "Security" menu (seven technical items) gives way to one Administration menu:
+    # users, stages, and the permission screens behind a single "Access rights" page.
+    appbuilder.menu.menu[:] = [item for item in appbuilder.menu.menu if item.name != "Security"]
+    users = appbuilder.sm.user_view
+    appbuilder.add_link(
+        "Users", href=f"{users.endpoint}.list", label=_l("Users"), icon="fa-user",
+        category="Administration", category_label=_l("Administration"),
+        category_icon="fa-screwdriver-wrench",
+    )
     appbuilder.add_view(
         StageView, "Stages", label=_l("Pipeline stages"), icon="fa-bars-staggered",
-        category="Settings", category_label=_l("Settings"), category_icon="fa-gear",
+        category="Administration",
+    )
+    appbuilder.add_view(
+        AccessRightsView, "Access rights", label=_l("Access rights"), icon="fa-key",
+        category="Administration",
     )
 
 

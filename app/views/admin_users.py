@@ -1,0 +1,195 @@
+"""The admin's users screen: FAB's user view in the CRM's words and the admin's language.
+
+Registered through `app.security.CrmSecurityManager.userdbmodelview` (FAB's documented way
+to replace a security view); the URLs stay FAB's (/users/...).
+"""
+
+from datetime import datetime
+
+from flask import current_app, redirect, url_for
+from flask_appbuilder.fields import QuerySelectMultipleField
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2ManyWidget
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+from wtforms import StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from app import formatting
+from app.services import accounts
+from app.services.team import clients_owned
+from app.services.users import check_user_deletable
+from app.views.admin_roles import ROLE_LABELS, role_label, role_labels
+
+
+def yes_no(value) -> str:
+    """Да / Нет, Yes / No."""
+    return _("Yes") if value else _("No")
+
+
+def _locked(until) -> str:
+    return _("Locked until %(time)s", time=formatting.datetime_text(until)) if until else _("No")
+
+
+class UserListInterface(SQLAInterface):
+    """FAB's data interface for users; a page of users comes with roles and counts.
+
+    Each row gets `crm_name` (in the reader's order), `crm_clients` (clients owned) and
+    `crm_locked_until` (the end of a lock after failed logins); the counts come from one
+    grouped query for the whole page, never one per row.
+    """
+
+    def apply_all(self, query, *args, **kwargs):
+        query = super().apply_all(query, *args, **kwargs)
+        return query.options(selectinload(self.obj.roles))
+
+    def query(self, *args, **kwargs):
+        count, users = super().query(*args, **kwargs)
+        owned = clients_owned(self.session, [user.id for user in users])
+        policy = current_app.appbuilder.sm.lockout_policy
+        now = datetime.now()  # failed logins are stamped in the server's local time
+        for user in users:
+            user.crm_name = formatting.person_name(user)
+            user.crm_clients = owned.get(user.id, 0)
+            user.crm_locked_until = accounts.locked_until(user, policy, now)
+        return count, users
+
+
+def _crm_roles(datamodel):
+    """The roles an admin may give: the CRM's three, not FAB's Public."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    def query():
+        roles = datamodel.session.query(Role).filter(Role.name.in_(tuple(ROLE_LABELS)))
+        return sorted(roles, key=lambda role: list(ROLE_LABELS).index(role.name))
+
+    return query
+
+
+def _roles_field(datamodel) -> QuerySelectMultipleField:
+    return QuerySelectMultipleField(
+        _l("Role"),
+        query_func=_crm_roles(datamodel),
+        get_pk_func=lambda role: role.id,
+        get_label=role_label,
+        widget=Select2ManyWidget(),
+        validators=[DataRequired(message=_l("Choose the user's role."))],
+        description=_l(
+            "Manager: own clients only. Head of sales: every client, reassignment, "
+            "reports. Administrator: everything, users and pipeline stages too."
+        ),
+    )
+
+
+def _email_field() -> StringField:
+    return StringField(
+        _l("E-mail"),
+        validators=[
+            DataRequired(message=_l("Enter the user's e-mail.")),
+            Email(message=_l("Not a valid e-mail address."), check_deliverability=False),
+            Length(max=320),
+        ],
+        widget=BS3TextFieldWidget(),
+        description=_l("Reminders and the daily digest go to this address."),
+    )
+
+
+LABELS = {
+    "crm_name": _l("Full name"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "username": _l("Login name"),
+    "password": _l("Password"),
+    "conf_password": _l("Repeat the password"),
+    "active": _l("Active"),
+    "email": _l("E-mail"),
+    "roles": _l("Role"),
+    "last_login": _l("Last login"),
+    "login_count": _l("Logins"),
+    "fail_login_count": _l("Failed logins in a row"),
+    "created_on": _l("Created"),
+    "changed_on": _l("Changed"),
+    "created_by": _l("Created by"),
+    "changed_by": _l("Changed by"),
+    "crm_clients": _l("Clients"),
+    "crm_locked_until": _l("Locked"),
+}
+
+
+class CrmUserDBModelView(UserDBModelView):
+    """Users for the admin: who works, in which role, since when, with how many clients."""
+
+    list_title = _l("Users")
+    show_title = _l("User")
+    add_title = _l("New user")
+    edit_title = _l("Edit user")
+    user_info_title = _l("My profile")
+    label_columns = LABELS
+    description_columns = {
+        "first_name": "",
+        "last_name": "",
+        "username": _l("The name the user logs in with."),
+        "active": _l(
+            "Someone who leaves is made inactive (after moving their clients), not deleted."
+        ),
+        "password": _l("At least 10 characters, letters and digits."),
+        "conf_password": "",
+    }
+    list_columns = ["crm_name", "username", "roles", "active", "last_login",
+                    "crm_locked_until", "crm_clients"]
+    order_columns = ["username", "active", "last_login"]
+    search_columns = ["first_name", "last_name", "username", "email", "active"]
+    base_order = ("last_name", "asc")
+    formatters_columns = {
+        "roles": role_labels,
+        "active": yes_no,
+        "last_login": formatting.datetime_text,
+        "created_on": formatting.datetime_text,
+        "changed_on": formatting.datetime_text,
+        "crm_locked_until": _locked,
+        "crm_clients": formatting.number_text,
+    }
+    show_fieldsets = [
+        (_l("User"), {"fields": ["username", "active", "roles"]}),
+        (_l("Name and e-mail"), {"fields": ["first_name", "last_name", "email"],
+                                  "expanded": True}),
+        (_l("Logins"), {"fields": ["last_login", "login_count", "fail_login_count",
+                                   "created_on", "changed_on"], "expanded": True}),
+    ]
+    user_show_fieldsets = [
+        (_l("User"), {"fields": ["username", "roles"]}),
+        (_l("Name and e-mail"), {"fields": ["first_name", "last_name", "email"],
+                                  "expanded": True}),
+    ]
+    add_columns = ["first_name", "last_name", "username", "email", "roles", "active",
+                   "password", "conf_password"]
+    edit_columns = ["first_name", "last_name", "username", "email", "roles", "active"]
+    validators_columns = {}
+
+    def __init__(self, **kwargs) -> None:
+        # FAB's security manager hands every user view a plain interface; ours loads a
+        # page's roles and counts at once.
+        plain = type(self).datamodel
+        self.datamodel = UserListInterface(plain.obj, plain.session)
+        fields = {"roles": _roles_field(self.datamodel), "email": _email_field()}
+        self.add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **fields}
+        self.edit_form_extra_fields = dict(fields)
+        super().__init__(**kwargs)
+
+    def pre_update(self, item) -> None:
+        """Stamp the change as FAB does and end a lock: an admin has looked at the account."""
+        super().pre_update(item)
+        accounts.unlock(item)
+
+    def pre_delete(self, item) -> None:
+        """Refuse deleting an owner of records.
+
+        :raise DomainError: when the user owns companies, contacts, deals or tasks.
+        """
+        check_user_deletable(self.datamodel.session, item)
+
+    def post_delete_redirect(self):
+        """Back to the users, whether the user was deleted or the deletion refused."""
+        return redirect(url_for(f"{self.endpoint}.list"))
