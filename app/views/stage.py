@@ -1,5 +1,6 @@
 """Pipeline stages, configured by admins."""
 
+from flask import redirect, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -46,3 +47,7 @@ class StageView(ModelView):
         :raise DomainError: naming the stage.
         """
         check_stage_deletable(self.datamodel.session, item)
+
+    def post_delete_redirect(self):
+        """Back to the stages, whether the stage was deleted or the deletion refused."""
+        return redirect(url_for("StageView.list"))
