@@ -4,11 +4,10 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Company, Reassignment, User
-from app.services import reassignment
+from app.services import reassignment, team
 from app.services.errors import DomainError
 from app.views.arguments import small_int
 from app.views.formatters import COMMON
@@ -49,20 +48,26 @@ class ReassignView(BaseView):
         from_user = company.owner if company else _user(source.get("from_user"))
         to_user = _user(source.get("to_user"))
         counts = None
-        try:
-            if request.method == "POST" and request.form.get("confirm") and from_user:
-                record = reassignment.reassign(db.session, g.user, from_user, to_user, company)
-                flash(str(_l("Moved to %(name)s.", name=record.to_user)), "success")
-                return redirect(url_for("ReassignmentView.show", pk=record.id))
-            if from_user is not None:
+        errors: dict[str, str] = {}
+        # A form sent, or a link naming both managers, gets its choice checked and counted.
+        if request.method == "POST" or (from_user and to_user):
+            try:
+                team.check_reassignment_choice(g.user, from_user, to_user, company)
+                if request.method == "POST" and request.form.get("confirm"):
+                    record = reassignment.reassign(
+                        db.session, g.user, from_user, to_user, company
+                    )
+                    flash(str(_l("Moved to %(name)s.", name=record.to_user)), "success")
+                    return redirect(url_for("ReassignmentView.show", pk=record.id))
                 counts = reassignment.preview(db.session, g.user, from_user, to_user, company)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        users = db.session.scalars(select(User).order_by(User.last_name, User.first_name)).all()
+            except DomainError as error:
+                db.session.rollback()
+                errors[error.field or "to_user"] = str(error.message)
+        owners = team.client_owners(db.session)
         return self.render_template(
-            self.template, users=users, from_user=from_user, to_user=to_user, company=company,
-            counts=counts, kind_labels=KIND_LABELS,
+            self.template, from_choices=owners, to_choices=[u for u in owners if u.active],
+            from_user=from_user, to_user=to_user, company=company, counts=counts,
+            kind_labels=KIND_LABELS, errors=errors,
             title=_l("Transfer to another manager") if company else _l("Reassign clients"),
         )
 
