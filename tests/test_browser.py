@@ -104,7 +104,7 @@ def test_the_head_opens_every_chart_and_the_board_in_both_languages(page, sales)
     page.goto("/reports/won-lost/")
     assert not CYRILLIC.search(month.inner_text()), f"en: month {month.inner_text()!r}"
     _check_board(page)
-    assert page.locator("h2").first.inner_text() == "Pipeline"
+    assert page.locator("h2").first.inner_text() == "Deal board"
 
 
 def test_a_manager_opens_every_chart_of_own_clients_only_in_both_languages(page, sales):

@@ -75,7 +75,7 @@ class PipelineView(BaseView):
         columns = pipeline.board(db.session, user, local_now(), manager_id)
         return self.render_template(
             "crm/board.html",
-            title=_l("Pipeline"),
+            title=_l("Deal board"),
             columns=columns,
             manager_id=manager_id,
             stage_choices=[
