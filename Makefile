@@ -10,7 +10,7 @@ PORT ?= 5000
 	bench load-test
 
 run: install translations db
-	$(FLASK) crm ensure-admin
+	$(FLASK) crm ensure-admin --url http://$(HOST):$(PORT)
 	$(BIN)/python run.py --host $(HOST) --port $(PORT)
 
 # Production: gunicorn with the settings of gunicorn.conf.py (SECRET_KEY and DATABASE_URL

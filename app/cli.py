@@ -1,12 +1,14 @@
 """The `crm` command group: prepare the database, first admin, demo data, digest."""
 
 import functools
+import logging
 import os
 import secrets
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_appbuilder.const import LOGMSG_WAR_SEC_NO_USER
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -39,27 +41,61 @@ def init_command() -> None:
     click.echo(_("Roles, permissions and pipeline stages are ready."))
 
 
+class _NoFirstUserWarning(logging.Filter):
+    """Drop FAB's "No user yet created, use flask fab command" warning.
+
+    FAB logs it while the app starts, just before `crm ensure-admin` creates the first
+    admin and says, in the team's language, how to log in.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != LOGMSG_WAR_SEC_NO_USER
+
+
+# Installed on import: the app factory imports this module before FAB starts up.
+logging.getLogger("flask_appbuilder.security.manager").addFilter(_NoFirstUserWarning())
+
+
 @crm.command("ensure-admin")
 @click.option("--username", default=lambda: os.environ.get("CRM_ADMIN_USER", "admin"))
 @click.option("--password", default=lambda: os.environ.get("CRM_ADMIN_PASSWORD", ""))
+@click.option("--url", default=None, help="The address the CRM is served on.")
 @in_default_language
-def ensure_admin_command(username: str, password: str) -> None:
-    """Create a first Admin user when the database has no user at all."""
+def ensure_admin_command(username: str, password: str, url: str | None) -> None:
+    """Create a first Admin user when there is no user; say how to start working."""
     sm = current_app.appbuilder.sm
+    url = url or current_app.config.get("CRM_BASE_URL") or "http://127.0.0.1:5000"
     if sm.count_users() > 0:
-        click.echo(_("Users exist already; no admin created."))
-        return
-    password = password or secrets.token_urlsafe(9)
-    role = sm.find_role(sm.auth_role_admin)
-    user = sm.add_user(username, "Admin", "CRM", f"{username}@example.com", role, password)
-    if not user:
-        raise click.ClickException(_("The admin user could not be created."))
-    click.echo(
-        _(
+        role = sm.find_role(sm.auth_role_admin)
+        admins = sorted(user.username for user in (role.user if role else []))
+        username = admins[0] if admins else username
+        login = _("Users exist already: log in with your login and password "
+                  "(an administrator: '%(username)s').", username=username)
+    else:
+        password = password or secrets.token_urlsafe(9)
+        role = sm.find_role(sm.auth_role_admin)
+        user = sm.add_user(username, "Admin", "CRM", f"{username}@example.com", role, password)
+        if not user:
+            raise click.ClickException(_("The admin user could not be created."))
+        login = _(
             "Admin created. Log in as '%(username)s' with password '%(password)s'.",
             username=username, password=password,
         )
-    )
+    click.echo(first_start_text(url, login, username))
+
+
+def first_start_text(url: str, login: str, username: str) -> str:
+    """Return the short block `make run` prints: address, login, demo data, new password."""
+    reset = f"flask --app run fab reset-password --username {username}"
+    lines = [
+        _("The CRM: %(url)s", url=url),
+        login,
+        _("Demo data (a team with clients, deals and tasks): %(command)s",
+          command="flask --app run crm demo"),
+        _("Forgotten password: %(command)s", command=reset),
+    ]
+    rule = "-" * max(len(line) for line in lines)
+    return "\n".join([rule, *lines, rule])
 
 
 @crm.command("demo")

@@ -322,4 +322,4 @@ def test_cli_ensure_admin_keeps_the_login_and_password_quoted(app, make_user):
     make_user("Manager")
     result = app.test_cli_runner().invoke(args=["crm", "ensure-admin"])
     assert result.exit_code == 0, result.output
-    assert "администратор не создан" in result.output
+    assert "Пользователи уже есть: войдите со своим логином и паролем" in result.output
