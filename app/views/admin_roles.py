@@ -25,13 +25,17 @@ def role_labels(roles) -> str:
     return ", ".join(sorted(role_label(role) for role in roles or ()))
 
 
-def _permission_count(permissions) -> str:
-    return str(len(permissions or ()))
+# What each of the CRM's roles may do (FAB_ROLES grants it by patterns, not one by one).
+ROLE_DUTIES = {
+    "Admin": _l("Everything, users, access rights and pipeline stages included."),
+    "Head": _l("Every client and deal, owners, reassignment, the archive, all reports."),
+    "Manager": _l("Own clients, deals and tasks; reports on them."),
+}
 
 
-def _name_with_label(name) -> str:
-    label = role_label(name)
-    return name if label == name else f"{label} ({name})"
+def _duties(name) -> str:
+    duties = ROLE_DUTIES.get(name)
+    return str(duties) if duties else ""
 
 
 class CrmRoleListWidget(RoleListWidget):
@@ -48,9 +52,10 @@ class CrmRoleView(RoleModelView):
     add_title = _l("New role")
     edit_title = _l("Edit role")
     list_widget = CrmRoleListWidget
-    label_columns = {"name": _l("Role"), "permissions": _l("Permissions")}
+    label_columns = {"name": _l("Role"), "duties": _l("May do"), "permissions": _l("Permissions")}
     description_columns = {
         "name": _l("The name in the database: Admin, Head and Manager are the CRM's own."),
     }
-    list_columns = ["name", "permissions"]
-    formatters_columns = {"name": _name_with_label, "permissions": _permission_count}
+    list_columns = ["name", "duties"]
+    search_columns = ["name"]
+    formatters_columns = {"name": role_label, "duties": _duties}
