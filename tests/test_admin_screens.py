@@ -177,6 +177,33 @@ def _text_of(response) -> str:
     return visible_text(response.get_data(as_text=True))[0]
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("first_name", "Оль\x00га", "Must not contain control characters."),
+        ("last_name", "С" * 65, "At most %(max)s characters."),
+        ("username", "olga\x07", "Must not contain control characters."),
+        ("email", "o" * 400 + "@example.com", "At most %(max)s characters."),
+        ("roles", "99999999999999999999", "Choose the user's role."),
+    ],
+)
+def test_the_user_form_refuses_bad_input_naming_the_field(app, client, login, field, value,
+                                                          message):
+    from flask_babel import force_locale, gettext
+
+    login("Admin")
+    role = app.appbuilder.sm.find_role("Manager")
+    response = client.post("/users/add", data=_user_form(role.id, **{field: value}))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    # The message stands in the field's own row of the form.
+    row = html.split(f'id="{field}"', 1)[1].split("</tr>", 1)[0]
+    with app.test_request_context(), force_locale("ru"):
+        expected = gettext(message, max=320 if field == "email" else 64)
+    assert expected != message and expected in visible_text(row)[0], visible_text(row)[0]
+    assert app.appbuilder.sm.find_user(username="olga") is None
+
+
 def test_the_user_form_refuses_a_user_without_a_role(app, client, login):
     login("Admin")
     form = _user_form(0)

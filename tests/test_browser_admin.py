@@ -72,7 +72,8 @@ def test_the_admin_finds_users_and_stages_in_one_menu(new_page, admin, tmp_path,
 
     page.locator("a[href*='/users/add']").first.click()
     page.wait_for_load_state()
-    expect(page.locator("#model_form")).to_contain_text("Эл. почта" if language == "ru" else "E-mail")
+    email = "Эл. почта" if language == "ru" else "E-mail"
+    expect(page.locator("#model_form")).to_contain_text(email)
     _save(page, tmp_path, f"admin-user-form-{language}")
 
     page.goto("/")

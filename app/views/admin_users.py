@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from wtforms import StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, StopValidation
 
 from app import formatting
 from app.services import accounts
@@ -27,6 +27,21 @@ from app.views.admin_roles import ROLE_LABELS, role_label, role_labels
 def yes_no(value) -> str:
     """Да / Нет, Yes / No."""
     return _("Yes") if value else _("No")
+
+
+class PlainText:
+    """Refuse text a user's name or login cannot hold: control characters, excess length."""
+
+    def __init__(self, max_length: int) -> None:
+        self.max_length = max_length
+
+    def __call__(self, form, field) -> None:
+        value = field.data or ""
+        # PostgreSQL cannot store a NUL byte; other control characters are never typed.
+        if any(ord(char) < 32 or 0xD800 <= ord(char) <= 0xDFFF for char in value):
+            raise StopValidation(_("Must not contain control characters."))
+        if len(value) > self.max_length:
+            raise StopValidation(_("At most %(max)s characters.", max=self.max_length))
 
 
 def _locked(until) -> str:
@@ -88,8 +103,8 @@ def _email_field() -> StringField:
         _l("E-mail"),
         validators=[
             DataRequired(message=_l("Enter the user's e-mail.")),
+            PlainText(320),
             Email(message=_l("Not a valid e-mail address."), check_deliverability=False),
-            Length(max=320),
         ],
         widget=BS3TextFieldWidget(),
         description=_l("Reminders and the daily digest go to this address."),
@@ -166,7 +181,12 @@ class CrmUserDBModelView(UserDBModelView):
     add_columns = ["first_name", "last_name", "username", "email", "roles", "active",
                    "password", "conf_password"]
     edit_columns = ["first_name", "last_name", "username", "email", "roles", "active"]
-    validators_columns = {}
+    # FAB's user table: names and login of at most 64 characters, e-mail of 320.
+    validators_columns = {
+        "first_name": [PlainText(64)],
+        "last_name": [PlainText(64)],
+        "username": [PlainText(64)],
+    }
 
     def __init__(self, **kwargs) -> None:
         # FAB's security manager hands every user view a plain interface; ours loads a
