@@ -145,7 +145,8 @@ def _user_form(role_id: int, **fields) -> dict:
 def test_the_user_form_is_in_the_admins_language(client, login):
     login("Admin")
     text = _text(client, "/users/add")
-    for label in ("Имя", "Фамилия", "Логин", "Эл. почта", "Роль", "Пароль"):
+    for label in ("Имя", "Фамилия", "Логин", "Эл. почта", "Роль", "Пароль", "Повторите пароль",
+                  "Не короче 10 символов, буквы и цифры."):
         assert label in text, label
     for option in ("Администратор", "Руководитель отдела продаж", "Менеджер"):
         assert option in text, option
@@ -204,6 +205,16 @@ def test_the_user_form_refuses_bad_input_naming_the_field(app, client, login, fi
     assert app.appbuilder.sm.find_user(username="olga") is None
 
 
+def test_the_user_form_refuses_a_weak_or_unrepeated_password(app, client, login):
+    login("Admin")
+    role = app.appbuilder.sm.find_role("Manager")
+    weak = _user_form(role.id, password="short1", conf_password="short1")
+    assert "Пароль должен быть не короче" in _text_of(client.post("/users/add", data=weak))
+    other = _user_form(role.id, conf_password="secret-password-2")
+    assert "Пароли не совпадают." in _text_of(client.post("/users/add", data=other))
+    assert app.appbuilder.sm.find_user(username="olga") is None
+
+
 def test_the_user_form_refuses_a_user_without_a_role(app, client, login):
     login("Admin")
     form = _user_form(0)
@@ -219,7 +230,8 @@ def test_another_users_page_is_not_called_your_data(client, login, team):
     text = _text(client, f"/users/show/{team['anna'].id}")
     assert "Ваши данные" not in text and "Пользователь" in text
     assert "Login Count" not in text and "Failed Login Count" not in text
-    assert "Неудачных входов подряд" in text
+    assert "Неудачных входов подряд" in text and "26.11.2026 09:05" in text
+    assert "Ещё не входил" in _text(client, f"/users/show/{team['boris'].id}")
 
 
 def test_saving_a_locked_user_unlocks_it(app, client, login, session, team):

@@ -11,6 +11,8 @@ ROLE_LABELS = {
     "Admin": _l("Administrator"),
     "Head": _l("Head of sales"),
     "Manager": _l("Manager"),
+    # FAB's role of visitors who have not logged in (the login page only).
+    "Public": _l("Not logged in"),
 }
 
 

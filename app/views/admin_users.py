@@ -8,20 +8,26 @@ from datetime import datetime
 
 from flask import current_app, redirect, url_for
 from flask_appbuilder.fields import QuerySelectMultipleField
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2ManyWidget
+from flask_appbuilder.fieldwidgets import (
+    BS3PasswordFieldWidget,
+    BS3TextFieldWidget,
+    Select2ManyWidget,
+)
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
-from wtforms import StringField
-from wtforms.validators import DataRequired, Email, StopValidation
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, StopValidation
 
 from app import formatting
 from app.services import accounts
+from app.services.setup import ROLE_NAMES
 from app.services.team import clients_owned
 from app.services.users import check_user_deletable
-from app.views.admin_roles import ROLE_LABELS, role_label, role_labels
+from app.views.admin_roles import role_label, role_labels
 
 
 def yes_no(value) -> str:
@@ -42,6 +48,14 @@ class PlainText:
             raise StopValidation(_("Must not contain control characters."))
         if len(value) > self.max_length:
             raise StopValidation(_("At most %(max)s characters.", max=self.max_length))
+
+
+def _count(value) -> str:
+    return formatting.number_text(value or 0)
+
+
+def _last_login(value) -> str:
+    return formatting.datetime_text(value) if value else _("Never")
 
 
 def _locked(until) -> str:
@@ -77,8 +91,8 @@ def _crm_roles(datamodel):
     from flask_appbuilder.security.sqla.models import Role
 
     def query():
-        roles = datamodel.session.query(Role).filter(Role.name.in_(tuple(ROLE_LABELS)))
-        return sorted(roles, key=lambda role: list(ROLE_LABELS).index(role.name))
+        roles = datamodel.session.query(Role).filter(Role.name.in_(ROLE_NAMES))
+        return sorted(roles, key=lambda role: ROLE_NAMES.index(role.name))
 
     return query
 
@@ -109,6 +123,26 @@ def _email_field() -> StringField:
         widget=BS3TextFieldWidget(),
         description=_l("Reminders and the daily digest go to this address."),
     )
+
+
+def _password_fields() -> dict:
+    """The new user's password twice, checked by the CRM's password rule."""
+    return {
+        "password": PasswordField(
+            _l("Password"),
+            description=_l("At least 10 characters, letters and digits."),
+            validators=[DataRequired(), PasswordComplexityValidator()],
+            widget=BS3PasswordFieldWidget(),
+        ),
+        "conf_password": PasswordField(
+            _l("Repeat the password"),
+            validators=[
+                DataRequired(),
+                EqualTo("password", message=_l("The passwords do not match.")),
+            ],
+            widget=BS3PasswordFieldWidget(),
+        ),
+    }
 
 
 LABELS = {
@@ -149,8 +183,6 @@ class CrmUserDBModelView(UserDBModelView):
         "active": _l(
             "Someone who leaves is made inactive (after moving their clients), not deleted."
         ),
-        "password": _l("At least 10 characters, letters and digits."),
-        "conf_password": "",
     }
     list_columns = ["crm_name", "username", "roles", "active", "last_login",
                     "crm_locked_until", "crm_clients"]
@@ -160,11 +192,13 @@ class CrmUserDBModelView(UserDBModelView):
     formatters_columns = {
         "roles": role_labels,
         "active": yes_no,
-        "last_login": formatting.datetime_text,
+        "last_login": _last_login,
+        "login_count": _count,
+        "fail_login_count": _count,
         "created_on": formatting.datetime_text,
         "changed_on": formatting.datetime_text,
         "crm_locked_until": _locked,
-        "crm_clients": formatting.number_text,
+        "crm_clients": _count,
     }
     show_fieldsets = [
         (_l("User"), {"fields": ["username", "active", "roles"]}),
@@ -194,7 +228,7 @@ class CrmUserDBModelView(UserDBModelView):
         plain = type(self).datamodel
         self.datamodel = UserListInterface(plain.obj, plain.session)
         fields = {"roles": _roles_field(self.datamodel), "email": _email_field()}
-        self.add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **fields}
+        self.add_form_extra_fields = {**_password_fields(), **fields}
         self.edit_form_extra_fields = dict(fields)
         super().__init__(**kwargs)
 
