@@ -253,6 +253,19 @@ def test_deleting_an_owner_of_records_goes_back_to_the_users(client, login, team
     assert "За пользователем" in _text(client, "/users/list/")
 
 
+def test_a_refused_role_deletion_goes_back_to_the_roles(app, client, login, session):
+    sm = app.appbuilder.sm
+    admin = login("Admin")
+    role = sm.add_role("Стажёр")
+    admin.roles.append(role)
+    session.commit()
+    client.get("/")
+    client.get("/roles/list/")
+    response = client.post(f"/roles/delete/{role.id}")
+    assert response.headers["Location"].endswith("/roles/list/")
+    assert sm.find_role("Стажёр") is not None
+
+
 def test_a_refused_stage_deletion_goes_back_to_the_stages(client, login, make_company, make_deal,
                                                         stage):
     admin = login("Admin")

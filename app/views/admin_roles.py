@@ -4,6 +4,7 @@ The database keeps the names `Admin`, `Head` and `Manager` (permissions, FAB_ROL
 the command line use them); screens show these labels instead.
 """
 
+from flask import redirect, url_for
 from flask_appbuilder.security.views import RoleListWidget, RoleModelView
 from flask_babel import lazy_gettext as _l
 
@@ -61,3 +62,7 @@ class CrmRoleView(RoleModelView):
     list_columns = ["name", "duties"]
     search_columns = ["name"]
     formatters_columns = {"name": role_label, "duties": _duties}
+
+    def post_delete_redirect(self):
+        """Back to the roles, whether the role was deleted or the deletion refused."""
+        return redirect(url_for(f"{self.endpoint}.list"))
