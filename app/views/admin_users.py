@@ -1,7 +1,12 @@
 """The admin's users screen: FAB's user view in the CRM's words and the admin's language.
 
 Registered through `app.security.CrmSecurityManager.userdbmodelview` (FAB's documented way
-to replace a security view); the URLs stay FAB's (/users/...).
+to replace a security view); the URLs stay FAB's (/users/...). What leans on FAB 5.3's
+insides (tests/test_admin_screens.py pins the version):
+
+- FAB's security manager gives the view a plain `SQLAInterface`; `__init__` swaps in ours.
+- `post_delete_redirect` replaces FAB's page history, which sends a refused deletion home.
+- `crm/widgets/role_list.html` overrides the `begin_loop_values` block of FAB's roles list.
 """
 
 from datetime import datetime
