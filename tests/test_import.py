@@ -376,8 +376,8 @@ def test_upload_map_dry_run_and_import_on_the_screens(client, login, session):
 def test_a_broken_upload_is_refused_with_a_message(client, login):
     login("Manager", "anna")
     response = _upload(client, b"PK\x03\x04broken", "x.xlsx")
-    assert response.status_code == 200
-    assert "XLSX" in response.text
+    assert response.status_code == 400
+    assert "XLSX" in response.text and "x.xlsx" in response.text
 
 
 def test_another_users_upload_is_not_found(client, login, make_user):

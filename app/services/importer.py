@@ -23,9 +23,7 @@ Decisions:
 """
 
 import csv
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache
@@ -38,10 +36,11 @@ from sqlalchemy.orm import Session
 from app.labels import LABELS as FIELD_NAMES
 from app.models import Company, Contact, Task, User
 from app.models.enums import LABELS, ClientStatus, TaskState, TaskType
-from app.services import followup, records
+from app.services import followup, records, spreadsheet
 from app.services import validation as v
 from app.services.errors import DomainError, ValidationError
 from app.services.history import set_actor
+from app.services.spreadsheet import ImportFileError
 from app.services.visibility import can_assign_owner, scope_query
 
 MAX_ROWS = 100_000
@@ -94,10 +93,6 @@ ALIASES = {
     "task_subject": ("задача", "task", "что сделать", "next task"),
     "task_due": ("срок", "срок задачи", "due", "due date", "when"),
 }
-
-
-class ImportFileError(DomainError):
-    """The file cannot be read as a table, or the mapping of its columns is not usable."""
 
 
 @dataclass
@@ -179,15 +174,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
 
 
 def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as error:
-        raise ImportFileError(_l("The file could not be read as an XLSX workbook.")) from error
+    rows = spreadsheet.read_first_sheet(data, MAX_ROWS)
     if not rows:
         raise ImportFileError(_l("The file is empty."))
     return Table(headers=[_text(cell) for cell in rows[0]], rows=rows[1:])
@@ -200,6 +187,12 @@ def decode(data: bytes) -> tuple[str, str]:
     """
     if b"\x00" in data[:4096]:
         raise ImportFileError(_l("This is not a CSV or XLSX file."))
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        # No database stores a NUL byte (PostgreSQL refuses the whole import).
+        raise ImportFileError(_l("Line %(line)s holds a NUL byte, which a text file never "
+                                 "has: save the file again as CSV.",
+                                 line=data.count(b"\n", 0, nul) + 1))
     for encoding in ("utf-8-sig", "cp1251"):
         try:
             return data.decode(encoding), encoding
@@ -210,16 +203,38 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def _read_csv(data: bytes) -> Table:
     text, encoding = decode(data)
-    first_line = text.split("\n", 1)[0]
+    ending = "\n" if "\n" in text else "\r"  # "\r" alone: old Mac spreadsheets
+    first_line = text[:text.find(ending)] if ending in text else text
     separator = max((";", ",", "\t"), key=first_line.count)
+    reader = csv.reader(_lines(text, ending), delimiter=separator)
+    rows = []
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            rows.append(row[:spreadsheet.MAX_COLUMNS])
+            # Stop reading at the limit rather than after the whole file.
+            if len(rows) > MAX_ROWS + 1:
+                raise ImportFileError(_l("The file has too many rows: at most %(count)s.",
+                                         count=MAX_ROWS))
     except csv.Error as error:
-        raise ImportFileError(_l("The CSV file is broken: %(error)s", error=str(error))) \
-            from error
+        raise ImportFileError(_l(
+            "Line %(line)s of the CSV file cannot be read: a cell is longer than %(count)s "
+            "characters or a quotation mark is not closed.",
+            line=reader.line_num, count=csv.field_size_limit())) from error
     if not rows:
         raise ImportFileError(_l("The file is empty."))
     return Table(headers=[_text(cell) for cell in rows[0]], rows=rows[1:], encoding=encoding)
+
+
+def _lines(text: str, ending: str):
+    """Yield the text's lines with their endings, without copying the whole text again."""
+    start = 0
+    while start < len(text):
+        end = text.find(ending, start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def _text(value) -> str:

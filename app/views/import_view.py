@@ -109,21 +109,25 @@ class ImportView(BaseView):
     def index(self):
         """Show the upload form; keep the uploaded file and go on to its mapping."""
         kind = request.values.get("kind", "company")
+        status = 200
         if request.method == "POST":
             kind = _kind()
             upload = request.files.get("file")
             data = upload.read(importer.MAX_BYTES + 1) if upload else b""
+            filename = os.path.basename(upload.filename or "") if upload else ""
             try:
-                importer.read_table(data, upload.filename if upload else "")
+                importer.read_table(data, filename)
             except DomainError as error:
-                flash(str(error.message), "danger")
+                flash(str(_l("File «%(file)s»: %(message)s", file=filename or "-",
+                             message=error.message)), "danger")
+                status = 400
             else:
-                token = _store(data, upload.filename)
+                token = _store(data, filename)
                 return redirect(url_for("ImportView.mapping", token=token, kind=kind))
         return self.render_template(
             "crm/import.html", title=_l("Import"), kind=kind, kinds=KIND_LABELS,
             max_rows=importer.MAX_ROWS,
-        )
+        ), status
 
     @expose("/mapping/<token>", methods=["GET", "POST"])
     @has_access
