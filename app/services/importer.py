@@ -16,8 +16,15 @@ Decisions:
   (the database refusing a row) rolls the whole import back: nothing is half written.
 - Running the same file again matches every row to what the first run created: rows
   come out unchanged (or updated), never duplicated.
-- A live client gets a first task only when the file has task columns; without them it
-  is imported without one and shows up in the queue "without a next task".
+- A live client the import creates or revives (lost before, active or potential now)
+  gets its first task through followup.attach_first_task: the file's task columns, or
+  else a first call on the next working day at 10:00 owned by the client's owner
+  (import_tasks). The dry run says so per row and counts them. An existing live client
+  without a planned task gets one only from task columns; otherwise it stays in the
+  queue "without a next task".
+- The import locks the rows it revives or gives a task before it writes, and asks again
+  under the lock whether they have a planned task (someone may have completed the last
+  one since the dry run).
 - Only Head and Admin may map an owner column (login or e-mail); a Manager's rows are
   all his own.
 """
@@ -36,7 +43,8 @@ from sqlalchemy.orm import Session
 from app.labels import LABELS as FIELD_NAMES
 from app.models import Company, Contact, Task, User
 from app.models.enums import LABELS, ClientStatus, TaskState, TaskType
-from app.services import followup, records, spreadsheet
+from app.models.mixins import local_now
+from app.services import followup, import_tasks, records, spreadsheet
 from app.services import validation as v
 from app.services.errors import DomainError, ValidationError
 from app.services.history import set_actor
@@ -117,6 +125,8 @@ class RowPlan:
     company: Company | None = None
     task: followup.NextTask | None = None
     keys: list[tuple[str, str]] = field(default_factory=list)
+    revive: bool = False
+    first_call: bool = False
 
     def reject(self, message) -> None:
         self.action = "reject"
@@ -129,9 +139,16 @@ class Plan:
 
     kind: str
     rows: list[RowPlan]
+    first_call: followup.NextTask | None = None
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def first_tasks(self) -> int:
+        """Count the clients that get their first task from this import."""
+        return sum(1 for row in self.rows if row.task is not None
+                   and row.action in ("create", "update"))
 
     @property
     def counts(self) -> dict[str, int]:
@@ -372,6 +389,7 @@ class _Lookups:
     companies_by_name: dict[str, list[Company]] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     covered: set[int] = field(default_factory=set)
+    first_call: followup.NextTask | None = None
 
 
 def _chunks(session: Session, values: list):
@@ -531,8 +549,11 @@ def _full_name(values: dict) -> str:
     return " ".join(part for part in parts if part)
 
 
-def plan(session: Session, actor, kind: str, table: Table, mapping: dict[int, str]) -> Plan:
+def plan(session: Session, actor, kind: str, table: Table, mapping: dict[int, str],
+         now: datetime | None = None) -> Plan:
     """Say for every row what the import would do, without writing anything.
+
+    `now` (the team's local time by default) sets when default first calls are due.
 
     :raise ImportFileError: if the mapping is not usable.
     """
@@ -542,7 +563,8 @@ def plan(session: Session, actor, kind: str, table: Table, mapping: dict[int, st
     choices = {ClientStatus: choice_map(ClientStatus), TaskType: choice_map(TaskType)}
     parsed = [_parse_row(kind, row, mapping, RowPlan(line=number), choices)
               for number, row in enumerate(table.rows, start=2)]
-    lookups = _Lookups(users=_load_users(session) if "owner" in mapping.values() else {})
+    lookups = _Lookups(users=_load_users(session) if "owner" in mapping.values() else {},
+                       first_call=import_tasks.first_call(now or local_now()))
     keys = {key for item in parsed if item.plan.action != "reject" for key in item.plan.keys}
     with session.no_autoflush:
         lookups.by_key = _load_records(session, actor, kind, keys)
@@ -550,14 +572,13 @@ def plan(session: Session, actor, kind: str, table: Table, mapping: dict[int, st
             inns = {item.company_ref[0] for item in parsed if item.company_ref[0]}
             names = {item.company_ref[1] for item in parsed if item.company_ref[1]}
             _load_companies(session, actor, inns, names, lookups)
-        if any(name in TASK_FIELDS for name in mapping.values()):
-            ids = sorted({record.id for found in lookups.by_key.values() for record in found})
-            lookups.covered = _load_covered(session, kind, ids)
+        ids = sorted({record.id for found in lookups.by_key.values() for record in found})
+        lookups.covered = _load_covered(session, kind, ids)
         claimed: dict[object, int] = {}
         for item in parsed:
             if item.plan.action != "reject":
                 _decide(actor, kind, item, lookups, claimed)
-    return Plan(kind=kind, rows=[item.plan for item in parsed])
+    return Plan(kind=kind, rows=[item.plan for item in parsed], first_call=lookups.first_call)
 
 
 def _match(item: _Parsed, lookups: _Lookups, company: Company | None = None):
@@ -682,10 +703,14 @@ def _decide(actor, kind: str, item: _Parsed, lookups: _Lookups, claimed: dict) -
         plan_.changes = {name: value for name, value in checked.items()
                          if value != getattr(existing, name)}
         plan_.action = "update" if plan_.changes else "unchanged"
-    if task is not None and followup.is_live(draft) and (
-            existing is None or existing.id not in lookups.covered):
-        plan_.task = task
-        if plan_.action == "unchanged":
+    live = followup.is_live(draft)
+    plan_.revive = existing is not None and live and not followup.is_live(existing)
+    if live and (existing is None or existing.id not in lookups.covered):
+        if task is not None:
+            plan_.task = task
+        elif existing is None or plan_.revive:
+            plan_.task, plan_.first_call = lookups.first_call, True
+        if plan_.task is not None and plan_.action == "unchanged":
             plan_.action = "update"
     if existing is not None:
         claimed[existing.id] = plan_.line
@@ -696,22 +721,25 @@ def _decide(actor, kind: str, item: _Parsed, lookups: _Lookups, claimed: dict) -
 # --- Writing -----------------------------------------------------------------------------
 
 
-def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str]) -> Plan:
+def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str],
+        now: datetime | None = None) -> Plan:
     """Plan the import again, then write created and updated rows in one transaction.
 
-    Rejected rows are skipped (the plan names them and why).
+    Rejected rows are skipped (the plan names them and why). A live client created or
+    revived gets its first task; revived rows are locked first (see the module's notes).
 
     :raise ImportFileError: if the mapping is not usable.
     :raise DomainError: if writing failed; then nothing was written.
     """
-    result = plan(session, actor, kind, table, mapping)
+    result = plan(session, actor, kind, table, mapping, now)
     model = KINDS[kind]
     set_actor(session, actor)
     try:
+        writes = [row for row in result.rows if row.action in ("create", "update")]
+        import_tasks.lock_records(session, [row.record for row in writes
+                                            if row.revive or row.task is not None])
         with session.no_autoflush:
-            for row in result.rows:
-                if row.action not in ("create", "update"):
-                    continue
+            for row in writes:
                 is_new = row.record is None
                 record = model() if is_new else row.record
                 for name, value in row.changes.items():
@@ -719,8 +747,7 @@ def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str
                 if row.company is not None:
                     record.company = row.company
                 records.before_save(session, actor, record, is_new=is_new)
-                if row.task is not None:
-                    followup.attach_first_task(session, actor, record, row.task)
+                _attach_task(session, actor, record, row, result.first_call)
                 if is_new:
                     session.add(record)
         session.commit()
@@ -733,3 +760,18 @@ def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str
         raise DomainError(_l("Nothing was imported: the database refused the data.")) \
             from error
     return result
+
+
+def _attach_task(session: Session, actor, record, row: RowPlan, first_call) -> None:
+    """Give a created or revived live client its first task, asked again under the lock.
+
+    The dry run may have seen a planned task that has been completed since: then a
+    revived client gets the first call after all; and one that has a task now gets none.
+    """
+    spec = row.task
+    if spec is None and (row.record is None or row.revive):
+        spec, row.first_call = first_call, True
+    if spec is None:
+        return
+    row.task = spec if followup.attach_first_task(session, actor, record, spec) else None
+    row.first_call = row.first_call and row.task is not None

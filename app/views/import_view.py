@@ -10,6 +10,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.formatting import datetime_text
 from app.services import importer
 from app.services.errors import DomainError
 
@@ -195,4 +196,5 @@ class ImportView(BaseView):
             samples=table.rows[:3], row_count=len(table.rows), fields=fields, chosen=chosen,
             report=report, shown=shown, done=done, field_labels=importer.FIELD_LABELS,
             action_labels=DONE_LABELS if done else ACTION_LABELS, report_limit=REPORT_ROWS,
+            due_text=datetime_text,
         )
