@@ -213,13 +213,25 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(app):
     assert seconds < 1 and peak < 5 * 1024 * 1024
 
 
-def test_a_workbook_unpacking_past_the_size_limit_is_refused(app, monkeypatch):
-    monkeypatch.setattr(spreadsheet, "MAX_TOTAL_BYTES", 1024 * 1024)
-    monkeypatch.setattr(spreadsheet, "MAX_PART_BYTES", 1024 * 1024)
+@pytest.mark.parametrize("limit, message", [
+    ("MAX_PART_BYTES", "A part of the XLSX file unpacks to more than 1 MB"),
+    ("MAX_TOTAL_BYTES", "The XLSX file unpacks to more than 1 MB"),
+])
+def test_a_workbook_unpacking_past_the_size_limits_is_refused(app, monkeypatch, limit,
+                                                              message):
+    monkeypatch.setattr(spreadsheet, limit, 1024 * 1024)
     noise = random.Random(1)
     rows = "".join(_row(number, [("A", noise.getrandbits(60))]) for number in range(2, 40_000))
-    message = _refusal(app, _xlsx(_sheet(ROWS + rows)))
-    assert "unpacks to more than" in message
+    assert message in _refusal(app, _xlsx(_sheet(ROWS + rows)))
+
+
+def test_shared_strings_have_the_tighter_limit(app, monkeypatch):
+    monkeypatch.setattr(spreadsheet, "MAX_STRINGS_BYTES", 1024 * 1024)
+    noise = random.Random(2)
+    strings = "".join(f"<si><t>{noise.getrandbits(60)}</t></si>" for _ in range(60_000))
+    shared = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}">{strings}</sst>'
+    message = _refusal(app, _xlsx(_sheet(ROWS), **{"xl__sharedStrings.xml": shared}))
+    assert "A part of the XLSX file unpacks to more than 1 MB" in message
 
 
 def test_a_part_holding_more_than_it_declares_is_refused(app):

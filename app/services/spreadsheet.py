@@ -28,8 +28,11 @@ from app.services.errors import DomainError
 
 MB = 1024 * 1024
 MAX_MEMBERS = 1000
-MAX_PART_BYTES = 50 * MB
-MAX_TOTAL_BYTES = 100 * MB
+# The sheet is streamed; other parts are parsed whole, the shared strings into a list of
+# Python strings (about four times their XML), so theirs is the tighter limit.
+MAX_PART_BYTES = 100 * MB
+MAX_STRINGS_BYTES = 40 * MB
+MAX_TOTAL_BYTES = 150 * MB
 # XML of real sheets packs 5-20 times; a part inflating more than this is a zip bomb.
 MAX_RATIO = 100
 RATIO_FROM = 1 * MB
@@ -88,7 +91,12 @@ def check_archive(archive: zipfile.ZipFile) -> None:
     total = 0
     for member in members:
         total += member.file_size
-        if member.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES:
+        limit = (MAX_STRINGS_BYTES if member.filename.lower().endswith("sharedstrings.xml")
+                 else MAX_PART_BYTES)
+        if member.file_size > limit:
+            raise ImportFileError(_l("A part of the XLSX file unpacks to more than %(size)s MB:"
+                                     " split it into smaller files.", size=limit // MB))
+        if total > MAX_TOTAL_BYTES:
             raise ImportFileError(_l("The XLSX file unpacks to more than %(size)s MB: split "
                                      "it into smaller files.", size=MAX_TOTAL_BYTES // MB))
         if (member.file_size > RATIO_FROM
