@@ -291,3 +291,18 @@ def test_a_hostile_upload_answers_400_naming_the_file(app, client, login, tmp_pa
     assert "File «bomb.xlsx»" in response.text and "DTD" in response.text
     stored = tmp_path / "imports"
     assert not stored.exists() or not os.listdir(stored)  # nothing kept of a refused file
+
+
+def test_an_upload_past_the_size_limit_is_refused_before_it_is_read(app, client, login,
+                                                                   monkeypatch):
+    login("Manager", "anna")
+    client.get("/lang/en")
+    monkeypatch.setattr(importer, "MAX_BYTES", 1024 * 1024)
+    data = b"Name\n" + b"x" * (2 * 1024 * 1024)
+    response = client.post("/import/", content_type="multipart/form-data",
+                           data={"kind": "company", "file": (io.BytesIO(data), "big.csv")})
+    assert response.status_code == 413
+    assert "File: too big, at most 1 MB." in response.text
+    # The limit is the request's own: another page still takes a normal form.
+    assert client.post("/import/", content_type="multipart/form-data", data={
+        "kind": "company", "file": (io.BytesIO(b"Name\nAlpha\n"), "ok.csv")}).status_code == 302

@@ -5,7 +5,7 @@ import re
 import secrets
 import time
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
@@ -19,6 +19,8 @@ KEEP_SECONDS = 24 * 3600
 # The report shows at most this many rows of each action (all are counted).
 REPORT_ROWS = 500
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Room for the form's other fields and the multipart framing around the file.
+UPLOAD_SLACK = 64 * 1024
 
 KIND_LABELS = {"company": _l("Companies"), "contact": _l("Contacts (people and private clients)")}
 ACTION_LABELS = {
@@ -33,6 +35,27 @@ DONE_LABELS = {
     "unchanged": _l("Unchanged"),
     "reject": _l("Rejected"),
 }
+
+
+def install_upload_limit(app) -> None:
+    """Refuse an upload bigger than the importer takes before anything reads the body."""
+
+    def cap_upload() -> None:
+        if request.method == "POST" and request.path.rstrip("/") == "/import":
+            request.max_content_length = importer.MAX_BYTES + UPLOAD_SLACK
+
+    def too_large(error):
+        if request.path.rstrip("/") != "/import":
+            return error
+        text = _l("File: too big, at most %(size)s MB.", size=importer.MAX_BYTES // 2**20)
+        appbuilder = current_app.appbuilder
+        return render_template("crm/error.html", code=413, title=_l("Import"), text=text,
+                               appbuilder=appbuilder,
+                               base_template=appbuilder.base_template), 413
+
+    # First in line: the CSRF check reads the form, and so the whole upload, before views.
+    app.before_request_funcs.setdefault(None, []).insert(0, cap_upload)
+    app.register_error_handler(413, too_large)
 
 
 def upload_dir() -> str:
