@@ -163,3 +163,17 @@ def test_xlsx_exports_and_the_calendar_feed_give_their_connections_back(live_ser
     for _ in range(3):
         assert http.get(live_server + feed.group(1), timeout=10).status_code == 200
     assert _settled(connections, before) == before
+
+
+def test_an_export_failing_at_its_first_row_answers_an_error_not_a_download(
+        live_server, http, connections, monkeypatch):
+    before = _settled(connections, (0, 0))
+
+    def failing_row(self, *args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(ExportMixin, "export_row", failing_row)
+    answer = http.get(f"{live_server}/companyview/export/csv", timeout=30)
+    assert answer.status_code == 500  # an error page, not a 200 whose body stops short
+    assert "attachment" not in answer.headers.get("Content-Disposition", "")
+    assert _settled(connections, before) == before
