@@ -274,17 +274,21 @@ def test_a_manager_cannot_give_an_owner_column(app, session, make_user):
     assert session.scalar(select(Company.owner_id)) == anna.id
 
 
-def test_live_clients_without_task_columns_go_to_the_queue(app, session, make_user):
+def test_live_clients_get_a_first_call_and_an_updated_one_stays_in_the_queue(
+        app, session, make_user, make_company):
     anna = make_user("Manager", "anna")
-    text = ("Название;Статус\nАльфа;Активный\nБета;Потенциальный\n"
-            "Гамма;Потерянный\n")
+    make_company(anna, name="Дельта", inn=INN_C)  # live, no task: legacy data
+    text = ("Название;ИНН;Статус\nАльфа;;Активный\nБета;;Потенциальный\n"
+            "Гамма;;Потерянный\nДельта;" + INN_C + ";Активный\n")
     with app.test_request_context(), force_locale("ru"):
         plan = _plan(session, anna, text)
         assert plan.rows[2].action == "reject"  # lost needs a reason
+        assert [row.first_call for row in plan.rows] == [True, True, False, False]
         _run(session, anna, text)
-    assert _count(session, Task) == 0
+    subjects = {task.company.name: task.subject for task in session.scalars(select(Task))}
+    assert subjects == {"Альфа": "Первый звонок", "Бета": "Первый звонок"}
     queue = agenda.queue(session, anna)
-    assert [c.name for c in queue["companies"]] == ["Альфа", "Бета"]
+    assert [c.name for c in queue["companies"]] == ["Дельта"]
 
 
 def test_task_columns_give_live_clients_their_first_task_once(app, session, make_user):
@@ -376,8 +380,8 @@ def test_upload_map_dry_run_and_import_on_the_screens(client, login, session):
 def test_a_broken_upload_is_refused_with_a_message(client, login):
     login("Manager", "anna")
     response = _upload(client, b"PK\x03\x04broken", "x.xlsx")
-    assert response.status_code == 200
-    assert "XLSX" in response.text
+    assert response.status_code == 400
+    assert "XLSX" in response.text and "x.xlsx" in response.text
 
 
 def test_another_users_upload_is_not_found(client, login, make_user):

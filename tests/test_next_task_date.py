@@ -222,11 +222,13 @@ def test_import_dates_a_client_by_its_first_task(app, session, make_user):
     table = importer.read_table(data, "clients.csv")
     with app.test_request_context(), force_locale("ru"):
         mapping = importer.auto_mapping("company", table.headers, anna)
-        result = importer.run(session, anna, "company", table, mapping)
+        # A Thursday: Beta, live without a task in the file, gets Friday's first call.
+        result = importer.run(session, anna, "company", table, mapping,
+                              now=datetime(2030, 1, 10, 9, 0))
     assert [row.action for row in result.rows] == ["create", "create"]
     alpha = session.scalars(select(Company).filter_by(name="Альфа")).one()
     beta = session.scalars(select(Company).filter_by(name="Бета")).one()
-    assert (_date(session, alpha), _date(session, beta)) == (DAY, None)
+    assert (_date(session, alpha), _date(session, beta)) == (DAY, datetime(2030, 1, 11, 10, 0))
 
 
 def test_demo_dates_every_client_and_deal(app, session):

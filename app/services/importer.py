@@ -16,16 +16,21 @@ Decisions:
   (the database refusing a row) rolls the whole import back: nothing is half written.
 - Running the same file again matches every row to what the first run created: rows
   come out unchanged (or updated), never duplicated.
-- A live client gets a first task only when the file has task columns; without them it
-  is imported without one and shows up in the queue "without a next task".
+- A live client the import creates or revives (lost before, active or potential now)
+  gets its first task through followup.attach_first_task: the file's task columns, or
+  else a first call on the next working day at 10:00 owned by the client's owner
+  (import_tasks). The dry run says so per row and counts them. An existing live client
+  without a planned task gets one only from task columns; otherwise it stays in the
+  queue "without a next task".
+- The import locks the rows it revives or gives a task before it writes, and asks again
+  under the lock whether they have a planned task (someone may have completed the last
+  one since the dry run).
 - Only Head and Admin may map an owner column (login or e-mail); a Manager's rows are
   all his own.
 """
 
 import csv
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache
@@ -38,10 +43,12 @@ from sqlalchemy.orm import Session
 from app.labels import LABELS as FIELD_NAMES
 from app.models import Company, Contact, Task, User
 from app.models.enums import LABELS, ClientStatus, TaskState, TaskType
-from app.services import followup, records
+from app.models.mixins import local_now
+from app.services import followup, import_tasks, records, spreadsheet
 from app.services import validation as v
 from app.services.errors import DomainError, ValidationError
 from app.services.history import set_actor
+from app.services.spreadsheet import ImportFileError
 from app.services.visibility import can_assign_owner, scope_query
 
 MAX_ROWS = 100_000
@@ -96,10 +103,6 @@ ALIASES = {
 }
 
 
-class ImportFileError(DomainError):
-    """The file cannot be read as a table, or the mapping of its columns is not usable."""
-
-
 @dataclass
 class Table:
     """The header line and the data rows of an uploaded file."""
@@ -122,6 +125,8 @@ class RowPlan:
     company: Company | None = None
     task: followup.NextTask | None = None
     keys: list[tuple[str, str]] = field(default_factory=list)
+    revive: bool = False
+    first_call: bool = False
 
     def reject(self, message) -> None:
         self.action = "reject"
@@ -134,9 +139,16 @@ class Plan:
 
     kind: str
     rows: list[RowPlan]
+    first_call: followup.NextTask | None = None
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def first_tasks(self) -> int:
+        """Count the clients that get their first task from this import."""
+        return sum(1 for row in self.rows if row.task is not None
+                   and row.action in ("create", "update"))
 
     @property
     def counts(self) -> dict[str, int]:
@@ -179,15 +191,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
 
 
 def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as error:
-        raise ImportFileError(_l("The file could not be read as an XLSX workbook.")) from error
+    rows = spreadsheet.read_first_sheet(data, MAX_ROWS)
     if not rows:
         raise ImportFileError(_l("The file is empty."))
     return Table(headers=[_text(cell) for cell in rows[0]], rows=rows[1:])
@@ -200,6 +204,12 @@ def decode(data: bytes) -> tuple[str, str]:
     """
     if b"\x00" in data[:4096]:
         raise ImportFileError(_l("This is not a CSV or XLSX file."))
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        # No database stores a NUL byte (PostgreSQL refuses the whole import).
+        raise ImportFileError(_l("Line %(line)s holds a NUL byte, which a text file never "
+                                 "has: save the file again as CSV.",
+                                 line=data.count(b"\n", 0, nul) + 1))
     for encoding in ("utf-8-sig", "cp1251"):
         try:
             return data.decode(encoding), encoding
@@ -210,16 +220,38 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def _read_csv(data: bytes) -> Table:
     text, encoding = decode(data)
-    first_line = text.split("\n", 1)[0]
+    ending = "\n" if "\n" in text else "\r"  # "\r" alone: old Mac spreadsheets
+    first_line = text[:text.find(ending)] if ending in text else text
     separator = max((";", ",", "\t"), key=first_line.count)
+    reader = csv.reader(_lines(text, ending), delimiter=separator)
+    rows = []
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            rows.append(row[:spreadsheet.MAX_COLUMNS])
+            # Stop reading at the limit rather than after the whole file.
+            if len(rows) > MAX_ROWS + 1:
+                raise ImportFileError(_l("The file has too many rows: at most %(count)s.",
+                                         count=MAX_ROWS))
     except csv.Error as error:
-        raise ImportFileError(_l("The CSV file is broken: %(error)s", error=str(error))) \
-            from error
+        raise ImportFileError(_l(
+            "Line %(line)s of the CSV file cannot be read: a cell is longer than %(count)s "
+            "characters or a quotation mark is not closed.",
+            line=reader.line_num, count=csv.field_size_limit())) from error
     if not rows:
         raise ImportFileError(_l("The file is empty."))
     return Table(headers=[_text(cell) for cell in rows[0]], rows=rows[1:], encoding=encoding)
+
+
+def _lines(text: str, ending: str):
+    """Yield the text's lines with their endings, without copying the whole text again."""
+    start = 0
+    while start < len(text):
+        end = text.find(ending, start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def _text(value) -> str:
@@ -357,6 +389,7 @@ class _Lookups:
     companies_by_name: dict[str, list[Company]] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     covered: set[int] = field(default_factory=set)
+    first_call: followup.NextTask | None = None
 
 
 def _chunks(session: Session, values: list):
@@ -516,8 +549,11 @@ def _full_name(values: dict) -> str:
     return " ".join(part for part in parts if part)
 
 
-def plan(session: Session, actor, kind: str, table: Table, mapping: dict[int, str]) -> Plan:
+def plan(session: Session, actor, kind: str, table: Table, mapping: dict[int, str],
+         now: datetime | None = None) -> Plan:
     """Say for every row what the import would do, without writing anything.
+
+    `now` (the team's local time by default) sets when default first calls are due.
 
     :raise ImportFileError: if the mapping is not usable.
     """
@@ -527,7 +563,8 @@ def plan(session: Session, actor, kind: str, table: Table, mapping: dict[int, st
     choices = {ClientStatus: choice_map(ClientStatus), TaskType: choice_map(TaskType)}
     parsed = [_parse_row(kind, row, mapping, RowPlan(line=number), choices)
               for number, row in enumerate(table.rows, start=2)]
-    lookups = _Lookups(users=_load_users(session) if "owner" in mapping.values() else {})
+    lookups = _Lookups(users=_load_users(session) if "owner" in mapping.values() else {},
+                       first_call=import_tasks.first_call(now or local_now()))
     keys = {key for item in parsed if item.plan.action != "reject" for key in item.plan.keys}
     with session.no_autoflush:
         lookups.by_key = _load_records(session, actor, kind, keys)
@@ -535,14 +572,13 @@ def plan(session: Session, actor, kind: str, table: Table, mapping: dict[int, st
             inns = {item.company_ref[0] for item in parsed if item.company_ref[0]}
             names = {item.company_ref[1] for item in parsed if item.company_ref[1]}
             _load_companies(session, actor, inns, names, lookups)
-        if any(name in TASK_FIELDS for name in mapping.values()):
-            ids = sorted({record.id for found in lookups.by_key.values() for record in found})
-            lookups.covered = _load_covered(session, kind, ids)
+        ids = sorted({record.id for found in lookups.by_key.values() for record in found})
+        lookups.covered = _load_covered(session, kind, ids)
         claimed: dict[object, int] = {}
         for item in parsed:
             if item.plan.action != "reject":
                 _decide(actor, kind, item, lookups, claimed)
-    return Plan(kind=kind, rows=[item.plan for item in parsed])
+    return Plan(kind=kind, rows=[item.plan for item in parsed], first_call=lookups.first_call)
 
 
 def _match(item: _Parsed, lookups: _Lookups, company: Company | None = None):
@@ -667,10 +703,14 @@ def _decide(actor, kind: str, item: _Parsed, lookups: _Lookups, claimed: dict) -
         plan_.changes = {name: value for name, value in checked.items()
                          if value != getattr(existing, name)}
         plan_.action = "update" if plan_.changes else "unchanged"
-    if task is not None and followup.is_live(draft) and (
-            existing is None or existing.id not in lookups.covered):
-        plan_.task = task
-        if plan_.action == "unchanged":
+    live = followup.is_live(draft)
+    plan_.revive = existing is not None and live and not followup.is_live(existing)
+    if live and (existing is None or existing.id not in lookups.covered):
+        if task is not None:
+            plan_.task = task
+        elif existing is None or plan_.revive:
+            plan_.task, plan_.first_call = lookups.first_call, True
+        if plan_.task is not None and plan_.action == "unchanged":
             plan_.action = "update"
     if existing is not None:
         claimed[existing.id] = plan_.line
@@ -681,22 +721,25 @@ def _decide(actor, kind: str, item: _Parsed, lookups: _Lookups, claimed: dict) -
 # --- Writing -----------------------------------------------------------------------------
 
 
-def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str]) -> Plan:
+def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str],
+        now: datetime | None = None) -> Plan:
     """Plan the import again, then write created and updated rows in one transaction.
 
-    Rejected rows are skipped (the plan names them and why).
+    Rejected rows are skipped (the plan names them and why). A live client created or
+    revived gets its first task; revived rows are locked first (see the module's notes).
 
     :raise ImportFileError: if the mapping is not usable.
     :raise DomainError: if writing failed; then nothing was written.
     """
-    result = plan(session, actor, kind, table, mapping)
+    result = plan(session, actor, kind, table, mapping, now)
     model = KINDS[kind]
     set_actor(session, actor)
     try:
+        writes = [row for row in result.rows if row.action in ("create", "update")]
+        import_tasks.lock_records(session, [row.record for row in writes
+                                            if row.revive or row.task is not None])
         with session.no_autoflush:
-            for row in result.rows:
-                if row.action not in ("create", "update"):
-                    continue
+            for row in writes:
                 is_new = row.record is None
                 record = model() if is_new else row.record
                 for name, value in row.changes.items():
@@ -704,8 +747,7 @@ def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str
                 if row.company is not None:
                     record.company = row.company
                 records.before_save(session, actor, record, is_new=is_new)
-                if row.task is not None:
-                    followup.attach_first_task(session, actor, record, row.task)
+                _attach_task(session, actor, record, row, result.first_call)
                 if is_new:
                     session.add(record)
         session.commit()
@@ -718,3 +760,18 @@ def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str
         raise DomainError(_l("Nothing was imported: the database refused the data.")) \
             from error
     return result
+
+
+def _attach_task(session: Session, actor, record, row: RowPlan, first_call) -> None:
+    """Give a created or revived live client its first task, asked again under the lock.
+
+    The dry run may have seen a planned task that has been completed since: then a
+    revived client gets the first call after all; and one that has a task now gets none.
+    """
+    spec = row.task
+    if spec is None and (row.record is None or row.revive):
+        spec, row.first_call = first_call, True
+    if spec is None:
+        return
+    row.task = spec if followup.attach_first_task(session, actor, record, spec) else None
+    row.first_call = row.first_call and row.task is not None

@@ -111,8 +111,9 @@ def _register_calendar(appbuilder) -> None:
 
 
 def _register_import(appbuilder) -> None:
-    from app.views.import_view import ImportView
+    from app.views.import_view import ImportView, install_upload_limit
 
+    install_upload_limit(appbuilder.app)
     appbuilder.add_view(
         ImportView, "Import", label=_l("Import"), icon="fa-file-import", category="Clients",
     )

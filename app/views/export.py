@@ -2,16 +2,17 @@
 
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 
-from flask import Response, abort, send_file, stream_with_context
+from flask import Response, abort, render_template, request, send_file, stream_with_context
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
+from app.extensions import db
 from app.services import export
 
-# Rows fetched from the database at a time while streaming an export.
-EXPORT_BATCH = 1000
 # Distinct texts remembered per column while exporting (codes such as statuses repeat).
 MEMO_SIZE = 256
 
@@ -37,26 +38,52 @@ class ExportMixin:
         """Send the list as it is filtered and sorted now, as CSV (streamed) or XLSX."""
         if fmt not in ("csv", "xlsx"):
             abort(404)
-        query = self.export_query()
+        refused = self._refused_filter()
+        if refused is not None:
+            return refused
         columns = list(self.list_columns)
         headers = [str(self.label_columns.get(column, column)) for column in columns]
         language = _language()
         name = f"{self.datamodel.obj.__tablename__}-{date.today().isoformat()}"
         memo: dict = {}
+        keep_values = fmt == "xlsx"
+        rows = export.rows_in_own_session(
+            self.export_query(), db.session.session_factory,
+            lambda item: self.export_row(item, columns, keep_values=keep_values, memo=memo),
+        )
         if fmt == "csv":
-            rows = (self.export_row(item, columns, memo=memo) for item in query)
+            # The first batch is read now, so a failing query answers an error page
+            # instead of a download cut off after its headers.
+            first = next(rows, None)
+            rows = chain([first] if first is not None else [], rows)
             body = export.iter_csv(headers, rows, export.csv_separator(language))
             return Response(
                 stream_with_context(body), mimetype=export.CSV_MEDIA_TYPE,
                 headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
             )
-        rows = (self.export_row(item, columns, keep_values=True, memo=memo) for item in query)
         output = export.write_xlsx(headers, rows, str(self.list_title), language)
         return send_file(output, mimetype=export.XLSX_MEDIA_TYPE, as_attachment=True,
                          download_name=f"{name}.xlsx")
 
+    def _refused_filter(self):
+        """Return a 400 page naming the column whose filter holds a NUL byte, else None.
+
+        No database stores or compares a NUL byte (PostgreSQL refuses the whole query).
+        """
+        for key, value in request.args.items(multi=True):
+            if key.startswith("_flt_") and "\x00" in value:
+                column = key.split("_", 3)[-1]
+                label = self.label_columns.get(column, column)
+                text = _l("%(field)s: the filter holds a character that cannot be searched "
+                          "for (a NUL byte).", field=label)
+                return render_template(
+                    "crm/error.html", code=400, title=_l("Bad request"), text=text,
+                    appbuilder=self.appbuilder, base_template=self.appbuilder.base_template,
+                ), 400
+        return None
+
     def export_query(self):
-        """Return the list's query for the current request, unpaged and read in batches."""
+        """Return the list's query for the current request, unpaged."""
         order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
         if order_column not in self.order_columns:
             order_column, order_direction = self.base_order or ("", "")
@@ -64,7 +91,7 @@ class ExportMixin:
         filters = self._filters.get_joined_filters(self._base_filters)
         query = self.datamodel.session.query(self.datamodel.obj)
         query = self.datamodel.apply_all(query, filters, order_column, order_direction)
-        return query.yield_per(EXPORT_BATCH)
+        return query
 
     def export_row(self, item, columns: list[str], keep_values: bool = False,
                    memo: dict | None = None) -> list:

@@ -5,11 +5,12 @@ import re
 import secrets
 import time
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.formatting import datetime_text
 from app.services import importer
 from app.services.errors import DomainError
 
@@ -18,6 +19,8 @@ KEEP_SECONDS = 24 * 3600
 # The report shows at most this many rows of each action (all are counted).
 REPORT_ROWS = 500
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Room for the form's other fields and the multipart framing around the file.
+UPLOAD_SLACK = 64 * 1024
 
 KIND_LABELS = {"company": _l("Companies"), "contact": _l("Contacts (people and private clients)")}
 ACTION_LABELS = {
@@ -32,6 +35,27 @@ DONE_LABELS = {
     "unchanged": _l("Unchanged"),
     "reject": _l("Rejected"),
 }
+
+
+def install_upload_limit(app) -> None:
+    """Refuse an upload bigger than the importer takes before anything reads the body."""
+
+    def cap_upload() -> None:
+        if request.method == "POST" and request.path.rstrip("/") == "/import":
+            request.max_content_length = importer.MAX_BYTES + UPLOAD_SLACK
+
+    def too_large(error):
+        if request.path.rstrip("/") != "/import":
+            return error
+        text = _l("File: too big, at most %(size)s MB.", size=importer.MAX_BYTES // 2**20)
+        appbuilder = current_app.appbuilder
+        return render_template("crm/error.html", code=413, title=_l("Import"), text=text,
+                               appbuilder=appbuilder,
+                               base_template=appbuilder.base_template), 413
+
+    # First in line: the CSRF check reads the form, and so the whole upload, before views.
+    app.before_request_funcs.setdefault(None, []).insert(0, cap_upload)
+    app.register_error_handler(413, too_large)
 
 
 def upload_dir() -> str:
@@ -109,21 +133,25 @@ class ImportView(BaseView):
     def index(self):
         """Show the upload form; keep the uploaded file and go on to its mapping."""
         kind = request.values.get("kind", "company")
+        status = 200
         if request.method == "POST":
             kind = _kind()
             upload = request.files.get("file")
             data = upload.read(importer.MAX_BYTES + 1) if upload else b""
+            filename = os.path.basename(upload.filename or "") if upload else ""
             try:
-                importer.read_table(data, upload.filename if upload else "")
+                importer.read_table(data, filename)
             except DomainError as error:
-                flash(str(error.message), "danger")
+                flash(str(_l("File «%(file)s»: %(message)s", file=filename or "-",
+                             message=error.message)), "danger")
+                status = 400
             else:
-                token = _store(data, upload.filename)
+                token = _store(data, filename)
                 return redirect(url_for("ImportView.mapping", token=token, kind=kind))
         return self.render_template(
             "crm/import.html", title=_l("Import"), kind=kind, kinds=KIND_LABELS,
             max_rows=importer.MAX_ROWS,
-        )
+        ), status
 
     @expose("/mapping/<token>", methods=["GET", "POST"])
     @has_access
@@ -191,4 +219,5 @@ class ImportView(BaseView):
             samples=table.rows[:3], row_count=len(table.rows), fields=fields, chosen=chosen,
             report=report, shown=shown, done=done, field_labels=importer.FIELD_LABELS,
             action_labels=DONE_LABELS if done else ACTION_LABELS, report_limit=REPORT_ROWS,
+            due_text=datetime_text,
         )
