@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.models import Company, Task
+from app.models import Company, Deal, Stage, Task
 from app.services import followup
 from tests.conftest import PASSWORD
 
@@ -171,6 +171,41 @@ def test_a_lost_deal_reopened_while_its_last_task_is_archived(
                   {"headers": headers, "json": {"stage_id": stage("proposal").id}})
         answers = race(app, slow_commits, [reopen, task_write(app, headers, "archive", task, {})])
         assert_rule(session, deal, answers)
+
+
+def test_a_stage_turned_open_while_a_deal_is_closed_into_it(
+        app, session, login, client, make_user, make_company, make_deal, make_task,
+        slow_commits):
+    """The admin's kind change and a deal's move into the stage are checked one by one."""
+    admin = login("Admin")
+    assert admin
+    manager = make_user()
+    headers = api_headers(app, manager)
+    company = make_company(manager, "Клиент")
+    make_task(manager, company=company, subject="Задача клиента")
+    for round_ in range(ROUNDS):
+        refusal = Stage(name=f"Отказ {round_}", position=90 + round_, kind="lost",
+                        probability=0)
+        session.add(refusal)
+        session.commit()
+        deal = make_deal(manager, company=company, title=f"Сделка {round_}")
+        task = make_task(manager, deal=deal, subject="Последняя задача")
+        close = (app.test_client(), "POST", f"/api/v1/task/{task.id}/complete", {
+            "headers": headers, "json": {"result": "Отказались", "deal_stage_id": refusal.id,
+                                         "lost_reason": "Дорого"}})
+        reopen_stage = (client, "POST", f"/stageview/edit/{refusal.id}", {"data": {
+            "name": refusal.name, "position": str(refusal.position), "kind": "open",
+            "probability": "10"}})
+        answers = race(app, slow_commits, [close, reopen_stage])
+        assert all(code < 500 for code, _body in answers), answers
+        session.expire_all()
+        fresh = session.get(Deal, deal.id)
+        assert not followup.is_live(fresh) or followup.has_planned_task(session, fresh), (
+            f"deal in {fresh.stage.kind} stage without a task after {answers}")
+        stage_now = session.get(Stage, refusal.id)
+        moved = fresh.stage_id == refusal.id
+        # Exactly one of the two went through.
+        assert moved != (stage_now.kind == "open"), answers
 
 
 def test_a_writer_that_waits_too_long_is_asked_to_try_again(
