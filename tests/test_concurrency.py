@@ -143,19 +143,25 @@ def test_two_writes_at_once_never_leave_an_open_deal_without_a_task(
         assert_rule(session, deal, race(app, slow_commits, requests))
 
 
+@pytest.mark.parametrize("kind", ["company", "contact"])
 def test_a_lost_client_made_active_while_its_last_task_is_archived(
-        app, session, make_user, make_company, make_task, slow_commits):
+        app, session, make_user, make_company, make_contact, make_task, slow_commits, kind):
     manager = make_user()
     headers = api_headers(app, manager)
     for round_ in range(ROUNDS):
-        company = make_company(manager, f"Ушедший {round_}", status="lost",
-                               lost_reason="Дорого")
-        task = make_task(manager, company=company, subject="Последняя задача")
+        if kind == "company":
+            lost = make_company(manager, f"Ушедший {round_}", status="lost",
+                                lost_reason="Дорого")
+            task = make_task(manager, company=lost, subject="Последняя задача")
+        else:
+            lost = make_contact(manager, f"Ушедшая {round_}", status="lost",
+                                lost_reason="Дорого")
+            task = make_task(manager, contact=lost, subject="Последняя задача")
         client = app.test_client()
-        revive = (client, "PUT", f"/api/v1/company/{company.id}",
+        revive = (client, "PUT", f"/api/v1/{kind}/{lost.id}",
                   {"headers": headers, "json": {"status": "active"}})
         answers = race(app, slow_commits, [revive, task_write(app, headers, "archive", task, {})])
-        assert_rule(session, company, answers)
+        assert_rule(session, lost, answers)
 
 
 def test_a_lost_deal_reopened_while_its_last_task_is_archived(
