@@ -57,16 +57,23 @@ def _migrations_dir() -> str:
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
+# How long a SQLite writer waits for another one's write lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 @event.listens_for(Engine, "connect")
 def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
     """Make SQLite enforce foreign keys, so a user who owns records cannot be deleted.
 
+    A second writer waits for the first one's commit (busy timeout) instead of failing
+    at once: the key rule's checks take the write lock and hold it to the commit.
     It also gets the text folding of searches (its own lower() leaves Cyrillic as it is).
     """
     module = type(dbapi_connection).__module__
     if module.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
         from app.services.lookup import SQLITE_FOLD, fold
 

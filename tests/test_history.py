@@ -167,3 +167,52 @@ def test_a_record_edited_archived_and_restored_tells_the_whole_story(
     task = session.scalars(select(Task).where(Task.deal_id == deal.id)).one()
     task_page = client.get(f"/taskview/show/{task.id}").data.decode()
     assert "archived" in task_page and "restored" in task_page
+
+
+def test_a_transferred_company_shows_its_new_owner_only_what_they_may_open(
+        client, login, session, make_user, make_company, make_deal, make_task, stage):
+    """The history goes with the client; nothing on the card belongs to a record A can't open."""
+    from datetime import datetime, timedelta
+
+    from app.models import Company, Contact
+    from app.services import followup
+    from app.services.timeline import timeline
+    from app.services.visibility import can_see
+
+    head = make_user("Head")
+    boris = make_user("Manager", "boris")
+    anna = make_user("Manager", "anna")
+    client_company = make_company(boris, "Трансфер")
+    other = make_company(boris, "Игрек")
+    won = make_deal(boris, company=client_company, title="Большой контракт",
+                    stage=stage("won"))
+    done = make_task(boris, company=client_company, subject="Первый звонок")
+    followup.finish_task(session, boris, done, followup.Outcome(
+        result="Обсудили цены", next_task=followup.NextTask(
+            subject="Перезвонить", due_at=datetime.now() + timedelta(days=2))))
+    # One task left this client for Boris's other one; another came from there.
+    left = make_task(boris, company=client_company, subject="Секретная задача")
+    left.company = other
+    came = make_task(boris, company=other, subject="Пришла со стороны")
+    came.company = client_company
+    session.commit()
+    reassignment.reassign(session, head, None, anna, company=client_company)
+
+    login(user=anna)
+    page = client.get(f"/companyview/show/{client_company.id}").get_data(as_text=True)
+    assert "Большой контракт" in page and "Обсудили цены" in page
+    assert client.get(f"/dealview/show/{won.id}").status_code == 200
+    assert client.get(f"/taskview/show/{done.id}").status_code == 200
+    assert "Секретная задача" not in page
+    assert client.get(f"/taskview/show/{left.id}").status_code == 404
+    assert "Игрек" not in page  # the company the moved task came from is Boris's
+    models = {"company": Company, "contact": Contact, "deal": Deal, "task": Task}
+    session.expire_all()
+    events = timeline(session, session.get(Company, client_company.id), {}, viewer=anna)
+    assert events
+    for event in events:
+        assert can_see(session.get(models[event.kind], event.entity_id), anna), event
+
+    login(user=head)
+    page = client.get(f"/companyview/show/{client_company.id}").get_data(as_text=True)
+    assert "Секретная задача" in page and "Игрек" in page

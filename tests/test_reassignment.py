@@ -32,8 +32,9 @@ def leaver_book(make_user, make_company, make_contact, make_deal, make_task, sta
 def test_preview_counts_what_moves(session, make_user, leaver_book):
     head = make_user("Head")
     counts = reassignment.preview(session, head, leaver_book["leaver"], leaver_book["keeper"])
-    assert counts == {"companies": 2, "private_clients": 1, "contacts": 1, "deals": 1,
-                      "tasks": 2}
+    # Beta's won deal and done task go with Beta: they are its history.
+    assert counts == {"companies": 2, "private_clients": 1, "contacts": 1, "deals": 2,
+                      "tasks": 3}
 
 
 def test_manager_cannot_reassign(session, leaver_book):
@@ -44,29 +45,45 @@ def test_manager_cannot_reassign(session, leaver_book):
                               leaver_book["keeper"])
 
 
-def test_reassign_moves_live_records_and_keeps_closed_ones(session, make_user, leaver_book):
+def test_reassign_moves_the_clients_with_their_whole_history(session, make_user, leaver_book):
     head = make_user("Head")
     leaver, keeper = leaver_book["leaver"], leaver_book["keeper"]
     record = reassignment.reassign(session, head, leaver, keeper)
 
     assert (record.companies, record.private_clients, record.contacts, record.deals,
-            record.tasks) == (2, 1, 1, 1, 2)
+            record.tasks) == (2, 1, 1, 2, 3)
     assert session.get(Company, leaver_book["alpha"].id).owner_id == keeper.id
     assert session.get(Contact, leaver_book["private"].id).owner_id == keeper.id
     assert session.get(Deal, leaver_book["open_deal"].id).owner_id == keeper.id
     assert session.get(Task, leaver_book["planned"].id).owner_id == keeper.id
-    # Closed deals and done tasks keep their author.
-    assert session.get(Deal, leaver_book["won_deal"].id).owner_id == leaver.id
-    assert session.get(Task, leaver_book["done"].id).owner_id == leaver.id
+    # A client's closed deals and done tasks go with it; the done task keeps its author.
+    assert session.get(Deal, leaver_book["won_deal"].id).owner_id == keeper.id
+    done = session.get(Task, leaver_book["done"].id)
+    assert (done.owner_id, done.state, done.result) == (keeper.id, "done", "Договорились")
     entries = session.scalars(
         select(HistoryEntry).where(HistoryEntry.reassignment_id == record.id)
     ).all()
-    assert len(entries) == 7
+    assert len(entries) == 9
     alpha_entry = next(e for e in entries if e.entity == "company"
                        and e.entity_id == leaver_book["alpha"].id)
     assert alpha_entry.actor_id == head.id
     assert alpha_entry.changes == [{"field": "owner_id", "old": leaver.id, "new": keeper.id}]
     assert session.get(Company, leaver_book["alpha"].id).version == 2
+
+
+def test_reassign_leaves_closed_work_on_other_managers_clients(
+        session, make_user, make_company, make_deal, make_task, stage, leaver_book):
+    """The leaver's won deal and done task at someone else's client stay where they are."""
+    head = make_user("Head")
+    leaver, keeper = leaver_book["leaver"], leaver_book["keeper"]
+    other = make_user("Manager", "other")
+    gamma = make_company(other, "Гамма")
+    won = make_deal(leaver, company=gamma, title="Чужая", stage=stage("won"))
+    done = make_task(leaver, company=gamma, state="done", result="Помог коллеге")
+    reassignment.reassign(session, head, leaver, keeper)
+    assert session.get(Deal, won.id).owner_id == leaver.id
+    assert session.get(Task, done.id).owner_id == leaver.id
+    assert session.get(Company, gamma.id).owner_id == other.id
 
 
 def test_failure_halfway_moves_nothing(session, make_user, leaver_book, monkeypatch):
@@ -89,14 +106,18 @@ def test_failure_halfway_moves_nothing(session, make_user, leaver_book, monkeypa
                           .where(HistoryEntry.action == "reassigned")) == 0
 
 
-def test_transfer_one_company_with_its_contacts_deals_and_plans(session, make_user,
+def test_transfer_one_company_with_its_contacts_deals_and_tasks(session, make_user,
                                                                  leaver_book):
     head = make_user("Head")
     keeper = leaver_book["keeper"]
-    record = reassignment.reassign(session, head, None, keeper, company=leaver_book["alpha"])
+    record = reassignment.reassign(session, head, None, keeper, company=leaver_book["beta"])
     assert record.from_user_id == leaver_book["leaver"].id
+    # Beta's won deal and done task go with it.
+    assert (record.companies, record.contacts, record.deals, record.tasks) == (1, 0, 1, 1)
+    assert session.get(Deal, leaver_book["won_deal"].id).owner_id == keeper.id
+    assert session.get(Task, leaver_book["done"].id).owner_id == keeper.id
+    record = reassignment.reassign(session, head, None, keeper, company=leaver_book["alpha"])
     assert (record.companies, record.contacts, record.deals, record.tasks) == (1, 1, 1, 1)
-    assert session.get(Company, leaver_book["beta"].id).owner_id == leaver_book["leaver"].id
     assert session.get(Contact, leaver_book["person"].id).owner_id == keeper.id
     assert session.get(Contact, leaver_book["private"].id).owner_id == leaver_book["leaver"].id
 

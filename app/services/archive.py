@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Task
 from app.models.mixins import local_now
 from app.services.errors import DomainError, NotFound
-from app.services.followup import refuse_uncovered, uncovered
+from app.services.followup import guard
 from app.services.history import ENTITIES, context_of, set_actor
 from app.services.visibility import role_names, sees_everything
 
@@ -141,8 +141,7 @@ def _refuse_uncovering(session: Session, batch: Batch) -> None:
         for target in (task.company, task.contact, task.deal):
             if target is not None and (type(target), target.id) not in leaving:
                 staying[(type(target), target.id)] = target
-    refuse_uncovered(uncovered(session, list(staying.values()),
-                               excluding=tuple(task.id for task in tasks)))
+    guard(session, list(staying.values()), excluding=tuple(task.id for task in tasks))
 
 
 def can_restore(actor) -> bool:

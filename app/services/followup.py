@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, false, inspect, select
+from sqlalchemy import bindparam, exists, false, inspect, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, Stage, Task
@@ -90,15 +91,91 @@ def has_planned_task(session: Session, record, excluding: tuple[int, ...] = ()) 
     return session.scalar(select(exists(query))) or False
 
 
-def lock(session: Session, records_: list) -> None:
-    """Lock the rows of the records for the rest of the transaction (PostgreSQL).
+class RecordBusy(DomainError):
+    """Another save holds the records for longer than the database waits (SQLite)."""
 
-    Two people completing the last two tasks of one client at once are serialised here,
-    so that the second one sees that the first left no planned task behind.
-    """
+
+# Lock order: by table, then id, so that two writers never wait for each other in a ring.
+_ORDER = {"company": 0, "contact": 1, "deal": 2, "stage": 3, "task": 4}
+
+
+def _lock_rows(records_: list) -> dict:
+    """Return {model: sorted ids} of the saved records and of the deals' stages."""
+    rows: dict = {}
     for record in records_:
-        model = type(record)
-        session.execute(select(model.id).where(model.id == record.id).with_for_update())
+        if record is None:
+            continue
+        if isinstance(record, Deal):
+            stage_id = record.stage.id if record.stage is not None else record.stage_id
+            if stage_id is not None:
+                rows.setdefault(Stage, set()).add(stage_id)
+        if record.id is not None:
+            rows.setdefault(type(record), set()).add(record.id)
+    return {model: sorted(ids) for model, ids in
+            sorted(rows.items(), key=lambda item: _ORDER[item[0].__tablename__])}
+
+
+def lock(session: Session, records_: list, *, exclusive: bool = False) -> None:
+    """Hold the records (and the stages of deals) until the transaction ends, then re-read them.
+
+    PostgreSQL: the rows are locked (a deal's stage shared, so that its kind cannot change
+    meanwhile). SQLite ignores row locks: touching the rows takes the database's write
+    lock, so a second writer waits for the first to commit instead of checking a stale
+    state. Either way the records are then read again, except those this save changes.
+    `exclusive` locks stages for a change of their own (their kind), not shared.
+
+    :raise RecordBusy: if SQLite's wait for the write lock ran out.
+    """
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    with session.no_autoflush:
+        rows = _lock_rows(records_)
+        try:
+            for model, ids in rows.items():
+                table = model.__table__
+                if sqlite:
+                    # Every column keeps its value, stamps included (no onupdate fires).
+                    same = {column.name: column for column in table.c
+                            if column.primary_key or column.onupdate is not None}
+                    session.execute(update(table).where(table.c.id.in_(ids)).values(same))
+                else:
+                    # A deal's stage is held shared (FOR SHARE): many deals of one stage
+                    # are saved at once, only a change of the stage itself must wait.
+                    shared = model is Stage and not exclusive
+                    session.execute(select(table.c.id).where(table.c.id.in_(ids))
+                                    .order_by(table.c.id)
+                                    .with_for_update(read=shared, key_share=not shared))
+        except OperationalError as error:
+            if sqlite and "locked" in str(error.orig):
+                raise RecordBusy(_l("Someone else is saving this record right now. "
+                                    "Please try again.")) from error
+            raise
+        for record in _with_stages(records_):
+            if record in session and record.id is not None and \
+                    not session.is_modified(record):
+                session.refresh(record)
+
+
+def _with_stages(records_: list) -> list:
+    stages = [record.stage for record in records_
+              if isinstance(record, Deal) and record.stage is not None]
+    return [record for record in [*records_, *stages] if record is not None]
+
+
+def guard(session: Session, records_: list, excluding: tuple[int, ...] = (), *,
+          hold: list = (), when=None) -> None:
+    """Lock the records, re-read them, then refuse if a live one has no other planned task.
+
+    Every write that can take away a record's last planned task goes through here, so
+    that two such writes at once are checked one after the other. `hold` adds rows to
+    lock and re-read (the task being changed); `when`, asked after the lock, tells
+    whether the check applies at all (the task may have been completed meanwhile).
+
+    :raise NextTaskRequired: naming what would be left without a planned task.
+    :raise RecordBusy: if SQLite's wait for the write lock ran out.
+    """
+    lock(session, [*records_, *hold])
+    if when is None or when():
+        refuse_uncovered(uncovered(session, [r for r in records_ if r is not None], excluding))
 
 
 def uncovered(session: Session, records_: list, excluding: tuple[int, ...] = ()) -> list:
@@ -159,6 +236,7 @@ def attach_first_task(session: Session, actor, record, spec: NextTask | None) ->
     :raise NextTaskRequired: if the record is live, uncovered and no task is given.
     :raise ValidationError: if the given task is not valid.
     """
+    lock(session, [record])
     if not is_live(record):
         return None
     if record.id is not None and has_planned_task(session, record):
@@ -236,8 +314,9 @@ def finish_task(session: Session, actor, task: Task, outcome: Outcome) -> Task |
         if task.state != TaskState.PLANNED.value:
             raise DomainError(_l("This task is not planned any more."))
         targets = [r for r in (task.company, task.contact, task.deal) if r is not None]
-        lock(session, targets)
-        session.refresh(task)
+        new_stage = (session.get(Stage, outcome.deal_stage_id)
+                     if outcome.deal_stage_id is not None and task.deal is not None else None)
+        lock(session, [*targets, new_stage, task])
         if task.state != TaskState.PLANNED.value:
             raise DomainError(_l("Someone else has just completed this task."))
         if outcome.cancel:
@@ -273,8 +352,9 @@ def check_can_archive_task(session: Session, task: Task) -> None:
 
     :raise NextTaskRequired: naming the record that would be left without one.
     """
-    if task.state == TaskState.PLANNED.value and not task.archived:
-        refuse_uncovered(uncovered(session, targets_of(task), excluding=(task.id,)))
+    links = [task.company, task.contact, task.deal]
+    guard(session, links, excluding=(task.id,), hold=[task],
+          when=lambda: task.state == TaskState.PLANNED.value and not task.archived)
 
 
 def check_task_relink(session: Session, task: Task) -> None:
@@ -290,7 +370,10 @@ def check_task_relink(session: Session, task: Task) -> None:
         history = state.attrs[attribute].history
         current = getattr(task, attribute)
         dropped += [old for old in history.deleted or [] if old is not None and old is not current]
-    refuse_uncovered(uncovered(session, dropped, excluding=(task.id,)))
+    # The new links are held too: the flush will update their next task dates, and two
+    # tasks moved in opposite directions at once must not lock the records crosswise.
+    guard(session, dropped, excluding=(task.id,),
+          hold=[task.company, task.contact, task.deal, task])
 
 
 def queue_filter(model):

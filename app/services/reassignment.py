@@ -35,31 +35,46 @@ def _planned_task():
 
 
 def moves_for_manager(from_user_id: int) -> list[Move]:
-    """Return what moving all of a manager's clients touches."""
+    """Return what moving all of a manager's clients touches.
+
+    The clients, their contact persons, the manager's open deals and planned tasks, and
+    whatever else belongs with those clients: their deals, open or closed, and their
+    tasks, planned or done, so that the new owner reads the clients' whole history.
+    """
     owned = lambda model: model.owner_id == from_user_id  # noqa: E731
+    companies = select(Company.id).where(owned(Company))
+    private = select(Contact.id).where(owned(Contact), Contact.company_id.is_(None))
+    deals = or_(and_(owned(Deal), _open_deal()), Deal.company_id.in_(companies),
+                and_(Deal.company_id.is_(None), Deal.contact_id.in_(private)))
+    tasks = or_(and_(owned(Task), _planned_task()), Task.company_id.in_(companies),
+                Task.contact_id.in_(private), Task.deal_id.in_(select(Deal.id).where(deals)))
     return [
         Move("companies", Company, "company", owned(Company)),
         Move("private_clients", Contact, "contact",
              and_(owned(Contact), Contact.company_id.is_(None))),
         Move("contacts", Contact, "contact",
              and_(owned(Contact), Contact.company_id.is_not(None))),
-        Move("deals", Deal, "deal", and_(owned(Deal), _open_deal())),
-        Move("tasks", Task, "task", and_(owned(Task), _planned_task())),
+        Move("deals", Deal, "deal", deals),
+        Move("tasks", Task, "task", tasks),
     ]
 
 
 def moves_for_company(company_id: int) -> list[Move]:
-    """Return what transferring one company touches: its contacts, open deals, plans."""
+    """Return what transferring one company touches: its contacts, deals and tasks, all.
+
+    Closed deals and done tasks go too: they are the client's history, which the new
+    owner must be able to open.
+    """
     contact_ids = select(Contact.id).where(Contact.company_id == company_id)
-    deal_ids = select(Deal.id).where(Deal.company_id == company_id, _open_deal())
+    deal_ids = select(Deal.id).where(Deal.company_id == company_id)
     return [
         Move("companies", Company, "company", Company.id == company_id),
         Move("contacts", Contact, "contact", Contact.company_id == company_id),
-        Move("deals", Deal, "deal", and_(Deal.company_id == company_id, _open_deal())),
-        Move("tasks", Task, "task", and_(_planned_task(), or_(
+        Move("deals", Deal, "deal", Deal.company_id == company_id),
+        Move("tasks", Task, "task", or_(
             Task.company_id == company_id, Task.contact_id.in_(contact_ids),
             Task.deal_id.in_(deal_ids),
-        ))),
+        )),
     ]
 
 
@@ -140,8 +155,9 @@ def reassign(session: Session, actor, from_user: User, to_user: User,
              company: Company | None = None) -> Reassignment:
     """Move everything of `from_user` (or one company) to `to_user`, all or nothing.
 
-    Done tasks and closed deals keep their owner. Every moved record gets a history
-    entry, and the move itself is kept as a Reassignment.
+    A client takes along its deals and tasks, closed and done ones included; a done
+    task keeps its author (who created it, and in the history who completed it). Every
+    moved record gets a history entry, and the move itself is kept as a Reassignment.
 
     :raise DomainError: if the actor may not reassign or the managers are not valid.
     """
@@ -154,7 +170,8 @@ def reassign(session: Session, actor, from_user: User, to_user: User,
                               to_user_id=to_user.id, company_id=company.id if company else None)
         session.add(record)
         session.flush()
-        for move in moves:
+        # Dependents first: their conditions name the clients still owned by from_user.
+        for move in reversed(moves):
             moved = _move(session, move, actor.id, to_user.id, record.id)
             setattr(record, move.kind, getattr(record, move.kind) + moved)
         session.commit()

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from app import formatting
@@ -14,6 +14,7 @@ from app.models import Company, Contact, Deal, HistoryEntry, Stage, Task, User
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType, label
 from app.services.errors import DomainError
 from app.services.history import changes_since
+from app.services.visibility import sees_everything
 
 ENTITY_LABELS = {
     "company": _l("Company"), "contact": _l("Contact"), "deal": _l("Deal"), "task": _l("Task"),
@@ -32,6 +33,10 @@ DATETIME_FIELDS = frozenset({"due_at", "done_at", "closed_at"})
 MONEY_FIELDS = frozenset({"amount"})
 # Archiving and restoring say it in their action; the flag itself is not repeated.
 QUIET_ACTIONS = frozenset({"archived", "restored"})
+# A record the reader may not open is named by this, never by its own name.
+HIDDEN = _l("another manager's record")
+# The stale-save message names what the saver may edit: no filter needed.
+_EVERYONE = object()
 
 
 @dataclass
@@ -46,6 +51,7 @@ class Event:
     action: str
     changes: list[tuple[str, str, str]] = field(default_factory=list)
     reassignment_id: int | None = None
+    kind: str = ""  # company, contact, deal or task: the record the line is about
 
 
 def _condition(record):
@@ -59,8 +65,18 @@ def _condition(record):
     return (HistoryEntry.entity == NAMES[type(record)]) & (HistoryEntry.entity_id == record.id)
 
 
-def _names(session: Session, entries: list[HistoryEntry]) -> dict:
-    """Load, in one query per kind, the names of every record the entries refer to."""
+def _visible(model, viewer):
+    """Return the condition 'the viewer may open this row', or None when they see all."""
+    if viewer is _EVERYONE or model not in NAMES or sees_everything(viewer):
+        return None
+    return (model.owner_id == getattr(viewer, "id", None)) & (model.archived == false())
+
+
+def _names(session: Session, entries: list[HistoryEntry], viewer=None) -> dict:
+    """Load, in one query per kind, the names of every record the entries refer to.
+
+    With a `viewer` who does not see everything, only records they may open are named.
+    """
     wanted: dict[type, set[int]] = {}
     for entry in entries:
         for change in entry.changes or []:
@@ -72,7 +88,11 @@ def _names(session: Session, entries: list[HistoryEntry]) -> dict:
         wanted.setdefault(_model_of(entry.entity), set()).add(entry.entity_id)
     names = {}
     for model, ids in wanted.items():
-        for row in session.scalars(select(model).where(model.id.in_(ids))):
+        query = select(model).where(model.id.in_(ids))
+        condition = _visible(model, viewer)
+        if condition is not None:
+            query = query.where(condition)
+        for row in session.scalars(query):
             names[(model, row.id)] = str(row)
             if model is Deal:
                 names[("currency", row.id)] = row.currency
@@ -88,7 +108,7 @@ def _value_text(name: str, value, names: dict, currency: str = "RUB") -> str:
     if value is None or value == "":
         return "—"
     if name in REFERENCES:
-        return names.get((REFERENCES[name], value), f"#{value}")
+        return names.get((REFERENCES[name], value), str(HIDDEN))
     if name in ENUM_FIELDS:
         return label(ENUM_FIELDS[name], value)
     if isinstance(value, bool):
@@ -126,12 +146,14 @@ def _action_text(entry: HistoryEntry) -> str:
     return str(ACTION_LABELS.get(entry.action, entry.action))
 
 
-def timeline(session: Session, record, labels: dict, limit: int = 100) -> list[Event]:
-    """Return the record's story, newest first, with values in words.
+def timeline(session: Session, record, labels: dict, limit: int = 100, *,
+             viewer) -> list[Event]:
+    """Return the record's story as `viewer` may read it, newest first, values in words.
 
     A company's, contact's or deal's story includes what happened to the records tied to
     it; a task's is its own. `labels` maps field names to their translated labels.
-    Updates that changed no tracked field are left out.
+    Updates that changed no tracked field are left out. A Manager reads only entries
+    about records they may open, and no name of another manager's record.
     """
     entries = [
         entry for entry in session.scalars(
@@ -139,15 +161,19 @@ def timeline(session: Session, record, labels: dict, limit: int = 100) -> list[E
             .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc()).limit(limit * 2)
         )
         if entry.changes or entry.action != "changed"
-    ][:limit]
-    names = _names(session, entries)
+    ]
+    names = _names(session, entries, viewer)
+    if not sees_everything(viewer):
+        entries = [entry for entry in entries
+                   if (_model_of(entry.entity), entry.entity_id) in names]
+    entries = entries[:limit]
     return [
         Event(
             at=entry.at, actor=person_name(entry.actor) if entry.actor else "",
             entity=str(ENTITY_LABELS[entry.entity]), entity_id=entry.entity_id,
             title=names.get((_model_of(entry.entity), entry.entity_id), ""),
             action=_action_text(entry), changes=change_lines(entry, names, labels),
-            reassignment_id=entry.reassignment_id,
+            reassignment_id=entry.reassignment_id, kind=entry.entity,
         )
         for entry in entries
     ]
@@ -164,7 +190,7 @@ def stale_record(session: Session, record, seen_version: int | None,
     Each field changed since that version is named with its value now and who changed it.
     """
     entries = changes_since(session, record, seen_version)
-    names = _names(session, entries)
+    names = _names(session, entries, _EVERYONE)
     latest: dict[str, str] = {}
     actors: list[str] = []
     for entry in entries:

@@ -170,7 +170,7 @@ class CrmModelView(ExportMixin, ModelView):
         item = self.datamodel.get(pk, self._base_filters)
         story = None
         if self.with_timeline and item is not None:
-            story = timeline(self.datamodel.session, item, self.label_columns)
+            story = timeline(self.datamodel.session, item, self.label_columns, viewer=g.user)
         return self.render_template(
             self.show_template,
             pk=pk,

@@ -16,8 +16,8 @@ KIND_LABELS = {
     "companies": _l("Companies"),
     "private_clients": _l("Private clients"),
     "contacts": _l("Contacts"),
-    "deals": _l("Open deals"),
-    "tasks": _l("Planned tasks"),
+    "deals": _l("Deals"),
+    "tasks": _l("Tasks"),
 }
 
 
@@ -81,7 +81,7 @@ class ReassignmentView(ModelView):
         "at": _l("When"), "actor": _l("Done by"), "from_user": _l("Previous manager"),
         "to_user": _l("New manager"), "company": _l("Company"), "companies": _l("Companies"),
         "private_clients": _l("Private clients"), "contacts": _l("Contacts"),
-        "deals": _l("Open deals"), "tasks": _l("Planned tasks"),
+        "deals": _l("Deals"), "tasks": _l("Tasks"),
     }
     formatters_columns = {**COMMON, "at": COMMON["created_at"]}
     list_columns = ["at", "from_user", "to_user", "company", "companies", "private_clients",

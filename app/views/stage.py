@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired, NumberRange
 from app.labels import LABELS
 from app.models import Stage
 from app.models.enums import StageKind, choices
-from app.services.stages import check_stage_deletable
+from app.services.errors import DomainError
+from app.services.stages import check_stage_deletable, check_stage_kind_change
 from app.views.formatters import COMMON
 
 
@@ -40,6 +41,17 @@ class StageView(ModelView):
     edit_form_extra_fields = {"kind": _kind_field()}
     validators_columns = {"probability": [NumberRange(min=0, max=100)]}
     base_order = ("position", "asc")
+
+    def pre_update(self, item) -> None:
+        """Refuse changing the kind of a stage that deals are in; FAB shows the message.
+
+        :raise DomainError: naming the stage and the number of its deals.
+        """
+        try:
+            check_stage_kind_change(self.datamodel.session, item)
+        except DomainError:
+            self.datamodel.session.rollback()
+            raise
 
     def pre_delete(self, item) -> None:
         """Refuse deleting a stage that deals are in.
