@@ -62,6 +62,7 @@ def date_picker_locale() -> dict:
         "today": _("Today"),
         "clear": _("Clear"),
         "monthsTitle": _("Months"),
+        "titleFormat": "MM yyyy",
     }
 
 
