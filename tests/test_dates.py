@@ -153,3 +153,39 @@ def test_the_lists_date_filter_reads_the_users_way(
     page = client.get(f"/contactview/list/?_flt_0_birthday={typed}").get_data(as_text=True)
     assert "Петрова" in page
     assert "Сидорова" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "found"),
+    [
+        ("ru", "_flt_0_due_at=09.12.2030", {"Утром", "Вечером"}),
+        ("en", "_flt_0_due_at=12/09/2030", {"Утром", "Вечером"}),
+        ("ru", "_flt_1_due_at=09.12.2030", {"Завтра"}),
+        ("ru", "_flt_2_due_at=09.12.2030", {"Вчера"}),
+        ("ru", "_flt_3_due_at=09.12.2030", {"Вчера", "Завтра"}),
+    ],
+)
+def test_the_task_lists_due_filter_takes_a_day_typed_the_users_way(
+    client, login, make_company, make_task, language, query, found
+):
+    from datetime import datetime
+
+    manager = login("Manager")
+    _use_language(client, language)
+    company = make_company(manager)
+    for subject, due in (("Вчера", datetime(2030, 12, 8, 23, 59)),
+                         ("Утром", datetime(2030, 12, 9, 0, 0)),
+                         ("Вечером", datetime(2030, 12, 9, 18, 30)),
+                         ("Завтра", datetime(2030, 12, 10, 9, 0))):
+        make_task(manager, company=company, subject=subject, due_at=due)
+    page = client.get(f"/taskview/list/?{query}").get_data(as_text=True)
+    subjects = {"Вчера", "Утром", "Вечером", "Завтра"}
+    assert {subject for subject in subjects if f">{subject}<" in page} == found
+
+
+def test_the_task_lists_due_filter_field_is_a_date_field_without_fabs_picker(client, login):
+    login("Manager")
+    page = client.get("/taskview/list/").get_data(as_text=True)
+    # FAB's filters script receives each field's HTML as JSON.
+    assert r'"due_at": "\u003cdiv class=\"input-group crm-date\"' in page
+    assert "appbuilder_datetime" not in page  # its set-up calls a script FAB never loads

@@ -83,8 +83,9 @@ class CrmModelView(ExportMixin, ModelView):
     def _init_forms(self) -> None:
         """Build FAB's forms with dates typed the user's way, and the edit form's version."""
         super()._init_forms()
-        for form_class in {self.add_form, self.edit_form, self.search_form}:
+        for form_class in {self.add_form, self.edit_form}:
             localise_date_fields(form_class, self.past_date_columns)
+        localise_date_fields(self.search_form, with_datetimes=True)
         if not hasattr(self.edit_form, self.version_field):
             self.edit_form = type(
                 self.edit_form.__name__, (self.edit_form,), {self.version_field: HiddenField()}

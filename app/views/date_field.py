@@ -11,7 +11,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import DateField
+from wtforms import DateField, DateTimeField
 from wtforms.widgets import html_params
 
 from app import formatting
@@ -81,11 +81,16 @@ class LocalDateField(DateField):
             raise ValueError(message) from None
 
 
-def localise_date_fields(form_class, past_columns=()) -> None:
-    """Give every plain date field of a FAB-generated form class the user's date format."""
+def localise_date_fields(form_class, past_columns=(), with_datetimes: bool = False) -> None:
+    """Give every plain date field of a FAB-generated form class the user's date format.
+
+    `with_datetimes` (a list's search form) also makes date-time filters take a day:
+    FAB's date-time filter field calls a picker script it does not load.
+    """
+    kinds = (DateField, DateTimeField) if with_datetimes else (DateField,)
     for name in dir(form_class):
         unbound = getattr(form_class, name, None)
-        if getattr(unbound, "field_class", None) is not DateField:
+        if getattr(unbound, "field_class", None) not in kinds:
             continue
         kwargs = {key: value for key, value in unbound.kwargs.items() if key != "widget"}
         setattr(

@@ -7,12 +7,14 @@ from an index on lower(name) (text_pattern_ops, see app/models/indexes.py) as a 
 on SQLite it adds that range itself.
 """
 
+from datetime import datetime, time, timedelta
+
 from flask_appbuilder.models.sqla.filters import (
     FilterStartsWith,
     SQLAFilterConverter,
     get_field_setup_query,
 )
-from sqlalchemy import func, literal
+from sqlalchemy import func, literal, or_
 
 from app.formatting import parse_date_text
 
@@ -52,13 +54,43 @@ class LocalDateValue:
         return super().apply(query, value)
 
 
-def _with_local_dates(filters: list) -> list:
-    return [type(flt.__name__, (LocalDateValue, flt), {}) for flt in filters]
+class LocalDayFilter:
+    """A date-time filter given a day typed the user's way: the whole day, before or after it.
+
+    FAB compares the column with the exact instant, so "equal to 09.12.2026" found only
+    tasks due at midnight (and read 09.12 as 12 September).
+    """
+
+    def apply(self, query, value):
+        try:
+            day = parse_date_text(value) if isinstance(value, str) else None
+        except (ValueError, OverflowError):
+            day = None
+        if day is None:
+            return super().apply(query, value)
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        start = datetime.combine(day, time())
+        end = start + timedelta(days=1)
+        if self.arg_name == "eq":
+            return query.filter(field >= start, field < end)
+        if self.arg_name == "neq":
+            return query.filter(or_(field < start, field >= end))
+        if self.arg_name == "gt":
+            return query.filter(field >= end)
+        return query.filter(field < start)
+
+
+def _localised(mixin, filters: list) -> list:
+    return [type(flt.__name__, (mixin, flt), {}) for flt in filters]
 
 
 def _converted(test: str, filters: list) -> list:
     filters = _with_folded_starts_with(filters)
-    return _with_local_dates(filters) if test == "is_date" else filters
+    if test == "is_date":
+        return _localised(LocalDateValue, filters)
+    if test == "is_datetime":
+        return _localised(LocalDayFilter, filters)
+    return filters
 
 
 class CrmFilterConverter(SQLAFilterConverter):
