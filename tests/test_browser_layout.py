@@ -318,3 +318,23 @@ def test_the_date_picker_speaks_the_users_language(
     _screenshot(page, tmp_path, f"date_picker_{language}")
     days.locator("td.day:not(.old):not(.new)", has_text=re.compile(r"^20$")).click()
     expect(page.locator("#expected_close_date")).to_have_value(picked.replace("15", "20"))
+
+
+def test_a_due_filter_on_the_task_list_takes_a_russian_date(new_page, day, tmp_path):
+    page = _open(new_page, "ru")
+    log_in(page, day)
+    page.goto("/taskview/list/")
+    page.click("#accordion1 a.accordion-toggle")  # FAB's "Search" panel
+    page.locator("#filter_form button.dropdown-toggle").click()
+    page.locator("#filter_form a.filter[name=due_at]").click()
+    field = page.locator("#filter_form .crm-date input").first
+    expect(field).to_be_visible()
+    field.click()
+    expect(_picker(page).locator(".datepicker-days th.dow").first).to_have_text("Пн")
+    page.keyboard.press("Escape")
+    field.fill(date.today().strftime("%d.%m.%Y"))
+    with page.expect_navigation():
+        page.locator("#filter_form button[type=submit]").click()
+    rows = page.locator("table tbody tr", has_text="Позвонить")
+    expect(rows.first).to_be_visible()  # today's "Позвонить" task is found
+    _screenshot(page, tmp_path, "task_list_due_filter_ru")
