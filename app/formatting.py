@@ -19,9 +19,11 @@ def _language() -> str:
 # How a date is written and typed in each language: the bootstrap-datepicker pattern of
 # the date fields (the same order as date_text writes).
 DATE_PICKER_FORMATS = {"ru": "dd.mm.yyyy", "en": "mm/dd/yyyy"}
+MONTH_PICKER_FORMATS = {"ru": "mm.yyyy", "en": "mm/yyyy"}
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
 _SLASHED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+_MONTH = re.compile(r"(?:(\d{4})-(\d{1,2})(?:-\d{1,2})?|(\d{1,2})[./](\d{4}))", re.ASCII)
 
 
 def date_language() -> str:
@@ -53,6 +55,8 @@ def date_picker_locale() -> dict:
     return {
         "language": language,
         "format": DATE_PICKER_FORMATS[language],
+        "monthFormat": MONTH_PICKER_FORMATS[language],
+        "monthPlaceholder": _("MM/YYYY") if language == "en" else _("MM.YYYY"),
         "weekStart": (locale.first_week_day + 1) % 7,
         "months": [months[number].capitalize() for number in range(1, 13)],
         "monthsShort": [short_months[number].capitalize() for number in range(1, 13)],
@@ -64,6 +68,29 @@ def date_picker_locale() -> dict:
         "monthsTitle": _("Months"),
         "titleFormat": "MM yyyy",
     }
+
+
+def month_text(value: date | None) -> str:
+    """12.2026 in Russian, 12/2026 in English: a month as the report filters take it."""
+    if not value:
+        return ""
+    separator = "/" if date_language() == "en" else "."
+    return f"{value.month:02d}{separator}{value.year:04d}"
+
+
+def parse_month_text(text: str | None) -> date | None:
+    """Read a month (12.2026, 12/2026, 2026-12 or 2026-12-01) as its first day; None if empty.
+
+    :raise ValueError: if it is not a month in one of those forms.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    match = _MONTH.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a month: {text!r}")
+    iso_year, iso_month, month, year = match.groups()
+    return date(int(iso_year or year), int(iso_month or month), 1)
 
 
 def parse_date_text(text: str | None) -> date | None:

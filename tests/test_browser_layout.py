@@ -338,3 +338,22 @@ def test_a_due_filter_on_the_task_list_takes_a_russian_date(new_page, day, tmp_p
     rows = page.locator("table tbody tr", has_text="Позвонить")
     expect(rows.first).to_be_visible()  # today's "Позвонить" task is found
     _screenshot(page, tmp_path, "task_list_due_filter_ru")
+
+
+@pytest.mark.parametrize(("language", "january", "typed"), [("ru", "Янв.", "01.2026"),
+                                                             ("en", "Jan", "01/2026")])
+def test_report_months_are_picked_in_the_users_language(
+    new_page, make_user, language, january, typed
+):
+    page = _open(new_page, language)
+    log_in(page, make_user("Head"))
+    page.goto("/reports/won-lost/")
+    page.click("#report-from")
+    months = _picker(page).locator(".datepicker-months")
+    expect(months).to_be_visible()
+    expect(months.locator("span.month").first).to_have_text(january)
+    page.keyboard.press("Escape")
+    page.fill("#report-from", typed)
+    with page.expect_navigation():
+        page.locator("#report-filters button[type=submit]").click()
+    expect(page.locator("#report-from")).to_have_value(typed)

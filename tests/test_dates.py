@@ -189,3 +189,22 @@ def test_the_task_lists_due_filter_field_is_a_date_field_without_fabs_picker(cli
     # FAB's filters script receives each field's HTML as JSON.
     assert r'"due_at": "\u003cdiv class=\"input-group crm-date\"' in page
     assert "appbuilder_datetime" not in page  # its set-up calls a script FAB never loads
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "shown"),
+    [
+        ("ru", "from=01.2026&to=03.2026", ("01.2026", "03.2026")),
+        ("en", "from=01/2026&to=03/2026", ("01/2026", "03/2026")),
+        ("en", "from=2026-01&to=2026-03", ("01/2026", "03/2026")),
+    ],
+)
+def test_report_months_are_typed_and_shown_the_users_way(client, login, language, query, shown):
+    import re
+
+    login("Head")
+    _use_language(client, language)
+    page = client.get(f"/reports/won-lost/?{query}").get_data(as_text=True)
+    values = {name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', page, re.S).group(1)
+              for name in ("from", "to")}
+    assert (values["from"], values["to"]) == shown  # unread months fall back to the last 12

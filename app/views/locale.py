@@ -116,4 +116,5 @@ def install_locale_selection(app) -> None:
     app.after_request(remember_switch)
     app.add_template_filter(formatting.person_name, "crm_person")
     app.add_template_global(formatting.date_picker_locale, "crm_date_locale")
+    app.add_template_filter(formatting.month_text, "crm_month")
     formatting.install_user_names(app.appbuilder.sm.user_model)

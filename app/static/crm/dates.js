@@ -24,6 +24,10 @@
       todayHighlight: true,
       orientation: "bottom auto"
     };
+    if (input.dataset.dateMinView) {
+      options.minViewMode = input.dataset.dateMinView;
+      options.startView = input.dataset.dateMinView;
+    }
     if (input.dataset.dateStartView) {
       options.startView = input.dataset.dateStartView;
     }
