@@ -208,3 +208,15 @@ def test_report_months_are_typed_and_shown_the_users_way(client, login, language
     values = {name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', page, re.S).group(1)
               for name in ("from", "to")}
     assert (values["from"], values["to"]) == shown  # unread months fall back to the last 12
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_date_exported_in_the_users_language_is_imported_back_unchanged(
+    in_language, language
+):
+    from app import formatting
+    from app.services.importer import parse_date
+
+    in_language(language)
+    for day in (date(1975, 12, 9), date(1980, 1, 31), date(2026, 11, 26)):
+        assert parse_date(formatting.date_text(day)) == day
