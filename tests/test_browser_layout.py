@@ -357,3 +357,19 @@ def test_report_months_are_picked_in_the_users_language(
     with page.expect_navigation():
         page.locator("#report-filters button[type=submit]").click()
     expect(page.locator("#report-from")).to_have_value(typed)
+
+
+@pytest.mark.parametrize("role", ["Head", "Admin"])
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_menu_bar_with_labelled_counters_stays_on_one_line(
+    app, new_page, make_user, tmp_path, role, language
+):
+    user = make_user(role)
+    user.first_name, user.last_name = "Ульяна", "Петухова"
+    app.appbuilder.sm.update_user(user)
+    page = _open(new_page, language)
+    log_in(page, user)
+    expect(page.locator("#counter-queue")).to_be_visible()
+    _screenshot(page, tmp_path, f"menu_bar_{role.lower()}_{language}_1366")
+    menu = page.locator(".navbar").bounding_box()
+    assert menu["height"] < 60, f"the {role}'s menu bar wraps onto a second line"
