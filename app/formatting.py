@@ -1,10 +1,14 @@
 """Dates, times, numbers and money in the user's language (Babel through Flask-Babel)."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel import Locale
+from babel.dates import get_day_names, get_month_names
 from babel.numbers import format_decimal, get_currency_symbol
 from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
 
 
 def _language() -> str:
@@ -12,9 +16,104 @@ def _language() -> str:
     return locale.language if locale is not None else "ru"
 
 
+# How a date is written and typed in each language: the bootstrap-datepicker pattern of
+# the date fields (the same order as date_text writes).
+DATE_PICKER_FORMATS = {"ru": "dd.mm.yyyy", "en": "mm/dd/yyyy"}
+MONTH_PICKER_FORMATS = {"ru": "mm.yyyy", "en": "mm/yyyy"}
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
+_SLASHED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+_MONTH = re.compile(r"(?:(\d{4})-(\d{1,2})(?:-\d{1,2})?|(\d{1,2})[./](\d{4}))", re.ASCII)
+
+
+def date_language() -> str:
+    """Return the language whose date order the user types: ru (day first) or en."""
+    return "en" if _language() == "en" else "ru"
+
+
 def date_text(value: date | None) -> str:
-    """26.11.2026 in Russian, 11/26/2026 in English."""
-    return format_date(value, "short" if _language() == "en" else "dd.MM.yyyy") if value else ""
+    """26.11.2026 in Russian, 11/26/2026 in English: as date fields are typed."""
+    if not value:
+        return ""
+    if date_language() == "en":
+        return f"{value.month:02d}/{value.day:02d}/{value.year:04d}"
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+
+
+def date_picker_locale() -> dict:
+    """Return the date picker's words and week in the user's language (Babel's names).
+
+    English follows the United States (weeks from Sunday), as its MM/DD/YYYY does.
+    """
+    language = date_language()
+    locale = Locale.parse("en_US" if language == "en" else language)
+    months = get_month_names("wide", "stand-alone", locale)
+    short_months = get_month_names("abbreviated", "stand-alone", locale)
+    days = get_day_names("wide", "format", locale)
+    short_days = get_day_names("short", "stand-alone", locale)
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # Babel counts from Monday, the picker from Sunday
+    return {
+        "language": language,
+        "format": DATE_PICKER_FORMATS[language],
+        "monthFormat": MONTH_PICKER_FORMATS[language],
+        "monthPlaceholder": _("MM/YYYY") if language == "en" else _("MM.YYYY"),
+        "weekStart": (locale.first_week_day + 1) % 7,
+        "months": [months[number].capitalize() for number in range(1, 13)],
+        "monthsShort": [short_months[number].capitalize() for number in range(1, 13)],
+        "days": [days[number] for number in sunday_first],
+        "daysShort": [short_days[number] for number in sunday_first],
+        "daysMin": [short_days[number].capitalize() for number in sunday_first],
+        "today": _("Today"),
+        "clear": _("Clear"),
+        "monthsTitle": _("Months"),
+        "titleFormat": "MM yyyy",
+    }
+
+
+def month_text(value: date | None) -> str:
+    """12.2026 in Russian, 12/2026 in English: a month as the report filters take it."""
+    if not value:
+        return ""
+    separator = "/" if date_language() == "en" else "."
+    return f"{value.month:02d}{separator}{value.year:04d}"
+
+
+def parse_month_text(text: str | None) -> date | None:
+    """Read a month (12.2026, 12/2026, 2026-12 or 2026-12-01) as its first day; None if empty.
+
+    :raise ValueError: if it is not a month in one of those forms.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    match = _MONTH.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a month: {text!r}")
+    iso_year, iso_month, month, year = match.groups()
+    return date(int(iso_year or year), int(iso_month or month), 1)
+
+
+def parse_date_text(text: str | None) -> date | None:
+    """Read a date typed the user's way, or as ISO 2026-11-26; None when empty.
+
+    26.11.2026 is day first in any language; 11/26/2026 is month first in English and
+    day first in Russian (26/11/2026).
+
+    :raise ValueError: if it is not a date in one of those forms.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = match.groups()
+    elif match := _DOTTED_DATE.fullmatch(text):
+        day, month, year = match.groups()
+    elif match := _SLASHED_DATE.fullmatch(text):
+        first, second, year = match.groups()
+        month, day = (first, second) if date_language() == "en" else (second, first)
+    else:
+        raise ValueError(f"not a date: {text!r}")
+    return date(int(year), int(month), int(day))
 
 
 def datetime_text(value: datetime | None) -> str:
@@ -59,9 +158,16 @@ def day_month_text(value: date | None) -> str:
     return format_date(value, "d MMMM" if _language() == "ru" else "MMMM d")
 
 
-def name_text(first_name: str | None, last_name: str | None) -> str:
-    """Емельянов Афанасий in Russian (last name first), Afanasy Emelyanov in English."""
-    parts = (last_name, first_name) if _language() == "ru" else (first_name, last_name)
+def name_text(first_name: str | None, last_name: str | None, middle_name: str | None = None) -> str:
+    """Return a person's name in the reader's order: the one rule for users and contacts.
+
+    Russian puts the last name first (Емельянов Афанасий Петрович), English last
+    (Afanasy Petrovich Emelyanov).
+    """
+    if _language() == "ru":
+        parts = (last_name, first_name, middle_name)
+    else:
+        parts = (first_name, middle_name, last_name)
     return " ".join(part.strip() for part in parts if part and part.strip())
 
 
@@ -74,3 +180,17 @@ def person_name(user) -> str:
     if first_name is None and last_name is None:
         return str(user)
     return name_text(first_name, last_name) or getattr(user, "username", "") or ""
+
+
+def install_user_names(user_model) -> None:
+    """Make FAB's user print its name by the same rule (menu bar, selects, messages).
+
+    FAB's User writes "first last" in `get_full_name()` and `__repr__`, which its forms'
+    selects, the menu bar and "%(name)s" messages use: both now call person_name.
+    """
+    user_model.get_full_name = _user_name
+    user_model.__str__ = _user_name
+
+
+def _user_name(user) -> str:
+    return name_text(user.first_name, user.last_name) or user.username or ""

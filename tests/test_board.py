@@ -316,3 +316,62 @@ def test_the_board_is_open_to_sales_roles_only(client, login):
     for role in ("Manager", "Head", "Admin"):
         login(role)
         assert client.get("/pipeline/").status_code == 200
+
+
+# --- closing from the board, the words on it --------------------------------------------
+
+
+def test_the_won_and_lost_drop_zones_lead_to_the_first_closing_stages(session, stage):
+    from app.models import Stage
+
+    session.add(Stage(name="Отказ клиента", code=None, position=stage("lost").position + 5,
+                      kind="lost", probability=0))
+    session.commit()
+    assert board.closing_stage(session, "won") == stage("won")
+    assert board.closing_stage(session, "lost") == stage("lost")
+
+
+@pytest.mark.parametrize(
+    ("language", "move", "won", "lost"),
+    [("ru", "Переместить", "Выиграна", "Проиграна"), ("en", "Move", "Won", "Lost")],
+)
+def test_the_board_says_move_not_hand_over_and_offers_won_and_lost(
+    client, login, book, stage, language, move, won, lost
+):
+    login(user=book["anna"])
+    page = client.get(f"/pipeline/?_l_={language}").get_data(as_text=True)
+    assert f'<button type="submit" class="btn btn-default btn-sm">{move}</button>' in page
+    assert "Передать" not in page
+    assert f'id="drop-won" data-stage="{stage("won").id}" data-kind="won">' in page
+    assert f'id="drop-lost" data-stage="{stage("lost").id}" data-kind="lost">' in page
+    assert f"</span> {won}</div>" in page
+    assert f"</span> {lost}</div>" in page
+    assert 'id="lost-dialog"' in page
+
+
+def test_a_drop_on_lost_with_its_reason_closes_the_deal_through_the_move(
+    client, login, session, book, stage
+):
+    login(user=book["anna"])
+    late = book["late"]
+    response = client.post(f"/pipeline/move/{late.id}", data={
+        "stage_id": stage("lost").id, "version": late.version, "lost_reason": "Дорого",
+    })
+    assert response.status_code == 302
+    session.expire_all()
+    moved = session.get(Deal, late.id)
+    assert (moved.stage.code, moved.lost_reason) == ("lost", "Дорого")
+    entry = session.scalars(select(HistoryEntry).where(HistoryEntry.deal_id == late.id)).all()
+    assert entry, "the move is not in the deal's history"
+
+
+def test_a_drop_on_lost_without_a_reason_asks_for_it(client, login, session, book, stage):
+    login(user=book["anna"])
+    late = book["late"]
+    response = client.post(f"/pipeline/move/{late.id}", data={
+        "stage_id": stage("lost").id, "version": late.version, "lost_reason": "",
+    })
+    assert response.status_code == 200
+    assert 'name="lost_reason"' in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Deal, late.id).stage.code == "cold"

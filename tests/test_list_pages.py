@@ -111,7 +111,7 @@ def test_the_owner_filter_offers_only_active_users(client, login, make_user, vie
     make_user("Manager", "idle")
     login("Head", "chief")
     page = client.get(f"/{view}/list/").data.decode()
-    assert "Idle Test" in page and "Chief Test" in page
+    assert "Test Idle" in page and "Test Chief" in page  # Russian order: last name first
     assert "Dismissed" not in page
 
 

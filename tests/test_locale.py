@@ -209,7 +209,10 @@ def in_language(app):
                 "26 ноября",
             ),
         ),
-        ("en", ("11/26/26", "11/26/2026, 9:05 AM", "₽1,234,567.89", "1,234,567.89", "November 26")),
+        (
+            "en",
+            ("11/26/2026", "11/26/2026, 9:05 AM", "₽1,234,567.89", "1,234,567.89", "November 26"),
+        ),
     ],
 )
 def test_dates_and_money_in_the_users_language(in_language, language, expected):

@@ -149,13 +149,13 @@ def test_the_owner_field_is_offered_to_the_head_only(client, login, make_user):
     login("Manager")
     page = client.get("/companyview/add").get_data(as_text=True)
     assert 'name="owner"' not in page
-    assert "Anna Test" not in page
+    assert "Test Anna" not in page
     head = login("Head")
     page = client.get("/companyview/add").get_data(as_text=True)
     owner_select = re.search(r'<select[^>]*name="owner".*?</select>', page, re.S).group(0)
-    assert f'<option value="{colleague.id}">Anna Test</option>' in owner_select
+    assert f'<option value="{colleague.id}">Test Anna</option>' in owner_select
     assert f'<option selected value="{head.id}">' in owner_select  # the author by default
-    assert "Gone Test" not in owner_select  # inactive users cannot own records
+    assert "Test Gone" not in owner_select  # inactive users cannot own records
 
 
 def test_a_manager_cannot_choose_another_owner_by_posting_one(

@@ -6,6 +6,7 @@ from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.formatting import name_text
 from app.models.enums import ClientStatus, check_in
 from app.models.indexes import search_indexes, sort_indexes
 from app.models.mixins import RecordMixin
@@ -70,9 +71,8 @@ class Contact(RecordMixin, NextTaskMixin, Model):
 
     @property
     def full_name(self) -> str:
-        """Last, first and middle name, in the order Russian users expect."""
-        parts = (self.last_name, self.first_name, self.middle_name)
-        return " ".join(part for part in parts if part)
+        """The person's name in the reader's order (last name first in Russian)."""
+        return name_text(self.first_name, self.last_name, self.middle_name)
 
     @property
     def is_private_client(self) -> bool:

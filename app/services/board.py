@@ -85,6 +85,19 @@ def board(
     return columns
 
 
+def closing_stage(session: Session, kind: str) -> Stage | None:
+    """Return the first stage of this kind (won or lost) in pipeline order, or None.
+
+    The board's "Won" and "Lost" drop zones move a deal there.
+    """
+    return (
+        session.query(Stage)
+        .filter(Stage.kind == kind)
+        .order_by(Stage.position, Stage.id)
+        .first()
+    )
+
+
 def move_deal(
     session: Session,
     actor,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from app.formatting import person_name
 from app.models import Task, UserProfile
 from app.models.enums import TaskState
 from app.services.digest import task_links, task_title, task_url
@@ -150,8 +151,7 @@ def build_feed(
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", REFRESH_INTERVAL)
     with force_locale(language):
-        name = " ".join(part for part in (user.first_name, user.last_name) if part)
-        calendar.add("x-wr-calname", _("CRM tasks: %(name)s", name=name or user.username))
+        calendar.add("x-wr-calname", _("CRM tasks: %(name)s", name=person_name(user)))
         for task in feed_tasks(session, user, now):
             calendar.add_component(task_event(task, zone, base_url, uid_domain))
     calendar.add_missing_timezones(

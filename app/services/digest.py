@@ -217,8 +217,8 @@ def compose_message(digest: Digest, now: datetime, base_url: str, sender: str) -
     with force_locale(digest.language):
         subject = _("Your day in the CRM, %(date)s", date=formatting.date_text(now.date()))
         body = render_text(digest, base_url)
-    user = digest.user
-    name = " ".join(part for part in (user.first_name, user.last_name) if part)
+        user = digest.user
+        name = formatting.person_name(user)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = formataddr((name, user.email))

@@ -31,6 +31,7 @@ Decisions:
 
 import csv
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache
@@ -40,6 +41,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app import formatting
 from app.labels import LABELS as FIELD_NAMES
 from app.models import Company, Contact, Task, User
 from app.models.enums import LABELS, ClientStatus, TaskState, TaskType
@@ -347,6 +349,11 @@ def parse_date(value) -> date:
     if isinstance(value, date):
         return value
     text = _text(value)
+    with suppress(ValueError):
+        # As the screens write it (an export): 12/31/1980 is month first in English.
+        parsed = formatting.parse_date_text(text)
+        if parsed is not None:
+            return parsed
     for pattern in DATE_FORMATS:
         try:
             return datetime.strptime(text, pattern).date()

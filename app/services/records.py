@@ -87,6 +87,7 @@ def check_company(actor, company: Company) -> None:
     company.inn = v.clean_inn(company.inn)
     company.email = v.clean_email(company.email)
     company.phone = v.clean_phone(company.phone)
+    company.website = v.clean_website(company.website)
     if company.status not in (None, *[s.value for s in ClientStatus]):
         raise ValidationError(_l("Status: unknown value."), "status")
     _client_status(company, ClientStatus.POTENTIAL.value)

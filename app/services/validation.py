@@ -3,6 +3,7 @@
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit, urlunsplit
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -118,3 +119,47 @@ def require_text(value: str | None, field: str, message) -> str:
     if not text:
         raise ValidationError(message, field)
     return text
+
+
+# A host name's labels: letters (any script), digits and inner hyphens; the last one
+# (the top-level domain) letters only, or an IDN's xn-- form.
+_HOST_LABEL = re.compile(r"^(?!-)[\w-]{1,63}(?<!-)$")
+_TOP_LABEL = re.compile(r"^([^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$")
+WEBSITE_MAX = 255
+
+
+def clean_website(value: str | None, field: str = "website") -> str | None:
+    """Return the website as an http(s) address, a bare domain as https://domain, or None.
+
+    :raise ValidationError: if it is not a web address (another scheme, no domain, spaces).
+    """
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    message = _l("Website: enter an address such as example.com or https://example.com.")
+    if not text.isprintable() or any(ch.isspace() for ch in text) or len(text) > WEBSITE_MAX:
+        raise ValidationError(message, field)
+    if "://" not in text:
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)", text):  # mailto:, javascript:...
+            raise ValidationError(message, field)
+        text = f"https://{text}"
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises on a port that is not a number in range)
+    except ValueError as error:
+        raise ValidationError(message, field) from error
+    if parts.scheme.lower() not in ("http", "https") or parts.username or parts.password:
+        raise ValidationError(message, field)
+    labels = host.rstrip(".").split(".")
+    if (
+        len(labels) < 2
+        or not all(_HOST_LABEL.match(label) and "_" not in label for label in labels)
+        or not _TOP_LABEL.match(labels[-1])
+    ):
+        raise ValidationError(message, field)
+    address = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path,
+                          parts.query, parts.fragment))
+    if len(address) > WEBSITE_MAX:
+        raise ValidationError(message, field)
+    return address

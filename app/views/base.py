@@ -23,6 +23,7 @@ from app.services import archive, followup, records
 from app.services.errors import DomainError
 from app.services.timeline import StaleRecord, stale_record, timeline
 from app.services.visibility import can_assign_owner
+from app.views.date_field import localise_date_fields
 from app.views.export import ExportMixin
 
 log = logging.getLogger(__name__)
@@ -76,10 +77,15 @@ class CrmModelView(ExportMixin, ModelView):
 
     # The version of the record the edit form was filled from, checked on save.
     version_field = "version_seen"
+    # Date columns whose picker opens on years back (a birthday), not on this month.
+    past_date_columns = ("birthday",)
 
     def _init_forms(self) -> None:
-        """Build FAB's forms, then give the edit form the hidden version of the record."""
+        """Build FAB's forms with dates typed the user's way, and the edit form's version."""
         super()._init_forms()
+        for form_class in {self.add_form, self.edit_form}:
+            localise_date_fields(form_class, self.past_date_columns)
+        localise_date_fields(self.search_form, with_datetimes=True)
         if not hasattr(self.edit_form, self.version_field):
             self.edit_form = type(
                 self.edit_form.__name__, (self.edit_form,), {self.version_field: HiddenField()}

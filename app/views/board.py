@@ -2,10 +2,10 @@
 
 from flask import abort, flash, g, redirect, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DateTimePickerWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db
@@ -17,6 +17,7 @@ from app.services import reports
 from app.services.errors import DomainError, NotFound
 from app.services.followup import NextTask, NextTaskRequired, default_due
 from app.services.visibility import scope_query, sees_everything
+from app.views.fields import when_field
 from app.views.reports import manager_choice
 
 
@@ -38,12 +39,8 @@ class MoveDealForm(FlaskForm):
     next_subject = StringField(
         _l("What to do"), validators=[Optional(), Length(max=255)], widget=BS3TextFieldWidget()
     )
-    next_due_at = DateTimeField(
-        _l("When"),
-        format="%Y-%m-%d %H:%M:%S",
-        validators=[Optional()],
-        widget=DateTimePickerWidget(),
-    )
+    # The browser's own date-time picker, as in every other form (FAB's drops the time).
+    next_due_at = when_field(_l("When"))
 
     def next_task(self) -> NextTask | None:
         """Return the next task typed in the form, or None when none was asked for."""
@@ -84,6 +81,8 @@ class PipelineView(BaseView):
             ],
             managers=reports.team(db.session) if sees_everything(user) else None,
             cap=pipeline.CARDS_PER_COLUMN,
+            won=pipeline.closing_stage(db.session, StageKind.WON.value),
+            lost=pipeline.closing_stage(db.session, StageKind.LOST.value),
         )
 
     @expose("/move/<int:pk>", methods=["POST"])

@@ -101,7 +101,9 @@ def remember_switch(response):
 def install_locale_selection(app) -> None:
     """Make the app choose each request's language with select_locale and remember choices.
 
-    Also adds the `crm_person` template filter (a user's name in the reader's order).
+    Also adds the `crm_person` template filter, the date picker's words
+    (`crm_date_locale()`), and makes FAB's user print its name by the
+    same rule (a user's name in the reader's order).
 
     :raise RuntimeError: when Flask-Babel is not set up on the app (AppBuilder not initialised).
     """
@@ -113,3 +115,6 @@ def install_locale_selection(app) -> None:
     user_logged_in.connect(restore_on_login, app)
     app.after_request(remember_switch)
     app.add_template_filter(formatting.person_name, "crm_person")
+    app.add_template_global(formatting.date_picker_locale, "crm_date_locale")
+    app.add_template_filter(formatting.month_text, "crm_month")
+    formatting.install_user_names(app.appbuilder.sm.user_model)

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from pygal.style import Style
 
 from app.extensions import db
-from app.formatting import day_month_text, number_text
+from app.formatting import day_month_text, number_text, parse_month_text
 from app.models.mixins import local_now
 from app.security_headers import csp_nonce
 from app.services import reports
@@ -71,10 +71,9 @@ def _bounded_int(name: str, default: int, high: int) -> int:
 
 
 def _month_arg(name: str) -> date | None:
-    """Read YYYY-MM (a month input) or YYYY-MM-DD; None when absent or malformed."""
-    value = (request.args.get(name) or "").strip()
+    """Read a month typed the user's way (12.2026, 12/2026) or ISO; None when absent or bad."""
     try:
-        return date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+        return parse_month_text(request.args.get(name))
     except ValueError:
         return None
 

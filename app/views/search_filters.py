@@ -7,12 +7,16 @@ from an index on lower(name) (text_pattern_ops, see app/models/indexes.py) as a 
 on SQLite it adds that range itself.
 """
 
+from datetime import datetime, time, timedelta
+
 from flask_appbuilder.models.sqla.filters import (
     FilterStartsWith,
     SQLAFilterConverter,
     get_field_setup_query,
 )
-from sqlalchemy import func, literal
+from sqlalchemy import func, literal, or_
+
+from app.formatting import parse_date_text
 
 LAST_CHARACTER = chr(0x10FFFF)
 
@@ -38,10 +42,60 @@ def _with_folded_starts_with(filters: list) -> list:
     return [FoldedStartsWith if flt is FilterStartsWith else flt for flt in filters]
 
 
+class LocalDateValue:
+    """A date filter reading the date typed the user's way (FAB's reads 09.12 as 12 Sep)."""
+
+    def apply(self, query, value):
+        if isinstance(value, str):
+            try:
+                value = parse_date_text(value) or value
+            except (ValueError, OverflowError):
+                pass  # FAB's own reading then finds nothing it can compare
+        return super().apply(query, value)
+
+
+class LocalDayFilter:
+    """A date-time filter given a day typed the user's way: the whole day, before or after it.
+
+    FAB compares the column with the exact instant, so "equal to 09.12.2026" found only
+    tasks due at midnight (and read 09.12 as 12 September).
+    """
+
+    def apply(self, query, value):
+        try:
+            day = parse_date_text(value) if isinstance(value, str) else None
+        except (ValueError, OverflowError):
+            day = None
+        if day is None:
+            return super().apply(query, value)
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        start = datetime.combine(day, time())
+        end = start + timedelta(days=1)
+        if self.arg_name == "eq":
+            return query.filter(field >= start, field < end)
+        if self.arg_name == "neq":
+            return query.filter(or_(field < start, field >= end))
+        if self.arg_name == "gt":
+            return query.filter(field >= end)
+        return query.filter(field < start)
+
+
+def _localised(mixin, filters: list) -> list:
+    return [type(flt.__name__, (mixin, flt), {}) for flt in filters]
+
+
+def _converted(test: str, filters: list) -> list:
+    filters = _with_folded_starts_with(filters)
+    if test == "is_date":
+        return _localised(LocalDateValue, filters)
+    if test == "is_datetime":
+        return _localised(LocalDayFilter, filters)
+    return filters
+
+
 class CrmFilterConverter(SQLAFilterConverter):
     """FAB's filters for each column type, with the index-friendly "starts with"."""
 
     conversion_table = tuple(
-        (test, _with_folded_starts_with(filters))
-        for test, filters in SQLAFilterConverter.conversion_table
+        (test, _converted(test, filters)) for test, filters in SQLAFilterConverter.conversion_table
     )
