@@ -41,6 +41,21 @@ def mask_secrets(text):
     return text
 
 
+class MaskSecrets(logging.Filter):
+    """Mask secrets in the message of a plain-text record (the development server's lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+# Werkzeug's development server (`python run.py`) writes each request line in text.
+_SERVER_LOGGER = "werkzeug"
+
+
 class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object, with the current request's id, user and path."""
 
@@ -70,9 +85,13 @@ def _request_context() -> dict:
 
 
 def install_logging(app: Flask) -> None:
-    """Give every request an id; with LOG_FORMAT json, log JSON lines to stderr."""
+    """Give every request an id; mask secrets in paths; with LOG_FORMAT json, log JSON lines."""
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_finish_request)
+    # The app's logger writes "Exception on <path>" lines.
+    for logger in (logging.getLogger(_SERVER_LOGGER), app.logger):
+        if not any(isinstance(f, MaskSecrets) for f in logger.filters):
+            logger.addFilter(MaskSecrets())
     if app.config.get("LOG_FORMAT", "text") != "json":
         return
     app.extensions["crm_json_logs"] = True

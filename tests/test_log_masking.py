@@ -5,9 +5,11 @@ tasks, so every line (the app's request line, a crash, gunicorn's access line) m
 """
 
 import json
+import logging
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -103,6 +105,42 @@ def test_gunicorns_access_line_masks_the_feed_token(database_url, feed_token, tm
     paths = {(line["logger"], line.get("path")) for line in lines
              if line.get("path", "").startswith("/calendar")}
     assert paths == {("gunicorn.access", MASKED), ("crm.request", MASKED)}
+
+
+def test_the_development_servers_lines_mask_the_feed_token(database_url, feed_token, caplog):
+    requests = pytest.importorskip("requests")
+    from werkzeug.serving import make_server
+
+    application = create_app(make_config(database_url, LOG_FORMAT="text"))
+    server = make_server("127.0.0.1", 0, application)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/calendar/{feed_token}.ics"
+        assert requests.get(url, timeout=10).status_code == 200
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        _dispose(application)
+    lines = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
+    assert any(f"GET {MASKED} HTTP/1.1" in line for line in lines), lines
+    assert feed_token not in caplog.text
+
+
+def test_a_crash_in_text_logs_masks_the_token(database_url, feed_token, caplog, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the feed broke")
+
+    monkeypatch.setattr(calendar_feed, "build_feed", broken)
+    application = create_app(make_config(database_url, LOG_FORMAT="text", TESTING=False))
+    try:
+        answer = application.test_client().get(f"/calendar/{feed_token}.ics")
+    finally:
+        _dispose(application)
+    assert answer.status_code == 500
+    assert f"Exception on {MASKED} [GET]" in caplog.text
+    assert feed_token not in caplog.text
 
 
 def test_plain_text_is_left_alone():
