@@ -106,3 +106,36 @@ def test_a_locked_account_a_wrong_password_and_an_unknown_user_get_one_answer(
                              follow_redirects=True)
         pages[case] = message in answer.get_data(as_text=True)
     assert pages == {case: True for case in cases}
+
+
+@pytest.mark.parametrize(("username", "password"), [
+    ("an\x00na", PASSWORD),           # PostgreSQL refuses NUL in a query
+    ("anna\ud800", PASSWORD),         # half of a surrogate pair
+    ("anna", "Secret-\ud800-1"),      # cannot be hashed
+    ("a" * 100_000, PASSWORD),
+    ("\x00", "\x00"),
+])
+def test_a_login_no_account_can_have_gets_the_same_refusal(app, make_user, session,
+                                                           username, password):
+    user = make_user("Manager", "anna")
+    answer = _api_login(app.test_client(), username, password)
+    assert (answer.status_code, answer.get_json()) == (401, {"message": REFUSED_RU})
+    assert (_failures(session, user) or 0) == 0  # refused before any account is looked at
+
+
+@pytest.mark.parametrize("username", ["an\x00na", "a" * 100_000])
+def test_the_form_refuses_such_a_login_the_same_way(app, make_user, username):
+    make_user("Manager", "anna")
+    client = app.test_client()
+    answer = client.post("/login/", data={"username": username, "password": PASSWORD},
+                         follow_redirects=True)
+    assert answer.status_code == 200 and REFUSED_RU in answer.get_data(as_text=True)
+
+
+def test_the_api_login_keeps_its_documentation(client, login):
+    login("Admin")
+    spec = client.get("/api/v1/_openapi").get_json()
+    operation = spec["paths"]["/api/v1/security/login"]["post"]
+    assert "password" in operation["requestBody"]["content"]["application/json"]["schema"][
+        "properties"]
+    assert set(operation["responses"]) >= {"200", "401"}

@@ -235,9 +235,10 @@ def test_one_account_has_one_budget_whatever_the_address(limited_app, make_user)
             "username": username, "password": "wrong", "provider": "db"},
             headers={"X-Forwarded-For": address}).status_code
 
-    # Three addresses, both doors, the name spelt three ways: one account, one budget.
-    assert [form("203.0.113.1", "anna"), api("203.0.113.2", "ANNA"),
-            form("203.0.113.3", " Anna ")] == [302, 401, 302]
+    # Three addresses, both doors, the name spelt three ways (the e-mail address too): one
+    # account, one budget.
+    assert [form("203.0.113.1", "anna"), api("203.0.113.2", " ANNA "),
+            form("203.0.113.3", "anna@example.com")] == [302, 401, 302]
     assert api("203.0.113.4", "anna") == 429
     assert form("203.0.113.5", "anna") == 429
     # Another account from a fresh address is not held up.

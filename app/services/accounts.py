@@ -24,6 +24,8 @@ from app.models import User, UserProfile
 from app.services.errors import DomainError
 
 MIN_PASSWORD_LENGTH = 10
+# The longest login FAB's user table can hold (an e-mail address).
+MAX_LOGIN_NAME = 320
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,23 @@ def reached_attempts(user, policy: LockoutPolicy) -> bool:
 def unlock(user) -> None:
     """End the user's lock: the count of failed logins starts again from zero."""
     user.fail_login_count = 0
+
+
+def could_log_in_with(username, password) -> bool:
+    """Return whether a login's name and password could belong to an account at all.
+
+    A name longer than any stored name or e-mail, or holding a control character (NUL
+    included) or half of a surrogate pair, and a password that is not text, are refused
+    before the database or the hash sees them: PostgreSQL rejects NUL in a query and
+    hashing cannot encode a lone surrogate.
+    """
+    if not isinstance(username, str) or not isinstance(password, str):
+        return False
+    if not username or len(username) > MAX_LOGIN_NAME:
+        return False
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in username):
+        return False
+    return not any(unicodedata.category(ch) == "Cs" for ch in password)
 
 
 def count_failed_login(session: Session, user, now: datetime) -> int:
