@@ -39,7 +39,7 @@ from flask_appbuilder.security.views import (
 )
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user, user_logged_in
+from flask_login import current_user, login_user, user_logged_in
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
@@ -215,6 +215,9 @@ class CrmSecurityManager(SecurityManager):
         super().__init__(appbuilder)
         current_app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_complexity)
         user_logged_in.connect(_stamp_session, current_app._get_current_object())
+        # FAB sets g.user after the limiter's check: a refusal page (429) for a logged-in
+        # user then has no user to draw its menu for. Set it before any check.
+        current_app.before_request_funcs.setdefault(None, []).insert(0, self.before_request)
 
     def create_jwt_manager(self, app):
         """FAB's JWT manager; every token carries the user's session version."""
@@ -246,22 +249,25 @@ class CrmSecurityManager(SecurityManager):
     def register_views(self) -> None:
         """Register FAB's security screens; one login budget per address and per account.
 
-        Both budgets are shared by the form's and the API's login, so switching between
-        them gains nothing.
+        Both budgets are shared by the form's and the API's login and by the check of the
+        current password when changing one's own, so switching between them gains nothing.
         """
         super().register_views()
         if not current_app.config.get("AUTH_RATE_LIMITED"):
             return
-        api = next(v for v in self.appbuilder.baseviews if isinstance(v, SecurityApi))
+        views = [self.auth_view,
+                 next(v for v in self.appbuilder.baseviews if isinstance(v, SecurityApi)),
+                 next(v for v in self.appbuilder.baseviews
+                      if isinstance(v, CrmResetMyPasswordView))]
         budgets = [
             self.limiter.shared_limit(self.auth_rate_limit, scope="crm-login-address",
-                                      methods=["POST"], exempt_when=_not_a_login),
+                                      methods=["POST"], exempt_when=_not_a_password_check),
             self.limiter.shared_limit(self.auth_rate_limit, scope="crm-login-account",
                                       key_func=_login_account_key, methods=["POST"],
-                                      exempt_when=_not_a_login),
+                                      exempt_when=_not_a_password_check),
         ]
         for budget in budgets:
-            for view in (self.auth_view, api):
+            for view in views:
                 budget(view.blueprint)
 
     def get_user_by_id(self, pk):
@@ -360,16 +366,29 @@ def _stamp_session(_app, user, **_extra) -> None:
     session[SESSION_VERSION_KEY] = current_app.appbuilder.sm.session_version(user.id)
 
 
-def _not_a_login() -> bool:
-    return not (request.endpoint or "").endswith(".login")
+def _not_a_password_check() -> bool:
+    endpoint = request.endpoint or ""
+    return not (endpoint.endswith(".login") or endpoint == _own_password_post())
+
+
+def _changing_own_password() -> bool:
+    return request.endpoint == _own_password_post() and current_user.is_authenticated
+
+
+def _own_password_post() -> str:
+    """Return the endpoint that checks the current password before changing one's own."""
+    return CrmResetMyPasswordView.__name__ + ".this_form_post"
 
 
 def _login_account_key() -> str:
     """Return the login budget's key of the account a login names (form or JSON).
 
-    A user name and the same account's e-mail address share one budget.
+    A user name and the same account's e-mail address share one budget; changing one's
+    own password draws on the budget of one's own account.
     """
     cached = request.environ.get(_ACCOUNT_KEY)
+    if cached is None and _changing_own_password():
+        cached = f"account:{current_user.id}"
     if cached is None:
         name = request.form.get("username") if request.form else None
         if name is None:

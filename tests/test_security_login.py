@@ -245,6 +245,30 @@ def test_one_account_has_one_budget_whatever_the_address(limited_app, make_user)
     assert form("203.0.113.6", other.username) == 302
 
 
+def test_guessing_the_current_password_draws_on_the_accounts_budget(limited_app, make_user):
+    user = make_user("Manager", "anna")
+    other = make_user("Manager", "boris")
+    client = limited_app(CRM_PROXY_COUNT=1).test_client()
+    address = {"X-Forwarded-For": "203.0.113.1"}
+    assert client.post("/login/", data={"username": user.username, "password": PASSWORD},
+                       headers=address).status_code == 302
+
+    def guess(number: int) -> int:
+        g.pop("_login_user", None)
+        return client.post("/resetmypassword/form", headers=address, data={
+            "current_password": f"Guess-{number}-x", "password": "Brand-new-pass-7",
+            "conf_password": "Brand-new-pass-7"}).status_code
+
+    # The login took one attempt of the three: two guesses, then refused.
+    assert [guess(1), guess(2), guess(3)] == [200, 200, 429]
+    g.pop("_login_user", None)
+    assert client.get("/resetmypassword/form", headers=address).status_code == 200
+    # Other accounts from other addresses are not held up.
+    assert client.post("/api/v1/security/login", json={
+        "username": other.username, "password": PASSWORD, "provider": "db"},
+        headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 200
+
+
 def test_a_logged_in_user_keeps_working_after_the_limit(limited_app, make_user):
     user = make_user("Manager", "anna")
     client = limited_app().test_client()
