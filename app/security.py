@@ -42,6 +42,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, user_logged_in
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import NotFound
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, ValidationError
 from wtforms.validators import DataRequired, EqualTo
@@ -62,6 +63,8 @@ LOGIN_REFUSED = _l(
 # of API tokens that does the same.
 SESSION_VERSION_KEY = "_crm_sv"
 SESSION_VERSION_CLAIM = "crm_sv"
+# The largest id an integer column holds on PostgreSQL (SQLite's is larger).
+MAX_ID = 2**31 - 1
 # Where a login request keeps the key of its account's login budget.
 _ACCOUNT_KEY = "crm.login_account_key"
 
@@ -279,6 +282,8 @@ class CrmSecurityManager(SecurityManager):
             pk = int(pk)
         except (TypeError, ValueError):
             return None
+        if not 0 < pk <= MAX_ID:  # larger ids overflow the database's integer
+            return None
         model = self.user_model
         row = self.session.execute(
             select(model, func.coalesce(UserProfile.session_version, 0))
@@ -348,14 +353,16 @@ class CrmSecurityManager(SecurityManager):
         """Set a new password: it ends the lock and every session and token of the user.
 
         The session of a user changing their own password stays open.
+
+        :raise NotFound: when there is no such user (a stale or forged `pk`).
         """
         user = self.get_user_by_id(userid)
-        version = None
-        if user is not None:
-            accounts.unlock(user)
-            version = accounts.end_sessions(self.session, user)
-        super().reset_password(userid, password)  # commits both
-        if version is not None and has_request_context():
+        if user is None:
+            raise NotFound()
+        accounts.unlock(user)
+        version = accounts.end_sessions(self.session, user)
+        super().reset_password(user.id, password)  # commits both
+        if has_request_context():
             acting = g.get("user")
             if acting is not None and getattr(acting, "id", None) == user.id:
                 session[SESSION_VERSION_KEY] = version

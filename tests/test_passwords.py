@@ -121,3 +121,13 @@ def test_the_new_password_still_follows_the_rule(client, login, app):
     answer = _change(client, PASSWORD, new=" " * 10 + "1a")
     assert answer.status_code == 200 and SHORT_RU in answer.get_data(as_text=True)
     assert app.appbuilder.sm.auth_user_db(user.username, PASSWORD) is not None
+
+
+@pytest.mark.parametrize("pk", ["999999", "abc", "-1", "99999999999999999999999"])
+def test_a_new_password_for_no_such_user_answers_404(client, login, session, pk):
+    login("Admin")
+    g.pop("_login_user", None)
+    answer = client.post(f"/resetpassword/form?pk={pk}", data={
+        "password": NEW_PASSWORD, "conf_password": NEW_PASSWORD})
+    assert answer.status_code == 404
+    assert "Пароль изменен" not in answer.get_data(as_text=True)
