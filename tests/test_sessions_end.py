@@ -163,3 +163,37 @@ def test_the_session_version_is_counted_in_the_database(app, make_user, session)
         _fresh(_log_in(app, user)).post("/logout/")
     session.expire_all()
     assert session.get(UserProfile, user.id).session_version == 3
+
+
+def test_sessions_ended_at_once_are_all_counted(app, make_user, session):
+    """Two devices logging out at the same moment: both raises land, nothing fails."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from app.extensions import db
+    from app.models import User
+    from app.services import accounts
+
+    user = make_user("Manager", "anna")
+    count = 8
+    barrier = threading.Barrier(count)
+    errors: list = []
+
+    def end() -> None:
+        with app.app_context(), Session(db.engine) as own:
+            barrier.wait()
+            try:
+                accounts.end_sessions(own, own.get(User, user.id))
+                own.commit()
+            except Exception as error:  # noqa: BLE001  (any failure fails the test below)
+                errors.append(error)
+
+    threads = [threading.Thread(target=end) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    session.expire_all()
+    assert session.get(UserProfile, user.id).session_version == count
