@@ -124,6 +124,7 @@ class CrmAuthDBView(AuthDBView):
             if user is not None and user.is_authenticated:
                 accounts.end_sessions(self.appbuilder.sm.session, user)
                 self.appbuilder.sm.session.commit()
+            session.pop(SESSION_VERSION_KEY, None)
             return super().logout()
         if g.user is None or not g.user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_index)
