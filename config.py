@@ -33,7 +33,8 @@ _OWN_PROFILE = [
     # The search behind the company / contact / deal selects of the forms.
     [r"LookupView$", r"can_search$"],
     [r"CalendarView$", r"can_(index|regenerate)$"],
-    [r"UserDBModelView$", r"(can_userinfo|resetmypassword|userinfoedit)$"],
+    # Each user's own profile (the CRM's user screen is CrmUserDBModelView).
+    [r"(Crm)?UserDBModelView$", r"(can_userinfo|resetmypassword|userinfoedit)$"],
     [r"(ResetMyPasswordView|UserInfoEditView)$", r"can_this_form_(get|post)$"],
 ]
 

@@ -1,10 +1,13 @@
-"""Gunicorn's own log lines (start, workers, access) as JSON objects, like the app's."""
+"""Gunicorn's own log lines (start, workers, access) as JSON objects, like the app's.
+
+Access lines mask secrets in the path (the calendar feed's token) as the app's lines do.
+"""
 
 import logging
 
 from gunicorn.glogging import Logger
 
-from app.logging_setup import REQUEST_ID_HEADER, JsonFormatter
+from app.logging_setup import REQUEST_ID_HEADER, JsonFormatter, mask_secrets
 
 
 class JsonLogger(Logger):
@@ -24,11 +27,11 @@ class JsonLogger(Logger):
         request_id = next((value for name, value in resp.headers
                            if name.lower() == REQUEST_ID_HEADER.lower()), None)
         millis = request_time.seconds * 1000 + request_time.microseconds / 1000
+        path = mask_secrets(environ.get("PATH_INFO"))
         self.access_log.log(
-            logging.INFO, "%s %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
-            status,
+            logging.INFO, "%s %s %s", environ.get("REQUEST_METHOD"), path, status,
             extra={"request_id": request_id,
-                   "method": environ.get("REQUEST_METHOD"), "path": environ.get("PATH_INFO"),
+                   "method": environ.get("REQUEST_METHOD"), "path": path,
                    "status": int(status), "duration_ms": round(millis, 1),
                    "remote_addr": environ.get("REMOTE_ADDR"),
                    "user_agent": environ.get("HTTP_USER_AGENT"),

@@ -5,6 +5,8 @@ like one, otherwise made here, and returned in the response's X-Request-ID heade
 LOG_FORMAT = "json" (the production default) every log record is written to stderr as
 one JSON object (time, level, logger, message and, inside a request, its id, the user's
 id, method and path), and each request adds one line with its status and duration.
+Secrets that travel in a path (the personal calendar feed's token) are masked in every
+line, the request's own and gunicorn's access line alike.
 """
 
 import json
@@ -25,6 +27,33 @@ _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 FIELDS = ("request_id", "user_id", "method", "path", "status", "duration_ms", "remote_addr",
           "user_agent", "bytes")
 request_log = logging.getLogger("crm.request")
+# Paths whose part is a secret by itself: whoever reads the log could subscribe to the feed.
+SECRET_PATHS = (re.compile(r"(/calendar/)[^/?#\s\"]+(\.ics)"),)
+MASK = "***"
+
+
+def mask_secrets(text):
+    """Return the text with every secret part of a path replaced by ***."""
+    if not isinstance(text, str):
+        return text
+    for pattern in SECRET_PATHS:
+        text = pattern.sub(rf"\g<1>{MASK}\g<2>", text)
+    return text
+
+
+class MaskSecrets(logging.Filter):
+    """Mask secrets in the message of a plain-text record (the development server's lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+# Werkzeug's development server (`python run.py`) writes each request line in text.
+_SERVER_LOGGER = "werkzeug"
 
 
 class JsonFormatter(logging.Formatter):
@@ -35,15 +64,16 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": mask_secrets(record.getMessage()),
         }
         context = _request_context() if has_request_context() else {}
         for name in FIELDS:
             value = getattr(record, name, context.get(name))
             if value is not None:
-                entry[name] = value
+                entry[name] = mask_secrets(value) if name == "path" else value
         if record.exc_info:
-            entry["exception"] = "".join(traceback.format_exception(*record.exc_info))
+            entry["exception"] = mask_secrets(
+                "".join(traceback.format_exception(*record.exc_info)))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -55,9 +85,13 @@ def _request_context() -> dict:
 
 
 def install_logging(app: Flask) -> None:
-    """Give every request an id; with LOG_FORMAT json, log JSON lines to stderr."""
+    """Give every request an id; mask secrets in paths; with LOG_FORMAT json, log JSON lines."""
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_finish_request)
+    # The app's logger writes "Exception on <path>" lines.
+    for logger in (logging.getLogger(_SERVER_LOGGER), app.logger):
+        if not any(isinstance(f, MaskSecrets) for f in logger.filters):
+            logger.addFilter(MaskSecrets())
     if app.config.get("LOG_FORMAT", "text") != "json":
         return
     app.extensions["crm_json_logs"] = True

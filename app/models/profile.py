@@ -1,7 +1,7 @@
-"""What the CRM keeps about a user beyond FAB's account: language, calendar secret."""
+"""What the CRM keeps about a user beyond FAB's account: language, calendar secret, sessions."""
 
 from flask_appbuilder import Model
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
@@ -15,5 +15,9 @@ class UserProfile(Model):
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The language the user chose last (ru / en), remembered across logins.
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Stamped into every session cookie and token; raising it (logout, new password,
+    # deactivation) ends them all, whichever process or host issued them.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False,
+                                                 server_default=text("0"), default=0)
 
     user = relationship("User", lazy="joined")

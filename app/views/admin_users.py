@@ -238,9 +238,11 @@ class CrmUserDBModelView(UserDBModelView):
         super().__init__(**kwargs)
 
     def pre_update(self, item) -> None:
-        """Stamp the change as FAB does and end a lock: an admin has looked at the account."""
+        """Stamp the change as FAB does and end a lock; deactivating ends every session."""
         super().pre_update(item)
         accounts.unlock(item)
+        if not item.active:
+            accounts.end_sessions(self.datamodel.session, item)
 
     def pre_delete(self, item) -> None:
         """Refuse deleting an owner of records.
