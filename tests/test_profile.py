@@ -23,7 +23,7 @@ def test_the_profile_link_opens_ones_own_data(client, login, make_user, role):
     page = _get(client, "/users/userinfo/")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    assert "Ваши данные" in body
+    assert "Мой профиль" in body
     assert user.username in body and user.email in body
     assert other.username not in body and other.email not in body
     # Its buttons: change the password, edit one's name.
@@ -37,7 +37,7 @@ def test_the_profile_speaks_english_after_switching(client, login, role):
     page = _get(client, "/users/userinfo/")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    assert "User info" in body and "Ваши данные" not in body and user.email in body
+    assert "My profile" in body and "Мой профиль" not in body and user.email in body
     assert "Profile" in body
 
 
@@ -80,7 +80,8 @@ def test_an_admin_looking_at_another_account_is_not_told_it_is_theirs(client, lo
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert other.email in body
-    assert "Ваши данные" not in body and "Учётная запись" in body
+    assert "Ваши данные" not in body and "Мой профиль" not in body
+    assert "Пользователь" in body
 
 
 def test_the_password_of_the_profile_is_checked_against_the_current_one(client, login, app):
