@@ -230,6 +230,8 @@ def make_task(session):
 
     def build(owner, company=None, contact=None, deal=None, subject: str = "Позвонить",
               **fields):
+        if fields.get("state") == "done":
+            fields.setdefault("done_by_id", owner.id)  # as the services stamp it
         task = Task(subject=subject, owner_id=owner.id, company=company, contact=contact,
                     deal=deal, due_at=fields.pop("due_at", datetime.now() + timedelta(days=1)),
                     type=fields.pop("type", "call"), state=fields.pop("state", "planned"),

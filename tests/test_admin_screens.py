@@ -216,7 +216,8 @@ def test_the_user_form_refuses_a_weak_or_unrepeated_password(app, client, login)
     login("Admin")
     role = app.appbuilder.sm.find_role("Manager")
     weak = _user_form(role.id, password="short1", conf_password="short1")
-    assert "Пароль должен содержать не меньше 10 символов" in _text_of(client.post("/users/add", data=weak))
+    answer = _text_of(client.post("/users/add", data=weak))
+    assert "Пароль должен содержать не меньше 10 символов" in answer
     other = _user_form(role.id, conf_password="secret-password-2")
     assert "Пароли не совпадают." in _text_of(client.post("/users/add", data=other))
     assert app.appbuilder.sm.find_user(username="olga") is None

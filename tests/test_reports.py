@@ -1,6 +1,6 @@
 """The charts: exact counts and sums on known data, each manager seeing only own numbers."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -337,6 +337,36 @@ def test_tasks_of_the_head(session, task_data):
     assert [(row.name, row.done, row.overdue) for row in one.managers] == [
         ("Test Boris", [0, 0, 2], 2)
     ]
+
+
+def test_tasks_done_stay_counted_for_who_did_them_after_a_hand_over(session, task_data):
+    from app.services import reassignment
+
+    head, anna, boris = task_data["head"], task_data["anna"], task_data["boris"]
+    reassignment.reassign(session, head, anna, boris)
+    # Anna's clients and their done tasks are Boris's now; the work stays Anna's.
+    assert [(row.name, row.done) for row in
+            reports.task_activity(session, anna, NOW, weeks=3).managers] == [
+        ("Test Anna", [2, 1, 1])
+    ]
+    assert [(row.name, row.done) for row in
+            reports.task_activity(session, boris, NOW, weeks=3).managers] == [
+        ("Test Boris", [0, 0, 2])
+    ]
+    everyone = reports.task_activity(session, head, NOW, weeks=3)
+    assert {row.name: row.done for row in everyone.managers}["Test Anna"] == [2, 1, 1]
+
+
+def test_a_task_completed_by_the_head_counts_for_its_manager(
+        session, team, make_company, make_task):
+    from app.services.followup import NextTask, Outcome, finish_task
+
+    anna, head = team["anna"], team["head"]
+    alpha = make_company(anna, "Альфа")
+    first = make_task(anna, company=alpha)
+    finish_task(session, head, first, Outcome(result="Ок", next_task=NextTask(
+        subject="Перезвонить", due_at=datetime.now() + timedelta(days=2))))
+    assert session.get(type(first), first.id).done_by_id == anna.id
 
 
 def test_tasks_page(client, login, task_data, monkeypatch):

@@ -31,8 +31,8 @@ class Task(RecordMixin, Model):
         Index("ix_task_contact_state", "contact_id", "state", "archived", "due_at"),
         Index("ix_task_deal_state", "deal_id", "state", "archived", "due_at"),
         Index("ix_task_done_at", "done_at"),
-        # Tasks done per manager and day, read from the index alone.
-        Index("ix_task_done_report", "state", "done_at", "owner_id", "archived"),
+        # Tasks done per manager and day (by who did them), read from the index alone.
+        Index("ix_task_done_report", "state", "done_at", "done_by_id", "archived"),
         Index("ix_task_owner_state_done", "owner_id", "state", "done_at"),
         *sort_indexes("task", "due_at", "type", "subject", "state"),
         # "Has this client / deal a planned task?" is asked for every live record by the
@@ -67,6 +67,10 @@ class Task(RecordMixin, Model):
     )
     result: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Who completed the task: it stays theirs when the client moves to another manager.
+    done_by_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="RESTRICT")
+    )
     notes: Mapped[str | None] = mapped_column(Text)
 
     company = relationship("Company", back_populates="tasks", lazy="select")

@@ -674,7 +674,8 @@ class DemoWriter:
         return {
             "id": self.new_id("task"), "type": task_type,
             "subject": self.rng.choice(TASK_SUBJECTS[task_type]), "due_at": due_at, **links,
-            "state": TaskState.PLANNED.value, "result": None, "done_at": None, "notes": None,
+            "state": TaskState.PLANNED.value, "result": None, "done_at": None, "done_by_id": None,
+            "notes": None,
             **self.stamp(owner_id, created_at, created_at),
         }
 
@@ -700,7 +701,7 @@ class DemoWriter:
         else:
             done_at = min(due_at + timedelta(minutes=rng.randint(5, 240)), until)
             row.update(state=TaskState.DONE.value, result=result or rng.choice(TASK_RESULTS),
-                       done_at=done_at, changed_at=done_at)
+                       done_at=done_at, done_by_id=owner_id, changed_at=done_at)
             changes = [{"field": "state", "old": "planned", "new": row["state"]},
                        {"field": "result", "old": None, "new": row["result"]},
                        {"field": "done_at", "old": None, "new": plain(done_at)}]

@@ -327,6 +327,7 @@ def finish_task(session: Session, actor, task: Task, outcome: Outcome) -> Task |
             task.result = v.require_text(outcome.result, "result",
                                          _l("Result: write what happened."))
         task.done_at = local_now()
+        task.done_by_id = task.owner_id if task.state == TaskState.DONE.value else None
         records.stamp_owner_and_audit(session, actor, task, is_new=False)
         _close_client(actor, _client_of(task), outcome)
         _move_deal(session, actor, task.deal, outcome)

@@ -190,8 +190,12 @@ def check_task(actor, task: Task) -> None:
             task.result, "result", _l("Result: write what happened.")
         )
         task.done_at = task.done_at or local_now()
-    elif task.state == TaskState.PLANNED.value:
-        task.done_at = None
+        # Done by the manager whose task it is now; it stays theirs if the client moves.
+        task.done_by_id = task.done_by_id or task.owner_id or getattr(actor, "id", None)
+    else:
+        task.done_by_id = None
+        if task.state == TaskState.PLANNED.value:
+            task.done_at = None
 
 
 def before_save(session: Session, actor, record, is_new: bool) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, extract, func, type_coerce
+from sqlalchemy import Date, extract, false, func, type_coerce
 from sqlalchemy.orm import Query, Session
 
 from app.formatting import name_text
@@ -36,6 +36,16 @@ def scoped(query: Query, model, actor, manager_id: int | None) -> Query:
     query = scope_query(query, model, actor)
     if manager_id is not None and sees_everything(actor):
         query = query.filter(model.owner_id == manager_id)
+    return query
+
+
+def _done_by(query: Query, actor, manager_id: int | None) -> Query:
+    """Keep the done tasks the actor may count: a manager their own work, the head any."""
+    query = query.filter(Task.archived == false())
+    if not sees_everything(actor):
+        return query.filter(Task.done_by_id == getattr(actor, "id", None))
+    if manager_id is not None:
+        query = query.filter(Task.done_by_id == manager_id)
     return query
 
 
@@ -283,7 +293,8 @@ def task_activity(
 ) -> TaskActivity:
     """Count the tasks done per manager per week (the last `weeks`), and overdue ones.
 
-    Done: one GROUP BY owner and day over the tasks done in those weeks, read from index
+    Done: one GROUP BY manager who did them and day over the tasks done in those weeks
+    (a manager counts their own work, also on clients since handed over), read from index
     ix_task_done_report alone; the days are folded into weeks here. Overdue: planned tasks
     due before `now`, one GROUP BY owner read from the partial ix_task_planned_due_owner
     (ix_task_planned_owner_due for one manager).
@@ -294,16 +305,17 @@ def task_activity(
     start = datetime.combine(first, time())
     end = start + timedelta(weeks=weeks)
     day = type_coerce(func.date(Task.done_at), Date)
-    done = scoped(
-        session.query(Task.owner_id, day, func.count())
+    done = _done_by(
+        session.query(Task.done_by_id, day, func.count())
         .filter(Task.state == TaskState.DONE.value, Task.done_at >= start, Task.done_at < end)
-        .group_by(Task.owner_id, day),
-        Task,
+        .group_by(Task.done_by_id, day),
         actor,
         manager_id,
     )
     per_user: dict[int, list[int]] = {}
     for owner_id, done_day, count in done:
+        if owner_id is None:
+            continue
         if isinstance(done_day, str):  # a driver that hands dates back as text
             done_day = date.fromisoformat(done_day[:10])
         index = (done_day - first).days // 7
