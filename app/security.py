@@ -10,9 +10,7 @@
 """
 
 import logging
-import unicodedata
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, request
 from flask_appbuilder import expose
@@ -26,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from sqlalchemy.orm import joinedload
 
+from app.redirects import safe_next
 from app.services import accounts
 from app.services.errors import DomainError
 from app.services.users import check_user_deletable
@@ -40,15 +39,7 @@ LOCKED_MESSAGE = _l(
 
 def safe_next_url(target: str | None) -> str:
     """Return `target` when it is a path of this site, else the home page."""
-    home = current_app.appbuilder.get_url_for_index
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return home
-    if any(ch == "\\" or unicodedata.category(ch)[0] == "C" for ch in target):
-        return home
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return home
-    return target
+    return safe_next(target, current_app.appbuilder.get_url_for_index)
 
 
 def _locked_message() -> str | None:
