@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from app.labels import LABELS as FIELD_NAMES
 from app.models import Company, Contact, Task, User
 from app.models.enums import LABELS, ClientStatus, TaskState, TaskType
+from app.models.mixins import local_now
 from app.services import followup, records
 from app.services import validation as v
 from app.services.errors import DomainError, ValidationError
@@ -608,6 +609,8 @@ def _task_of(values: dict) -> followup.NextTask | None:
         raise ValidationError(_l("Next task: say what to do."), "task_subject")
     if due_at is None:
         raise ValidationError(_l("Next task: set the date and time."), "task_due")
+    # Checked here too, so that the dry run already rejects the row (not the whole run).
+    v.check_planned_time(due_at, local_now(), "task_due", FIELD_LABELS["task_due"])
     return followup.NextTask(type=task_type, subject=subject, due_at=due_at)
 
 

@@ -22,6 +22,7 @@ from app.formatting import day_month_text, number_text
 from app.models.mixins import local_now
 from app.security_headers import csp_nonce
 from app.services import reports
+from app.services.validation import EARLIEST, LATEST
 from app.services.visibility import sees_everything
 from app.views.arguments import small_int
 
@@ -71,12 +72,16 @@ def _bounded_int(name: str, default: int, high: int) -> int:
 
 
 def _month_arg(name: str) -> date | None:
-    """Read YYYY-MM (a month input) or YYYY-MM-DD; None when absent or malformed."""
+    """Read YYYY-MM (a month input) or YYYY-MM-DD; None when absent or malformed.
+
+    A month outside the years the CRM accepts is moved to the nearest one it does.
+    """
     value = (request.args.get(name) or "").strip()
     try:
-        return date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+        day = date.fromisoformat(value if len(value) > 7 else f"{value}-01")
     except ValueError:
         return None
+    return min(max(day, EARLIEST.date()), LATEST.date().replace(day=1))
 
 
 def period_choice(today: date) -> reports.Period:
