@@ -32,8 +32,15 @@ def clean_list_arguments() -> None:
     FAB turns `?page_X=abc`, unknown sort columns and filter values the database cannot
     compare (`amount=abc`, an id beyond 32 bits) into a 500 and has no page size cap.
     """
-    if request.view_args and "pk" in request.view_args and not request.path.startswith("/api/"):
-        if small_int(str(request.view_args["pk"])) is None:
+    path_arguments = request.view_args or {}
+    if "pk" in path_arguments and not request.path.startswith("/api/"):
+        if small_int(str(path_arguments["pk"])) is None:
+            abort(404)
+    if "group_by" in path_arguments:
+        # FAB's chart of users reads it as an index into its chart definitions.
+        definitions = getattr(filter_values.view_of_request(), "definitions", None)
+        number = small_int(str(path_arguments["group_by"]))
+        if definitions is not None and (number is None or number >= len(definitions)):
             abort(404)
     if not any(key.startswith(("page_", "psize_", "_oc_", "_flt_")) for key in request.args):
         return

@@ -1,9 +1,10 @@
 """Values of FAB's list filters (`?_flt_<n>_<column>=`) the database can compare.
 
-FAB hands a filter's text to SQL as it is for amounts, and as an unbounded integer for
-ids: `amount=abc`, `1e400` or `owner=99999999999` fail in the database (a 500, on
-PostgreSQL also midway through a streamed export). A value the column cannot hold is
-dropped here, with a message saying so, and the list shows without that filter.
+FAB hands a filter's text to SQL as it is for amounts and flags, and as an unbounded
+integer for ids: `amount=abc`, `1e400`, `active=n` or `owner=99999999999` fail in the
+database (a 500, on PostgreSQL also midway through a streamed export). A value the column
+cannot hold is dropped here, with a message saying so, and the list shows without that
+filter.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -18,7 +19,7 @@ from app.services.validation import FIRST_YEAR, LAST_YEAR, MAX_ID
 MAX_NUMBER = Decimal("1e15")
 
 
-def _view_of_request():
+def view_of_request():
     """Return the FAB view serving this request, or None."""
     name = (request.endpoint or "").split(".")[0]
     for view in current_app.appbuilder.baseviews:
@@ -63,13 +64,17 @@ def _check_for(datamodel, column: str):
         return _is_number
     if datamodel.is_date(column) or datamodel.is_datetime(column):
         return _is_date
+    if datamodel.is_boolean(column):
+        # FAB turns "y" into true and hands anything else to SQL as text: on PostgreSQL
+        # `boolean = varchar` fails.
+        return lambda text: text == "y"
     return None
 
 
 def acceptable(key: str, value: str) -> bool:
     """Tell whether the filter argument can reach the database; flash why not otherwise."""
     index, _, column = key[len("_flt_"):].partition("_")
-    view = _view_of_request()
+    view = view_of_request()
     search = getattr(view, "_filters", None)
     filters = search.get_search_filters() if search is not None else {}
     if not index.isdigit() or column not in filters:
