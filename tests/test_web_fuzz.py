@@ -138,7 +138,8 @@ def test_hostile_arguments_never_answer_500_nor_write(app, client, login, make_u
         for method, path, endpoint in routes:
             names = QUERY_ARGUMENTS + tuple(view_arguments.get(endpoint.split(".")[0], ()))
             requests = []
-            for value in VALUES:
+            # Before logging in every route but the public ones answers with the login page.
+            for value in VALUES if role != "anonymous" else VALUES[:3]:
                 query = "&".join(f"{quote(name)}={_encode(value)}" for name in names)
                 requests.append((f"{path}?{query}", value))
             requests += [(hostile, "x") for hostile in _hostile_paths(path, ids)]
