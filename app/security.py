@@ -24,9 +24,7 @@ UserDBModelView's `show_fieldsets` and `pre_update`; ResetMyPasswordView's `form
 
 import hashlib
 import logging
-import unicodedata
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, has_request_context, redirect, request, session
 from flask_appbuilder import expose
@@ -50,6 +48,7 @@ from wtforms import PasswordField, ValidationError
 from wtforms.validators import DataRequired, EqualTo
 
 from app.models import UserProfile
+from app.redirects import safe_next
 from app.services import accounts
 from app.services.errors import DomainError
 from app.views.admin_roles import CrmRoleView
@@ -74,15 +73,7 @@ _ACCOUNT_KEY = "crm.login_account_key"
 
 def safe_next_url(target: str | None) -> str:
     """Return `target` when it is a path of this site, else the home page."""
-    home = current_app.appbuilder.get_url_for_index
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return home
-    if any(ch == "\\" or unicodedata.category(ch)[0] == "C" for ch in target):
-        return home
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return home
-    return target
+    return safe_next(target, current_app.appbuilder.get_url_for_index)
 
 
 class CrmAuthDBView(AuthDBView):

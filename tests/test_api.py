@@ -6,11 +6,15 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.models import Company, Contact, Deal, Task
+from app.models.mixins import local_now
 from tests.conftest import PASSWORD
 
 RESOURCES = ("company", "contact", "deal", "task")
 MODELS = {"company": Company, "contact": Contact, "deal": Deal, "task": Task}
-NEXT_TASK = {"type": "call", "subject": "Первый звонок", "due_at": "2026-12-01T10:00:00"}
+# Planned tasks are due from now on: a month ahead at 10:00 and 15:30 of the app's clock.
+DUE = (local_now() + timedelta(days=30)).replace(hour=10, minute=0, second=0, microsecond=0)
+LATER = DUE.replace(hour=15, minute=30) + timedelta(days=1)
+NEXT_TASK = {"type": "call", "subject": "Первый звонок", "due_at": DUE.isoformat()}
 
 
 def api_login(client, user) -> dict[str, str]:
@@ -249,7 +253,7 @@ def test_created_company_belongs_to_its_creator_and_has_its_first_task(client, m
     company = session.get(Company, response.json["id"])
     task = session.query(Task).filter_by(company_id=company.id).one()
     assert (task.subject, task.state, task.owner_id) == ("Первый звонок", "planned", user.id)
-    assert task.due_at == datetime(2026, 12, 1, 10, 0)
+    assert task.due_at == DUE
 
 
 def test_live_company_without_next_task_is_refused_on_next_task(client, make_user, session):
@@ -358,7 +362,7 @@ def test_records_cannot_be_linked_to_foreign_records(client, make_user, two_mana
         "next_task": NEXT_TASK})
     assert list(response.json["message"]) == ["company_id"]
     response = client.post("/api/v1/task/", headers=headers, json={
-        "subject": "Чужая", "due_at": "2026-12-01T10:00:00", "deal_id": foreign_deal.id})
+        "subject": "Чужая", "due_at": DUE.isoformat(), "deal_id": foreign_deal.id})
     assert response.status_code == 422
     assert list(response.json["message"]) == ["deal_id"]
 
@@ -369,15 +373,15 @@ def test_task_is_created_for_own_company_and_needs_a_link(client, make_user, mak
     headers = api_login(client, user)
     company = make_company(user)
     response = client.post("/api/v1/task/", headers=headers, json={
-        "subject": "Встреча", "type": "meeting", "due_at": "2026-12-02T15:30:00+03:00",
+        "subject": "Встреча", "type": "meeting", "due_at": f"{LATER.isoformat()}+03:00",
         "company_id": company.id})
     assert response.status_code == 201, response.json
     result = response.json["result"]
     assert (result["state"], result["owner_id"], result["company_id"]) == (
         "planned", user.id, company.id)
-    assert result["due_at"].startswith("2026-12-02T15:30:00")
+    assert result["due_at"].startswith(LATER.isoformat())
     response = client.post("/api/v1/task/", headers=headers, json={
-        "subject": "Ни к чему", "due_at": "2026-12-02T15:30:00"})
+        "subject": "Ни к чему", "due_at": LATER.isoformat()})
     assert response.status_code == 422
     assert list(response.json["message"]) == ["company_id"]
 

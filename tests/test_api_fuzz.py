@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.test_api import NEXT_TASK, api_login
+from tests.test_api import DUE, NEXT_TASK, api_login
 
 EXAMPLES = 5
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -95,7 +95,7 @@ def _valid_body(operation, ids: dict):
         "contact": {"last_name": "Схемов", "company_id": ids["company"]},
         "deal": {"title": "Схема", "company_id": ids["company"], "stage_id": ids["stage"],
                  "amount": "10.50", "next_task": NEXT_TASK},
-        "task": {"subject": "Схема", "due_at": "2026-12-01T10:00:00+03:00",
+        "task": {"subject": "Схема", "due_at": f"{DUE.isoformat()}+03:00",
                  "company_id": ids["company"]},
     }[resource]
 

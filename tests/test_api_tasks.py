@@ -3,7 +3,7 @@
 import pytest
 
 from app.models import Company, Deal, Task
-from tests.test_api import NEXT_TASK, api_login
+from tests.test_api import LATER, NEXT_TASK, api_login
 
 
 @pytest.fixture
@@ -187,7 +187,7 @@ def test_task_fields_change(client, make_user, covered):
     headers = api_login(client, covered["owner"])
     response = client.put(f"/api/v1/task/{covered['task'].id}", headers=headers,
                           json={"subject": "Позвонить бухгалтеру", "type": "email",
-                                "due_at": "2026-12-03T09:00:00"})
+                                "due_at": LATER.isoformat()})
     assert response.status_code == 200, response.json
     result = response.json["result"]
     assert (result["subject"], result["type"]) == ("Позвонить бухгалтеру", "email")

@@ -44,3 +44,53 @@ def test_complete_dialog_never_redirects_to_another_host(client, login, make_com
                            data={"outcome": "done", "result": "Готово"})
     assert response.status_code == 302
     assert "evil.example" not in response.location
+
+
+UNSAFE_NEXT = (
+    "https://evil.example/x", "//evil.example", "/%09/evil.example", "/%0a/x", "/\\evil.example",
+    "/%5cevil.example", "/%2F%2Fevil.example", "/%252F%252Fevil.example", "/ /evil.example",
+    "/x%00y", "javascript:alert(1)", "/%E2%80%8B/evil.example", "",
+)
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+def test_safe_next_falls_back_for_anything_but_a_local_path(target):
+    from app.redirects import safe_next
+
+    assert safe_next(target, "/home") == "/home"
+
+
+@pytest.mark.parametrize("target", ("/", "/taskview/list/", "/companyview/show/3?x=1#t",
+                                    "/dealview/list/?_flt_0_title=%D0%90"))
+def test_safe_next_keeps_a_local_path(target):
+    from app.redirects import safe_next
+
+    assert safe_next(target, "/home") == target
+
+
+@pytest.mark.parametrize("target", ("/%09/evil.example", "/%0a/x", "/%0d%0aSet-Cookie:x=1"))
+def test_complete_dialog_checks_next_before_completing(client, login, session, make_company,
+                                                       make_task, target):
+    from app.models import Task
+
+    manager = login("Manager")
+    company = make_company(manager)
+    task = make_task(manager, company=company)
+    make_task(manager, company=company, subject="Ещё одна")
+    response = client.post(f"/taskview/complete/{task.id}?next={target}",
+                           data={"outcome": "done", "result": "Готово"})
+    assert response.status_code == 302
+    assert response.location == "/"
+    session.expire_all()
+    assert session.get(Task, task.id).state == "done"
+
+
+@pytest.mark.parametrize("target", ("/%09/evil.example", "/%0a/x", "//evil.example"))
+def test_login_never_follows_an_unsafe_next(client, make_user, target):
+    from tests.conftest import PASSWORD
+
+    user = make_user("Manager")
+    response = client.post(f"/login/?next={target}",
+                           data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.location == "/"

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from flask_babel import gettext
 
 from app.models import Company, Contact, Deal, Task
+from tests.test_api import DUE
 
 ERROR_BLOCK = re.compile(r'<div class="alert alert-danger">(.*?)</div>', re.S)
 
@@ -263,7 +264,7 @@ def test_a_task_linked_to_nothing_is_refused(app, client, login, session):
     login("Manager")
     response = client.post("/taskview/add", data={
         "type": "call", "subject": "Позвонить насчёт договора",
-        "due_at": "2026-12-01 10:00:00",
+        "due_at": f"{DUE:%Y-%m-%d %H:%M:%S}",
     })
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -278,7 +279,7 @@ def test_a_task_linked_to_a_contact_is_saved(client, login, session, make_contac
     manager = login("Manager")
     contact_id = make_contact(manager, "Петрова").id
     response = client.post("/taskview/add", data={
-        "type": "meeting", "subject": "Встреча в офисе", "due_at": "2026-12-01 10:00:00",
+        "type": "meeting", "subject": "Встреча в офисе", "due_at": f"{DUE:%Y-%m-%d %H:%M:%S}",
         "contact": str(contact_id),
     })
     assert response.status_code == 302
@@ -287,4 +288,4 @@ def test_a_task_linked_to_a_contact_is_saved(client, login, session, make_contac
     assert task.contact_id == contact_id
     assert task.owner_id == manager.id
     assert task.state == "planned"
-    assert task.due_at.isoformat() == "2026-12-01T10:00:00"
+    assert task.due_at == DUE

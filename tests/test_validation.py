@@ -485,7 +485,7 @@ def test_a_deal_reopened_is_no_longer_closed(session, make_user, make_company, m
 
 def _task(**fields) -> Task:
     values = {"subject": "Позвонить", "type": "call", "state": "planned",
-              "due_at": datetime(2026, 12, 1, 10, 0)}
+              "due_at": local_now() + timedelta(days=30)}
     values.update(fields)
     return Task(**values)
 

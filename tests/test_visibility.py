@@ -198,13 +198,14 @@ def test_record_added_from_a_company_page_belongs_to_the_company_owner(
 
 
 def test_service_defaults_owner_to_the_parent_record(session, two_books, make_user):
-    from datetime import datetime
+    from datetime import timedelta
 
+    from app.models.mixins import local_now
     from app.services.records import before_save
 
     head = make_user("Head")
     task = Task(subject="Перезвонить", type="call", state="planned",
-                due_at=datetime(2026, 12, 1, 10), deal=two_books["anna"][Deal])
+                due_at=local_now() + timedelta(days=30), deal=two_books["anna"][Deal])
     before_save(session, head, task, is_new=True)
     assert task.owner_id == two_books["anna"]["user"].id
 

@@ -6,13 +6,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from marshmallow import ValidationError, fields, validate
 
-# Ids are 32-bit integers in every database the CRM runs on.
-MAX_ID = 2**31 - 1
+# The ids and times the API accepts are those of every other entry point.
+from app.services.validation import EARLIEST, LATEST, MAX_ID
+
 # Free text (notes, results) has no column limit; the API still refuses novels.
 MAX_TEXT = 10_000
-# The times the API accepts (due dates, filters).
-EARLIEST = datetime(1900, 1, 1)
-LATEST = datetime(2999, 12, 31, 23, 59, 59)
 
 
 def team_zone() -> ZoneInfo:
@@ -70,7 +68,10 @@ class LocalDateTime(fields.DateTime):
         moment = value if value.tzinfo is not None else value.replace(tzinfo=team_zone())
         offset = moment.utcoffset()
         if offset is not None and offset.seconds % 60:  # a local mean time of long ago
-            moment = moment.astimezone(UTC)
+            try:
+                moment = moment.astimezone(UTC)
+            except OverflowError:  # a time stored before the range checks, at year 1
+                return value.replace(tzinfo=None).isoformat()
         return moment.isoformat()
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:

@@ -4,6 +4,7 @@ The feed's address carries a secret token instead of a login, so that calendar a
 (Google, Outlook, Apple) can subscribe to it. Regenerating the token retires the old address.
 """
 
+import re
 import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ EVENT_LENGTH = timedelta(minutes=30)
 REFRESH_INTERVAL = timedelta(hours=1)
 PRODUCT_ID = "-//CRM//Task calendar//EN"
 TOKEN_BYTES = 32
+_TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _new_token() -> str:
@@ -80,7 +82,8 @@ def regenerate_token(session: Session, user: User) -> str:
 
 def profile_for_token(session: Session, token: str) -> UserProfile | None:
     """Return the profile whose feed this token opens; None if unknown or the user is inactive."""
-    if not token:
+    # Only a text our tokens can be is looked up (no NUL byte reaches the database).
+    if not token or len(token) > 64 or not _TOKEN_CHARACTERS.fullmatch(token):
         return None
     profile = session.scalar(select(UserProfile).where(UserProfile.calendar_token == token))
     if profile is None or profile.user is None or not profile.user.active:

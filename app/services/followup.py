@@ -210,6 +210,7 @@ def build_task(actor, spec: NextTask, *, company=None, contact=None, deal=None,
                              _l("Next task: say what to do."))
     if spec.due_at is None:
         raise ValidationError(_l("Next task: set the date and time."), "next_due_at")
+    v.check_planned_time(spec.due_at, local_now(), "next_due_at", _l("Next task"))
     if spec.type not in [t.value for t in TaskType]:
         raise ValidationError(_l("Next task: unknown type."), "next_type")
     return Task(type=spec.type, subject=subject, due_at=spec.due_at,

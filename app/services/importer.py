@@ -651,6 +651,8 @@ def _task_of(values: dict) -> followup.NextTask | None:
         raise ValidationError(_l("Next task: say what to do."), "task_subject")
     if due_at is None:
         raise ValidationError(_l("Next task: set the date and time."), "task_due")
+    # Checked here too, so that the dry run already rejects the row (not the whole run).
+    v.check_planned_time(due_at, local_now(), "task_due", FIELD_LABELS["task_due"])
     return followup.NextTask(type=task_type, subject=subject, due_at=due_at)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import Company, Contact, Deal
+from app.services.validation import MAX_ID
 from app.services.visibility import scope_query
 
 LIMIT = 20
@@ -76,7 +77,7 @@ def visible(session: Session, user, kind: str, record_id) -> object | None:
         number = int(str(record_id).strip())
     except (TypeError, ValueError):
         return None
-    if not 0 < number <= 2_147_483_647:
+    if not 0 < number <= MAX_ID:
         return None
     statement = scope_query(select(model), model, user).where(model.id == number)
     return session.scalars(statement.options(*_label_loads(model))).unique().first()

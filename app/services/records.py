@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from app.labels import LABELS
 from app.models import Company, Contact, Deal, Stage, Task, User
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
 from app.models.mixins import local_now
@@ -141,6 +142,8 @@ def check_deal(actor, deal: Deal, session: Session) -> None:
             _l("Contact: this person works for another company."), "contact"
         )
     deal.amount = v.clean_amount(deal.amount)
+    v.check_date_range(deal.expected_close_date, "expected_close_date",
+                       LABELS["expected_close_date"])
     deal.currency = (deal.currency or "RUB").strip().upper()
     if len(deal.currency) != 3 or not deal.currency.isalpha():
         raise ValidationError(_l("Currency: use a three-letter code such as RUB."), "currency")
@@ -173,6 +176,9 @@ def check_task(actor, task: Task) -> None:
         raise ValidationError(_l("State: unknown value."), "state")
     if task.due_at is None:
         raise ValidationError(_l("Due: set the date and time."), "due_at")
+    v.check_date_range(task.due_at, "due_at", LABELS["due_at"])
+    if task.state == TaskState.PLANNED.value and due_time_changed(task):
+        v.check_planned_time(task.due_at, local_now(), "due_at", LABELS["due_at"])
     _check_related(actor, task.company, "company", _l("Company: no such company."))
     _check_related(actor, task.contact, "contact", _l("Contact: no such contact."))
     _check_related(actor, task.deal, "deal", _l("Deal: no such deal."))
@@ -196,6 +202,27 @@ def check_task(actor, task: Task) -> None:
         task.done_by_id = None
         if task.state == TaskState.PLANNED.value:
             task.done_at = None
+
+
+def due_time_changed(task: Task) -> bool:
+    """Tell whether the task is new or its due time moved (to the minute a form shows).
+
+    An overdue task may still be edited as long as its due time stays where it was.
+    """
+    if task.id is None:
+        return True
+    if not inspect(task).attrs.due_at.history.has_changes():
+        return False
+    session = inspect(task).session
+    if session is None:
+        return True
+    with session.no_autoflush:
+        stored = session.scalar(select(Task.due_at).where(Task.id == task.id))
+    return stored is None or _to_minute(stored) != _to_minute(task.due_at)
+
+
+def _to_minute(moment):
+    return moment.replace(second=0, microsecond=0)
 
 
 def before_save(session: Session, actor, record, is_new: bool) -> None:

@@ -1,7 +1,7 @@
 """Field rules shared by forms, the API and imports: each returns the clean value or raises."""
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit, urlunsplit
 
@@ -10,6 +10,17 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from app.services.errors import ValidationError
+
+# Ids are 32-bit integers in every database the CRM runs on; a larger one names nothing.
+MAX_ID = 2**31 - 1
+# The years any date or time may have, whatever brings it (form, API, import, board):
+# outside them the team's time zone has no whole-minute offset and the API cannot say it.
+FIRST_YEAR = 1900
+LAST_YEAR = 2100
+EARLIEST = datetime(FIRST_YEAR, 1, 1)
+LATEST = datetime(LAST_YEAR, 12, 31, 23, 59, 59)
+# A planned time typed a moment ago is still "now": the form was open for a while.
+PAST_GRACE = timedelta(minutes=5)
 
 _INN_10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN_12_WEIGHTS_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -93,13 +104,44 @@ def clean_amount(value, field: str = "amount") -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
+def check_date_range(value, field: str, label):
+    """Return the date or time unchanged (None too) when its year is one the CRM accepts.
+
+    :raise ValidationError: naming the field (`label`) if the year is before 1900 or after 2100.
+    """
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _l("%(field)s: the year must be between %(first)s and %(last)s.",
+               field=label, first=FIRST_YEAR, last=LAST_YEAR),
+            field,
+        )
+    return value
+
+
+def check_planned_time(value: datetime, now: datetime, field: str, label) -> datetime:
+    """Return the due time of a task being planned when it is not in the past.
+
+    :raise ValidationError: naming the field if the year is out of range or the time passed
+        more than a few minutes ago.
+    """
+    check_date_range(value, field, label)
+    if value < now - PAST_GRACE:
+        raise ValidationError(
+            _l("%(field)s: this time has already passed; plan the task from now on.",
+               field=label),
+            field,
+        )
+    return value
+
+
 def clean_birthday(value: date | None, today: date | None = None, field: str = "birthday"):
     """Return the birthday unchanged, or None.
 
-    :raise ValidationError: if it lies in the future.
+    :raise ValidationError: if it lies in the future or before 1900.
     """
     if value is None:
         return None
+    check_date_range(value, field, _l("Birthday"))
     if value > (today or date.today()):
         raise ValidationError(_l("A birthday cannot be in the future."), field)
     return value

@@ -165,7 +165,9 @@ def _register_template_filters(appbuilder) -> None:
     current_app.context_processor(lambda: {"crm_counters": menu_counters})
     current_app.before_request(forget_queue_count_on_change)
     from app.views.arguments import clean_list_arguments
+    from app.views.text_guard import refuse_unstorable_input
 
+    current_app.before_request(refuse_unstorable_input)
     current_app.before_request(clean_list_arguments)
     from app.views.assets import register_assets
 

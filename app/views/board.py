@@ -6,7 +6,7 @@ from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.extensions import db
 from app.models import Deal, Stage
@@ -16,6 +16,7 @@ from app.services import board as pipeline
 from app.services import reports
 from app.services.errors import DomainError, NotFound
 from app.services.followup import NextTask, NextTaskRequired, default_due
+from app.services.validation import MAX_ID
 from app.services.visibility import scope_query, sees_everything
 from app.views.fields import when_field
 from app.views.reports import manager_choice
@@ -24,9 +25,10 @@ from app.views.reports import manager_choice
 class MoveDealForm(FlaskForm):
     """The stage to move a deal to; a lost reason or a next task when the move needs one."""
 
-    stage_id = IntegerField(_l("Stage"), validators=[DataRequired()])
-    version = IntegerField(validators=[Optional()])
-    manager = IntegerField(validators=[Optional()])
+    # Ids and versions beyond 32 bits are refused here: the database cannot compare them.
+    stage_id = IntegerField(_l("Stage"), validators=[DataRequired(), NumberRange(1, MAX_ID)])
+    version = IntegerField(validators=[Optional(), NumberRange(0, MAX_ID)])
+    manager = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
     lost_reason = StringField(
         _l("Lost reason"), validators=[Optional(), Length(max=255)], widget=BS3TextFieldWidget()
     )
@@ -99,8 +101,9 @@ class PipelineView(BaseView):
             abort(404)
         form = MoveDealForm()
         manager_id = manager_choice(g.user)
-        stage = session.get(Stage, form.stage_id.data) if form.stage_id.data else None
-        if not form.validate() or stage is None:
+        valid = form.validate()
+        stage = session.get(Stage, form.stage_id.data) if valid else None
+        if stage is None:
             flash(str(_l("Choose a stage of the pipeline.")), "danger")
             return redirect(_board_url(manager_id))
         try:

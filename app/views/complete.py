@@ -8,6 +8,7 @@ from wtforms.validators import Length, Optional
 
 from app.models.enums import TaskType, choices
 from app.services.followup import NextTask, Outcome
+from app.views.arguments import small_int
 from app.views.fields import when_field
 
 
@@ -40,12 +41,13 @@ class CompleteTaskForm(FlaskForm):
         if (self.next_subject.data or "").strip():
             next_task = NextTask(type=self.next_type.data, subject=self.next_subject.data,
                                  due_at=self.next_due_at.data)
-        stage = self.deal_stage.data
+        # Optional() lets a blank " " through the choice check: read it as no stage.
+        stage = small_int(self.deal_stage.data)
         return Outcome(
             result=self.result.data or "",
             cancel=self.outcome.data == "cancelled",
             next_task=next_task,
             client_status="lost" if self.client_lost.data else None,
             lost_reason=self.lost_reason.data,
-            deal_stage_id=int(stage) if stage else None,
+            deal_stage_id=stage,
         )

@@ -22,6 +22,7 @@ from app.formatting import day_month_text, number_text, parse_month_text
 from app.models.mixins import local_now
 from app.security_headers import csp_nonce
 from app.services import reports
+from app.services.validation import EARLIEST, LATEST
 from app.services.visibility import sees_everything
 from app.views.arguments import small_int
 
@@ -71,11 +72,17 @@ def _bounded_int(name: str, default: int, high: int) -> int:
 
 
 def _month_arg(name: str) -> date | None:
-    """Read a month typed the user's way (12.2026, 12/2026) or ISO; None when absent or bad."""
+    """Read a month typed the user's way (12.2026, 12/2026) or ISO; None when absent or bad.
+
+    A month outside the years the CRM accepts is moved to the nearest one it does.
+    """
     try:
-        return parse_month_text(request.args.get(name))
+        day = parse_month_text(request.args.get(name))
     except ValueError:
         return None
+    if day is None:
+        return None
+    return min(max(day, EARLIEST.date()), LATEST.date().replace(day=1))
 
 
 def period_choice(today: date) -> reports.Period:

@@ -8,8 +8,15 @@ on SQLite it adds that range itself.
 """
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from flask_appbuilder.models.sqla.filters import (
+    FilterEqual,
+    FilterGreater,
+    FilterIn,
+    FilterNotEqual,
+    FilterNotIn,
+    FilterSmaller,
     FilterStartsWith,
     SQLAFilterConverter,
     get_field_setup_query,
@@ -38,8 +45,38 @@ class FoldedStartsWith(FilterStartsWith):
         return query
 
 
-def _with_folded_starts_with(filters: list) -> list:
-    return [FoldedStartsWith if flt is FilterStartsWith else flt for flt in filters]
+def numbers_of(values) -> list[Decimal]:
+    """Return the numbers of an "in" filter (FAB gives it the list of its arguments)."""
+    items = values if isinstance(values, list | tuple) else [values]
+    return [Decimal(str(item).strip()) for item in items]
+
+
+def _numeric(filter_class: type) -> type:
+    """Return FAB's filter comparing an amount with a number, not with the typed text.
+
+    FAB compares a numeric column with the text as typed: PostgreSQL has no
+    `numeric = varchar` operator, so any amount filter failed there.
+    """
+    many = filter_class in (FilterIn, FilterNotIn)
+
+    def apply(self, query, value):
+        typed = numbers_of(value) if many else Decimal(str(value).strip())
+        return filter_class.apply(self, query, typed)
+
+    return type(f"Numeric{filter_class.__name__}", (filter_class,), {"apply": apply})
+
+
+NUMERIC_FILTERS = {
+    flt: _numeric(flt)
+    for flt in (FilterEqual, FilterGreater, FilterSmaller, FilterNotEqual, FilterIn, FilterNotIn)
+}
+
+
+def _crm_filters(test: str, filters: list) -> list:
+    filters = [FoldedStartsWith if flt is FilterStartsWith else flt for flt in filters]
+    if test == "is_numeric":
+        filters = [NUMERIC_FILTERS.get(flt, flt) for flt in filters]
+    return filters
 
 
 class LocalDateValue:
@@ -85,7 +122,7 @@ def _localised(mixin, filters: list) -> list:
 
 
 def _converted(test: str, filters: list) -> list:
-    filters = _with_folded_starts_with(filters)
+    filters = _crm_filters(test, filters)
     if test == "is_date":
         return _localised(LocalDateValue, filters)
     if test == "is_datetime":
@@ -94,7 +131,7 @@ def _converted(test: str, filters: list) -> list:
 
 
 class CrmFilterConverter(SQLAFilterConverter):
-    """FAB's filters for each column type, with the index-friendly "starts with"."""
+    """FAB's filters for each column type: an index-friendly "starts with", typed amounts."""
 
     conversion_table = tuple(
         (test, _converted(test, filters)) for test, filters in SQLAFilterConverter.conversion_table

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.labels import LABELS
 from app.models import Stage, Task
 from app.models.mixins import local_now
+from app.redirects import safe_next
 from app.services import followup
 from app.services.errors import DomainError
 from app.views.base import ACTIVE_OWNERS, CrmModelView
@@ -17,13 +18,6 @@ from app.views.datamodel import ScopedInterface
 from app.views.fields import task_type_field, when_field
 from app.views.formatters import COMMON
 from app.views.lookup_field import company_field, contact_field, deal_field
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return `next` when it is a path of this app; never another host."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
 
 
 class TaskView(CrmModelView):
@@ -93,6 +87,8 @@ class TaskView(CrmModelView):
             form.next_due_at.data = followup.default_due(local_now())
             form.version_seen.data = task.version
         elif form.validate_on_submit():
+            # Checked before the task is completed: nothing may fail once it is committed.
+            target = safe_next(request.args.get("next"), url_for("CrmIndexView.index"))
             try:
                 self.check_version(task, self._seen_version(form))
                 followup.finish_task(session, g.user, task, form.outcome_of())
@@ -107,8 +103,7 @@ class TaskView(CrmModelView):
                 flash(str(error.message), "danger")
             else:
                 flash(str(_l("Task completed.")), "success")
-                return redirect(safe_next(request.args.get("next"))
-                                or url_for("CrmIndexView.index"))
+                return redirect(target)
         return self.render_template(
             "crm/complete_task.html", form=form, task=task, title=_l("Complete the task"),
         )
