@@ -24,18 +24,19 @@ def _is_local_path(text: str) -> bool:
 def safe_next(target, default: str) -> str:
     """Return `target` if it is a path of this site, else `default`.
 
-    Accepted: one leading "/", then no backslash, whitespace or control character and no
-    scheme or host, as written and after each round of percent-decoding (browsers read
-    `/%09/evil.com` as `//evil.com`).
+    Accepted: one leading "/", no backslash, whitespace or control character anywhere as
+    written; the path (before "?" or "#") keeps to that after each round of
+    percent-decoding too (browsers read `/%09/evil.com` as `//evil.com`). The query may
+    hold encoded spaces: a list searched for «ООО Ромашка» is a place to come back to.
     """
-    if not isinstance(target, str) or not target:
+    if not isinstance(target, str) or not target or not _is_local_path(target):
         return default
-    text = target
+    path = target.split("#", 1)[0].split("?", 1)[0]
     for _ in range(_DECODE_ROUNDS):
-        if not _is_local_path(text):
-            return default
-        decoded = unquote(text)
-        if decoded == text:
+        decoded = unquote(path)
+        if decoded == path:
             return target
-        text = decoded
-    return target if _is_local_path(text) and unquote(text) == text else default
+        if not _is_local_path(decoded):
+            return default
+        path = decoded
+    return target if unquote(path) == path else default

@@ -49,7 +49,7 @@ def test_complete_dialog_never_redirects_to_another_host(client, login, make_com
 UNSAFE_NEXT = (
     "https://evil.example/x", "//evil.example", "/%09/evil.example", "/%0a/x", "/\\evil.example",
     "/%5cevil.example", "/%2F%2Fevil.example", "/%252F%252Fevil.example", "/ /evil.example",
-    "/x%00y", "javascript:alert(1)", "/%E2%80%8B/evil.example", "",
+    "/x%00y", "javascript:alert(1)", "/%E2%80%8B/evil.example", "", "/?q=a b",
 )
 
 
@@ -61,7 +61,8 @@ def test_safe_next_falls_back_for_anything_but_a_local_path(target):
 
 
 @pytest.mark.parametrize("target", ("/", "/taskview/list/", "/companyview/show/3?x=1#t",
-                                    "/dealview/list/?_flt_0_title=%D0%90"))
+                                    "/dealview/list/?_flt_0_title=%D0%90",
+                                    "/companyview/list/?_flt_0_name=%D0%9E%D0%9E%D0%9E%20%D0%A0"))
 def test_safe_next_keeps_a_local_path(target):
     from app.redirects import safe_next
 

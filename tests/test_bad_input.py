@@ -160,10 +160,7 @@ def test_web_form_refuses_a_deeply_nested_json_body(client, login):
 @pytest.mark.parametrize(("url", "status"), (
     ("/users/list/?_flt_0_active=n", 200),
     ("/users/list/?_flt_0_active=y", 200),
-    ("/userstatschartview/chart/abc", 404),
-    ("/userstatschartview/chart/99999999999999999999", 404),
-    ("/userstatschartview/chart/7", 404),
-    ("/userstatschartview/chart/1", 200),
+    ("/users/list/?_flt_0_last_login=99999-99-99", 200),
 ))
 def test_fab_admin_screens_take_hostile_arguments(client, login, url, status):
     login("Admin")
