@@ -44,7 +44,7 @@ def test_the_rule_accepts(password):
 
 @pytest.mark.parametrize(("password", "message"), [
     (" " * 10 + "1a", SHORT_RU),
-    ("Good-pass\x00word-1", CONTROL_RU),
+    ("Good-pass-word-1\x07", CONTROL_RU),
 ])
 def test_an_admin_cannot_set_such_a_password(client, login, make_user, app, password,
                                              message):
@@ -131,3 +131,14 @@ def test_a_new_password_for_no_such_user_answers_404(client, login, session, pk)
         "password": NEW_PASSWORD, "conf_password": NEW_PASSWORD})
     assert answer.status_code == 404
     assert "Пароль изменен" not in answer.get_data(as_text=True)
+
+
+def test_an_admin_setting_a_password_with_a_nul_byte_is_refused_naming_the_field(
+        client, login, make_user, app):
+    user = make_user("Manager", "anna")
+    login("Admin")
+    answer = client.post(f"/resetpassword/form?pk={user.id}",
+                         data={"password": "Good-pass\x00word-1",
+                               "conf_password": "Good-pass\x00word-1"})
+    assert answer.status_code == 400 and "password" in answer.get_data(as_text=True)
+    assert app.appbuilder.sm.auth_user_db("anna", PASSWORD) is not None

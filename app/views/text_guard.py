@@ -6,11 +6,17 @@ part of it ran. Every query and form argument, path segment and JSON string is c
 here, once, and the request is answered 400 naming the field.
 """
 
+import re
+
 from flask import abort, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 
+from app.labels import LABELS
+
 BAD_JSON = _l("The request body is not JSON the CRM can read.")
 WHOLE_REQUEST = "_schema"
+# A list filter's argument (_flt_0_name) names its column after the prefix.
+FILTER_ARGUMENT = re.compile(r"^_flt_\d+_")
 
 
 def unstorable(text: str) -> bool:
@@ -64,10 +70,21 @@ def bad_text_message(field: str):
               field=field)
 
 
-def _refuse(field: str, message):
-    """Answer 400 naming the field: JSON under /api/, the CRM's error page elsewhere."""
+def field_label(field: str):
+    """Return the field's label in the user's language, or its name when it has none."""
+    column = FILTER_ARGUMENT.sub("", field)
+    return LABELS.get(column, column)
+
+
+def _refuse(field: str, message=None):
+    """Answer 400 naming the field: JSON under /api/, the CRM's error page elsewhere.
+
+    Without a message, the field's text is refused: by its key for programs, by its label
+    for people.
+    """
     if request.path.startswith("/api/") or request.is_json:
-        return jsonify(message={field: [str(message)]}), 400
+        return jsonify(message={field: [str(message or bad_text_message(field))]}), 400
+    message = message or bad_text_message(field_label(field))
     appbuilder = current_app.appbuilder
     return render_template(
         "crm/error.html", code=400, title=_l("Bad request"), text=message,
@@ -85,7 +102,7 @@ def refuse_unstorable_input():
         abort(404)
     field = _bad_argument()
     if field is not None:
-        return _refuse(field, bad_text_message(field))
+        return _refuse(field)
     if request.is_json and request.content_length != 0:
         try:
             data = request.get_json(silent=True)
@@ -93,5 +110,5 @@ def refuse_unstorable_input():
             return _refuse(WHOLE_REQUEST, BAD_JSON)
         field = bad_json_field(data)
         if field is not None:
-            return _refuse(field, bad_text_message(field))
+            return _refuse(field)
     return None
