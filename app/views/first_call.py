@@ -50,14 +50,14 @@ class FirstCallForm(FlaskForm):
     contact_email = _text(_l("E-mail"), 255, render_kw={"type": "email"})
     contact_birthday = DateField(_l("Birthday"), validators=[Optional()],
                                  render_kw={"min": "1900-01-01"})
-    deal_title = _text(_l("Deal"), 255, description=_l("Leave empty when there is no deal."))
+    deal_title = _text(_l("Title"), 255, description=_l("Leave empty when there is no deal."))
     deal_amount = _text(_l("Amount"), 32, render_kw={"inputmode": "decimal"})
     # Stage and owner are checked by the service (open stages, who may assign owners).
     deal_stage = SelectField(_l("Stage"), choices=[], validators=[Optional()],
                              validate_choice=False)
     call_result = TextAreaField(_l("What was said"),
                                 validators=[Optional(), Length(max=5000), plain_text])
-    next_type = SelectField(_l("Next task"), choices=choices(TaskType),
+    next_type = SelectField(_l("Type"), choices=choices(TaskType),
                             default=TaskType.CALL.value)
     next_subject = _text(_l("What to do"), 255, default=_l("Call back"))
     next_due_at = when_field(_l("When"), default=lambda: default_due(local_now()))
