@@ -12,9 +12,9 @@ from sqlalchemy import select
 from tests.browser import log_in
 
 TEXTS = {
-    "ru-RU": {"lang": "ru", "week": "Через неделю", "saved": "Клиент сохранён",
+    "ru-RU": {"lang": "ru", "week": "Через неделю", "month": "Через месяц", "saved": "Клиент сохранён",
               "bad_email": "Адрес электронной почты указан неверно."},
-    "en-US": {"lang": "en", "week": "In a week", "saved": "Client saved",
+    "en-US": {"lang": "en", "week": "In a week", "month": "In a month", "saved": "Client saved",
               "bad_email": "Not a valid e-mail address."},
 }
 
@@ -46,6 +46,17 @@ def _screenshot(page, tmp_path, name: str) -> None:
 def _no_horizontal_scroll(page, width: int) -> None:
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"the page is {scroll} px wide on a {width} px screen"
+
+
+def _in_a_month():
+    """Return the same day next month, or its last day (31 January -> 28 February)."""
+    from calendar import monthrange
+
+    from app.models.mixins import local_now
+
+    today = local_now().date()
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return today.replace(year=year, month=month, day=min(today.day, monthrange(year, month)[1]))
 
 
 def _main_frame_loads(page) -> list[str]:
@@ -115,6 +126,8 @@ def test_private_person_and_an_error_at_its_field(new_page, live_server, manager
     page.fill("#contact_last_name", "Орлов")
     page.fill("#contact_email", "orlov@")
     page.fill("#call_result", "Хочет кухню")
+    page.get_by_role("button", name=texts["month"]).click()
+    assert page.input_value("#next_due_at") == _in_a_month().strftime("%Y-%m-%dT10:00")
     page.check("#quick-due-now")
     page.get_by_role("button", name=texts["week"]).click()
     with page.expect_navigation():
