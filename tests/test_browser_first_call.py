@@ -12,7 +12,8 @@ from sqlalchemy import select
 from tests.browser import log_in
 
 TEXTS = {
-    "ru-RU": {"lang": "ru", "week": "Через неделю", "month": "Через месяц", "saved": "Клиент сохранён",
+    "ru-RU": {"lang": "ru", "week": "Через неделю", "month": "Через месяц",
+              "saved": "Клиент сохранён",
               "bad_email": "Адрес электронной почты указан неверно."},
     "en-US": {"lang": "en", "week": "In a week", "month": "In a month", "saved": "Client saved",
               "bad_email": "Not a valid e-mail address."},
