@@ -9,6 +9,12 @@ BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 # Views and menus every sales role works with (regexes are matched from the start).
 _CRM_VIEWS = r"(CompanyView|ContactView|DealView|TaskView)$"
 _CRM_MENUS = r"(Clients|Sales|Companies|Contacts|Deals|Tasks|Queue)$"
+# New client from a call: the one-screen form and its API, for every sales role.
+_FIRST_CALL = [
+    [r"FirstCallView$", r"can_index$"],
+    [r"New client from a call$", r"menu_access$"],
+    [r"FirstCallApi$", r"can_post$"],
+]
 # The pipeline board and the reports: every sales role, each seeing what it may see.
 _REPORTS = [
     [r"PipelineView$", r"can_(index|move)$"],
@@ -72,6 +78,7 @@ class Config:
             *_REPORTS,
             *_API,
             *_OWN_PROFILE,
+            *_FIRST_CALL,
         ],
         "Manager": [
             [_CRM_VIEWS, r"can_(list|show|add|edit|delete|complete|export)$"],
@@ -80,6 +87,7 @@ class Config:
             *_REPORTS,
             *_API,
             *_OWN_PROFILE,
+            *_FIRST_CALL,
         ],
     }
 

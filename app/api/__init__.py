@@ -6,8 +6,10 @@ def register_apis(appbuilder) -> None:
     from app.api.company import CompanyApi
     from app.api.contact import ContactApi
     from app.api.deal import DealApi
+    from app.api.first_call import FirstCallApi
     from app.api.stage import StageApi
     from app.api.task import TaskApi
 
     for api in (CompanyApi, ContactApi, DealApi, TaskApi, StageApi):
         appbuilder.add_api(api)
+    appbuilder.add_api(FirstCallApi)

@@ -22,6 +22,7 @@ def register_views(appbuilder) -> None:
 def _register_clients(appbuilder) -> None:
     from app.views.company import CompanyView
     from app.views.contact import ContactView
+    from app.views.first_call import FirstCallView
 
     appbuilder.add_view(
         CompanyView, "Companies", label=_l("Companies"), icon="fa-building",
@@ -30,6 +31,10 @@ def _register_clients(appbuilder) -> None:
     appbuilder.add_view(
         ContactView, "Contacts", label=_l("Contacts"), icon="fa-address-book",
         category="Clients",
+    )
+    appbuilder.add_view(
+        FirstCallView, "New client from a call", label=_l("New client from a call"),
+        icon="fa-phone-volume", category="Clients",
     )
 
 
