@@ -88,7 +88,9 @@ def test_first_call_from_my_day_to_the_card_in_one_form(new_page, live_server, m
     page.fill("#contact_last_name", "Смирнова")
     page.fill("#contact_first_name", "Анна")
     page.fill("#contact_email", "anna@vektor.example")
-    page.fill("#contact_birthday", "1985-05-17")
+    # Typed the way the user's language writes a date.
+    page.fill("#contact_birthday", "17.05.1985" if texts["lang"] == "ru" else "05/17/1985")
+    page.press("#contact_birthday", "Escape")
     page.fill("#deal_title", "Поставка бумаги")
     page.fill("#deal_amount", "150 000")
     page.fill("#call_result", "Просит предложение на 10 палет")

@@ -5,7 +5,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.extensions import db
@@ -16,6 +16,7 @@ from app.services import first_call
 from app.services.errors import DomainError
 from app.services.followup import NextTask, default_due
 from app.services.visibility import can_assign_owner
+from app.views.date_field import LocalDateField
 from app.views.fields import when_field
 
 
@@ -48,8 +49,7 @@ class FirstCallForm(FlaskForm):
     contact_position = _text(_l("Position"), 150)
     contact_phone = _text(_l("Phone"), 32, render_kw={"type": "tel"})
     contact_email = _text(_l("E-mail"), 255, render_kw={"type": "email"})
-    contact_birthday = DateField(_l("Birthday"), validators=[Optional()],
-                                 render_kw={"min": "1900-01-01"})
+    contact_birthday = LocalDateField(_l("Birthday"), validators=[Optional()], past=True)
     deal_title = _text(_l("Title"), 255, description=_l("Leave empty when there is no deal."))
     deal_amount = _text(_l("Amount"), 32, render_kw={"inputmode": "decimal"})
     # Stage and owner are checked by the service (open stages, who may assign owners).
