@@ -6,8 +6,9 @@ overwrote each other's count (as failed logins once did, tests/test_login_lockou
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import select
 
+from app.models import User
 from tests.conftest import PASSWORD
 from tests.test_login_lockout import _api_login, _in_parallel
 
@@ -17,8 +18,8 @@ PARALLEL = 20
 def _stats(session, user):
     session.expire_all()
     return session.execute(
-        text("SELECT login_count, fail_login_count, last_login FROM ab_user WHERE id = :id"),
-        {"id": user.id},
+        select(User.login_count, User.fail_login_count, User.last_login)
+        .where(User.id == user.id)
     ).one()
 
 
