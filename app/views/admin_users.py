@@ -175,6 +175,13 @@ LABELS = {
 }
 
 
+# The profile's buttons in the CRM's words (FAB says "Reset my password", "Edit User").
+PROFILE_ACTIONS = {
+    "resetmypassword": _l("Change password"),
+    "userinfoedit": _l("Edit my data"),
+}
+
+
 class CrmUserDBModelView(UserDBModelView):
     """Users for the admin: who works, in which role, since when, with how many clients."""
 
@@ -239,6 +246,8 @@ class CrmUserDBModelView(UserDBModelView):
         self.add_form_extra_fields = {**_password_fields(), **fields}
         self.edit_form_extra_fields = dict(fields)
         super().__init__(**kwargs)
+        for name, text in PROFILE_ACTIONS.items():
+            self.actions[name].text = text
 
     def _init_forms(self) -> None:
         """Build FAB's forms; the search form's date-time filters take a day typed."""
