@@ -110,6 +110,10 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes", "on")
     MAIL_FROM = os.environ.get("MAIL_FROM", "crm@localhost")
 
+    # No form or API call may send more than this (the import has its own lower cap);
+    # a bigger request answers 413 before anything reads it.
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

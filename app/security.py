@@ -314,9 +314,14 @@ class CrmSecurityManager(SecurityManager):
         return user if user is not None and user.is_active else None
 
     def update_user_auth_stat(self, user, success=True) -> None:
-        """Count the login; a failure is counted by the database and stamped with its time."""
+        """Count the login in the database; a failure is also stamped with its time.
+
+        FAB reads the count and writes it back, so parallel logins lost some of them.
+        """
         if success:
-            super().update_user_auth_stat(user, success)
+            accounts.count_login(self.session, user, datetime.now())
+            self.session.commit()
+            self.on_user_login(user)
             return
         accounts.count_failed_login(self.session, user, datetime.now())
         self.session.commit()

@@ -1,8 +1,8 @@
 """Rules on logging in and passwords: lockout, password strength, ending sessions.
 
 The time of the last failed login is kept in the user's `changed_on` (FAB's user table
-has no column of its own for it and never updates `changed_on` itself). Failed logins
-are counted by the database itself (one UPDATE ... RETURNING), so parallel attempts
+has no column of its own for it and never updates `changed_on` itself). Logins and failed
+logins are counted by the database itself (one UPDATE ... RETURNING), so parallel attempts
 cannot overwrite each other's count.
 
 Every session cookie and API token carries the user's session version; raising it
@@ -86,6 +86,23 @@ def count_failed_login(session: Session, user, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     ).one()
     _set_loaded(user, fail_login_count=count, changed_on=now)
+    return count
+
+
+def count_login(session: Session, user, now: datetime) -> int:
+    """Add one successful login to the user's count in the database; return the new count.
+
+    The login also stamps `last_login` and ends the run of failed logins. The caller
+    commits; like `count_failed_login`, parallel logins cannot write back an older count.
+    """
+    count, = session.execute(
+        update(User).where(User.id == user.id)
+        .values(login_count=func.coalesce(User.login_count, 0) + 1, last_login=now,
+                fail_login_count=0)
+        .returning(User.login_count)
+        .execution_options(synchronize_session=False)
+    ).one()
+    _set_loaded(user, login_count=count, last_login=now, fail_login_count=0)
     return count
 
 

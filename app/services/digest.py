@@ -15,7 +15,7 @@ from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask_appbuilder.security.sqla.models import Role, User
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -25,11 +25,10 @@ from app import formatting
 from app.models import Task, UserProfile
 from app.models.enums import TaskType, label
 from app.services import agenda
+from app.services.team import active_client_owner_ids
 
 log = logging.getLogger(__name__)
 
-# Who works with clients and gets the digest (an Admin gets one only with either role).
-DIGEST_ROLES = ("Manager", "Head")
 # Tasks listed per section; the rest is counted ("...and 12 more tasks").
 LISTED_TASKS = 50
 SMTP_TIMEOUT = 30
@@ -111,12 +110,11 @@ def task_title(task: Task) -> str:
 
 
 def recipients(session: Session) -> list[User]:
-    """Return the active users with a Manager or Head role, in a stable order."""
+    """Return the active users who own clients (Manager or Head), in a stable order."""
+    # An Admin gets a digest only with either role: the one definition of client owners.
     return list(
         session.scalars(
-            select(User)
-            .where(User.active.is_(True), User.roles.any(Role.name.in_(DIGEST_ROLES)))
-            .order_by(User.id)
+            select(User).where(User.id.in_(active_client_owner_ids())).order_by(User.id)
         )
     )
 

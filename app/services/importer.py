@@ -39,7 +39,7 @@ from functools import cache
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app import formatting
 from app.labels import LABELS as FIELD_NAMES
@@ -51,6 +51,7 @@ from app.services import validation as v
 from app.services.errors import DomainError, ValidationError
 from app.services.history import set_actor
 from app.services.spreadsheet import ImportFileError
+from app.services.team import can_own_clients
 from app.services.visibility import can_assign_owner, scope_query
 
 MAX_ROWS = 100_000
@@ -461,8 +462,9 @@ def _load_covered(session: Session, kind: str, ids: list[int]) -> set[int]:
 
 
 def _load_users(session: Session) -> dict[str, User]:
+    """Return the users a row's owner may name, by login and by e-mail (lower case)."""
     users: dict[str, User] = {}
-    for user in session.scalars(select(User)):
+    for user in session.scalars(select(User).options(selectinload(User.roles))):
         users[(user.username or "").lower()] = user
         if user.email:
             users.setdefault(user.email.lower(), user)
@@ -635,6 +637,10 @@ def _owner_of(item: _Parsed, lookups: _Lookups) -> User | None:
     if user is None:
         raise ValidationError(
             _l("Owner: no user with the login or e-mail «%(value)s».", value=item.owner),
+            "owner")
+    if not can_own_clients(user):
+        raise ValidationError(
+            _l("Owner: «%(value)s» cannot own clients; name a manager.", value=item.owner),
             "owner")
     if not user.active:
         raise ValidationError(_l("Owner: this user is not active."), "owner")

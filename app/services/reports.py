@@ -18,6 +18,7 @@ from app.models import Company, Contact, Deal, Stage, Task, User
 from app.models.enums import StageKind, TaskState
 from app.services.agenda import QUEUE_MODELS
 from app.services.followup import queue_filter
+from app.services.team import active_client_owner_ids
 from app.services.visibility import scope_query, sees_everything
 
 MAX_MONTHS = 60
@@ -66,9 +67,11 @@ def user_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 
 def team(session: Session) -> list[tuple[int, str]]:
-    """Return (id, full name) of every user, by name: the choices of the manager filter."""
-    rows = session.query(User.id, User.first_name, User.last_name).order_by(
-        User.last_name, User.first_name, User.id
+    """Return (id, full name) of the active client owners, by name: the manager filter's."""
+    rows = (
+        session.query(User.id, User.first_name, User.last_name)
+        .filter(User.id.in_(active_client_owner_ids()))
+        .order_by(User.last_name, User.first_name, User.id)
     )
     return [(user_id, name_text(first, last)) for user_id, first, last in rows]
 

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, User
@@ -14,15 +14,24 @@ from app.services.visibility import can_assign_owner
 OWNER_ROLES = ("Manager", "Head")
 
 
-def client_owners(session: Session) -> list[User]:
-    """Return the users holding an owner role: inactive ones first, then by name."""
+def owns_clients():
+    """Return the condition on users holding a role whose holders own clients."""
     from flask_appbuilder.security.sqla.models import Role
 
-    query = (
-        select(User)
-        .where(User.roles.any(Role.name.in_(OWNER_ROLES)))
-        .order_by(User.active, User.last_name, User.first_name, User.id)
-    )
+    return User.roles.any(Role.name.in_(OWNER_ROLES))
+
+
+def active_client_owner_ids() -> Select:
+    """Return the query of the ids of active users who may own clients (owner choices)."""
+    return select(User.id).where(owns_clients(), User.active.is_(True))
+
+
+def client_owners(session: Session, active_only: bool = False) -> list[User]:
+    """Return the users holding an owner role: inactive ones first, then by name."""
+    query = select(User).where(owns_clients())
+    if active_only:
+        query = query.where(User.active.is_(True))
+    query = query.order_by(User.active, User.last_name, User.first_name, User.id)
     return list(session.scalars(query))
 
 

@@ -18,7 +18,6 @@ from flask_appbuilder.fieldwidgets import (
     BS3TextFieldWidget,
     Select2ManyWidget,
 )
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import UserDBModelView
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import gettext as _
@@ -33,6 +32,8 @@ from app.services.setup import ROLE_NAMES
 from app.services.team import clients_owned
 from app.services.users import check_user_deletable
 from app.views.admin_roles import role_label, role_labels
+from app.views.date_field import localise_date_fields
+from app.views.search_filters import LocalFilterInterface
 
 
 def yes_no(value) -> str:
@@ -67,8 +68,10 @@ def _locked(until) -> str:
     return _("Locked until %(time)s", time=formatting.datetime_text(until)) if until else _("No")
 
 
-class UserListInterface(SQLAInterface):
+class UserListInterface(LocalFilterInterface):
     """FAB's data interface for users; a page of users comes with roles and counts.
+
+    Its filters are the CRM's: a last login "equal to 09.12.2026" is that whole day.
 
     Each row gets `crm_name` (in the reader's order), `crm_clients` (clients owned) and
     `crm_locked_until` (the end of a lock after failed logins); the counts come from one
@@ -172,6 +175,13 @@ LABELS = {
 }
 
 
+# The profile's buttons in the CRM's words (FAB says "Reset my password", "Edit User").
+PROFILE_ACTIONS = {
+    "resetmypassword": _l("Change password"),
+    "userinfoedit": _l("Edit my data"),
+}
+
+
 class CrmUserDBModelView(UserDBModelView):
     """Users for the admin: who works, in which role, since when, with how many clients."""
 
@@ -192,7 +202,7 @@ class CrmUserDBModelView(UserDBModelView):
     list_columns = ["crm_name", "username", "roles", "active", "last_login",
                     "crm_locked_until", "crm_clients"]
     order_columns = ["username", "active", "last_login"]
-    search_columns = ["first_name", "last_name", "username", "email", "active"]
+    search_columns = ["first_name", "last_name", "username", "email", "active", "last_login"]
     base_order = ("last_name", "asc")
     formatters_columns = {
         "roles": role_labels,
@@ -236,6 +246,14 @@ class CrmUserDBModelView(UserDBModelView):
         self.add_form_extra_fields = {**_password_fields(), **fields}
         self.edit_form_extra_fields = dict(fields)
         super().__init__(**kwargs)
+        for name, text in PROFILE_ACTIONS.items():
+            self.actions[name].text = text
+
+    def _init_forms(self) -> None:
+        """Build FAB's forms; the search form's date-time filters take a day typed."""
+        super()._init_forms()
+        # FAB's date-time filter calls a picker script it never loads: a script error.
+        localise_date_fields(self.search_form, with_datetimes=True)
 
     def pre_update(self, item) -> None:
         """Stamp the change as FAB does and end a lock; deactivating ends every session."""

@@ -5,7 +5,7 @@ import logging
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.exceptions import DatabaseException
-from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.urltools import (
     get_filter_args,
     get_order_args,
@@ -19,7 +19,7 @@ from wtforms import HiddenField
 from wtforms.validators import StopValidation
 
 from app import formatting
-from app.services import archive, followup, records
+from app.services import archive, followup, records, team
 from app.services.errors import DomainError
 from app.services.timeline import StaleRecord, stale_record, timeline
 from app.services.visibility import can_assign_owner
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 # Lists count their rows up to this many; beyond it they say "more than" (config key).
 LIST_COUNT_CAP = 10_000
 # Owner dropdowns (forms and search forms) offer only users who may own records.
-ACTIVE_OWNERS = {"owner": [["active", FilterEqual, True]]}
+ACTIVE_OWNERS = {"owner": [["id", FilterInFunction, team.active_client_owner_ids]]}
 
 
 def _count_text(count: int, cap: int) -> str:

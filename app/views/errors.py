@@ -1,20 +1,36 @@
 """Error pages in the app's layout and the user's language (JSON under /api/)."""
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 
 MESSAGES = {
     403: (_l("Access denied"), _l("You have no access to this page.")),
     404: (_l("Not found"), _l("There is no such page, or the record is not yours to see.")),
     405: (_l("Not allowed"), _l("This address does not accept this kind of request.")),
+    # The text names the limit (MAX_CONTENT_LENGTH, or a page's own lower cap).
+    413: (_l("Too large"), None),
     # Only the login (form and API) is rate limited.
     429: (_l("Too many login attempts"), _l("Too many login attempts; try again in a minute.")),
     500: (_l("Something went wrong"), _l("The error is logged. Please try again later.")),
 }
 
 
-def _render(code: int):
+def too_large_text(title, text) -> None:
+    """Set what a 413 of this request says: a page with its own lower cap names its field."""
+    g.crm_too_large = (title, text)
+
+
+def _texts(code: int):
     title, text = MESSAGES[code]
+    if code == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        text = _l("The request is too large: at most %(size)s MB.", size=max(1, limit // 2**20))
+        title, text = g.get("crm_too_large") or (title, text)
+    return title, text
+
+
+def _render(code: int):
+    title, text = _texts(code)
     if request.path.startswith("/api/"):
         return jsonify(message=str(text)), code
     appbuilder = current_app.appbuilder
@@ -25,6 +41,6 @@ def _render(code: int):
 
 
 def register_error_pages(app) -> None:
-    """Show 403, 404 and 500 as pages of the CRM instead of the server's bare text."""
+    """Show error answers as pages of the CRM instead of the server's bare text."""
     for code in MESSAGES:
         app.register_error_handler(code, lambda error, code=code: _render(code))

@@ -5,7 +5,7 @@ import re
 import secrets
 import time
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
@@ -13,6 +13,7 @@ from app.extensions import db
 from app.formatting import datetime_text
 from app.services import importer
 from app.services.errors import DomainError
+from app.views.errors import too_large_text
 
 # An uploaded file waits this long for its mapping and import, then it is removed.
 KEEP_SECONDS = 24 * 3600
@@ -43,19 +44,11 @@ def install_upload_limit(app) -> None:
     def cap_upload() -> None:
         if request.method == "POST" and request.path.rstrip("/") == "/import":
             request.max_content_length = importer.MAX_BYTES + UPLOAD_SLACK
-
-    def too_large(error):
-        if request.path.rstrip("/") != "/import":
-            return error
-        text = _l("File: too big, at most %(size)s MB.", size=importer.MAX_BYTES // 2**20)
-        appbuilder = current_app.appbuilder
-        return render_template("crm/error.html", code=413, title=_l("Import"), text=text,
-                               appbuilder=appbuilder,
-                               base_template=appbuilder.base_template), 413
+            too_large_text(_l("Import"), _l("File: too big, at most %(size)s MB.",
+                                            size=importer.MAX_BYTES // 2**20))
 
     # First in line: the CSRF check reads the form, and so the whole upload, before views.
     app.before_request_funcs.setdefault(None, []).insert(0, cap_upload)
-    app.register_error_handler(413, too_large)
 
 
 def upload_dir() -> str:

@@ -2,7 +2,6 @@
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
@@ -10,7 +9,9 @@ from app.models import Company, Reassignment, User
 from app.services import reassignment, team
 from app.services.errors import DomainError
 from app.views.arguments import small_int
+from app.views.date_field import localise_date_fields
 from app.views.formatters import COMMON
+from app.views.search_filters import LocalFilterInterface
 
 KIND_LABELS = {
     "companies": _l("Companies"),
@@ -73,7 +74,7 @@ class ReassignView(BaseView):
 
 
 class ReassignmentView(ModelView):
-    datamodel = SQLAInterface(Reassignment)
+    datamodel = LocalFilterInterface(Reassignment)
     base_permissions = ["can_list", "can_show"]
     list_title = _l("Reassignments")
     show_title = _l("Reassignment")
@@ -90,3 +91,8 @@ class ReassignmentView(ModelView):
     search_columns = ["at", "from_user", "to_user"]
     order_columns = ["at"]
     base_order = ("at", "desc")
+
+    def _init_forms(self) -> None:
+        """Build FAB's forms; the "when" filter takes a day typed the user's way."""
+        super()._init_forms()
+        localise_date_fields(self.search_form, with_datetimes=True)

@@ -21,6 +21,7 @@ from flask_appbuilder.models.sqla.filters import (
     SQLAFilterConverter,
     get_field_setup_query,
 )
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import func, literal, or_
 
 from app.formatting import parse_date_text
@@ -136,3 +137,9 @@ class CrmFilterConverter(SQLAFilterConverter):
     conversion_table = tuple(
         (test, _converted(test, filters)) for test, filters in SQLAFilterConverter.conversion_table
     )
+
+
+class LocalFilterInterface(SQLAInterface):
+    """FAB's data interface with the CRM's filters, for screens outside the scoped lists."""
+
+    filter_converter_class = CrmFilterConverter

@@ -1,0 +1,46 @@
+"""Successful logins are counted by the database: parallel logins all count.
+
+FAB read `login_count` and wrote it back plus one, so logins at the same moment
+overwrote each other's count (as failed logins once did, tests/test_login_lockout.py).
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.models import User
+from tests.conftest import PASSWORD
+from tests.test_login_lockout import _api_login, _in_parallel
+
+PARALLEL = 20
+
+
+def _stats(session, user):
+    session.expire_all()
+    return session.execute(
+        select(User.login_count, User.fail_login_count, User.last_login)
+        .where(User.id == user.id)
+    ).one()
+
+
+def test_parallel_logins_are_counted_one_by_one(app, make_user, session):
+    user = make_user("Manager", "anna")
+    before = datetime.now() - timedelta(seconds=1)
+    codes = _in_parallel(app, PARALLEL,
+                         lambda client: _api_login(client, user.username, PASSWORD).status_code)
+    assert codes == [200] * PARALLEL
+    count, failures, last_login = _stats(session, user)
+    assert count == PARALLEL
+    assert failures == 0
+    assert last_login >= before
+
+
+def test_a_login_ends_the_run_of_failed_logins(app, make_user, session):
+    user = make_user("Manager", "anna")
+    client = app.test_client()
+    assert _api_login(client, user.username, "wrong").status_code == 401
+    assert _stats(session, user)[1] == 1
+    assert _api_login(client, user.username, PASSWORD).status_code == 200
+    assert _api_login(client, user.username, PASSWORD).status_code == 200
+    count, failures, _ = _stats(session, user)
+    assert (count, failures) == (2, 0)
