@@ -6,8 +6,8 @@ FLASK := $(BIN)/flask --app run
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test test-sqlite test-postgresql install translations catalog db lint demo \
-	bench load-test
+.PHONY: run serve test test-sqlite test-postgresql install install-dev requirements translations \
+	catalog db lint demo bench load-test
 
 run: install translations db
 	$(FLASK) crm ensure-admin --url http://$(HOST):$(PORT)
@@ -18,7 +18,7 @@ run: install translations db
 serve: install translations
 	CRM_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py
 
-test: install translations test-sqlite test-postgresql
+test: install-dev translations test-sqlite test-postgresql
 
 test-sqlite:
 	CRM_TEST_DB=sqlite $(BIN)/pytest
@@ -26,13 +26,29 @@ test-sqlite:
 test-postgresql:
 	CRM_TEST_DB=postgresql $(BIN)/pytest
 
-install: $(VENV)/.installed
+# What the running CRM needs (requirements.txt); tests and tools add requirements-dev.txt.
+install: $(VENV)/.installed-runtime
 
-$(VENV)/.installed: requirements.txt
+install-dev: $(VENV)/.installed-dev
+
+# Made only when missing: an existing .venv (or a link to a shared one) is kept as it is.
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Re-pin both sets from requirements*.in; pins already in the .txt files are kept.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --allow-unsafe --strip-extras --newline=lf \
+	--no-emit-index-url --no-emit-trusted-host --no-emit-find-links
+requirements: install-dev
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 # Compile the catalogues (.mo files are built, never committed).
 translations: install
@@ -53,12 +69,12 @@ db: install
 demo: db
 	$(FLASK) crm demo
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 
 # The benchmark (SQLite and PostgreSQL) and the load test; both write bench/results.md.
-bench: install translations
+bench: install-dev translations
 	$(BIN)/python -m bench.run --database both
 
-load-test: install translations
+load-test: install-dev translations
 	$(BIN)/python -m bench.load.run

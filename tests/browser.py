@@ -3,8 +3,8 @@
 Loaded as a pytest plugin by tests/conftest.py, so its fixtures exist once per run:
 
 - `live_server`: the app served from a background thread on the run's database; its URL.
-- `browser`: one headless Chromium for the whole run (skips the test, saying why, where
-  /usr/bin/chromium or the playwright package is missing).
+- `browser`: one headless Chromium for the whole run (where /usr/bin/chromium or the
+  playwright package is missing, the test skips saying why, and fails under CI=true).
 - `watch`: what the test's pages asked for and logged. After the test body, any request
   to another host, failed request, console error (a Content-Security-Policy violation
   included), script error or 4xx/5xx answer fails the test, unless the test allowed that
@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, require, require_module
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,7 +48,7 @@ CHART_PAGES = (
 try:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import expect
-except ImportError:  # the browser fixture skips the tests that would use them
+except ImportError:  # the browser fixture stops the tests that would use them
     PlaywrightError, expect = Exception, None
 
 
@@ -155,12 +155,9 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     """Launch Debian's Chromium once for the run (never a browser Playwright downloads)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium): browser test skipped")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api",
-        reason="the playwright package is not installed: browser test skipped",
-    )
+    require("Chromium", os.path.exists(CHROMIUM), f"no {CHROMIUM} (apt-get install chromium)")
+    sync_api = require_module("the playwright package", "playwright.sync_api",
+                              "pip install -r requirements-dev.txt")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

@@ -2,52 +2,165 @@
 
 CRM_TEST_DB=sqlite (default) or CRM_TEST_DB=postgresql chooses the database; PostgreSQL
 runs get their own database on CRM_TEST_PG (127.0.0.1:5432, user postgres), dropped after.
+Tests marked `postgresql_only` or `sqlite_only` are deselected on the other database.
+Plain helpers (PASSWORD, make_config, require, api_login...) live in tests/helpers*.py.
 """
 
-import os
+import logging
+import socket
 import uuid
-from datetime import datetime, timedelta
+from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from config import TestConfig
+from app.models.mixins import local_now
+from tests.helpers import ON_POSTGRESQL, PASSWORD, PG_SERVER, count_statements, make_config, require
+from tests.helpers_catalogues import compile_catalogues
 
-PG_SERVER = os.environ.get("CRM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 BUSINESS_TABLES = ("history", "reassignment", "task", "deal", "contact", "company")
-PASSWORD = "Secret-password-1"
 # The real-browser fixtures (live_server, browser, watch, new_page, page), once per run.
 pytest_plugins = ["tests.browser"]
+DATABASE_MARKERS = {
+    "postgresql_only": "runs on the PostgreSQL pass only (deselected on SQLite)",
+    "sqlite_only": "runs on the SQLite pass only (deselected on PostgreSQL)",
+}
 
 
-def _database_kind() -> str:
-    return os.environ.get("CRM_TEST_DB", "sqlite")
+def pytest_configure(config):
+    for name, meaning in DATABASE_MARKERS.items():
+        config.addinivalue_line("markers", f"{name}(reason): {meaning}")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the tests that are about the other database, instead of skipping them."""
+    other = "sqlite_only" if ON_POSTGRESQL else "postgresql_only"
+    wrong = [item for item in items if item.get_closest_marker(other)]
+    if wrong:
+        config.hook.pytest_deselected(items=wrong)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
+
+
+def _reachable(url: str) -> bool:
+    address = urlparse(url)
+    try:
+        socket.create_connection((address.hostname, address.port or 5432), timeout=3).close()
+    except OSError:
+        return False
+    return True
+
+
+def _new_postgresql_database(prefix: str) -> tuple[str, object]:
+    """Create an empty PostgreSQL database; return its URL and the server's engine."""
+    require("PostgreSQL", _reachable(PG_SERVER), f"CRM_TEST_DB=postgresql needs {PG_SERVER}")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    server = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return f"{PG_SERVER}/{name}", server
+
+
+def _drop_postgresql_database(url: str, server) -> None:
+    name = url.rsplit("/", 1)[1]
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """Create a throw-away database for this run and drop it at the end."""
-    if _database_kind() == "postgresql":
-        name = f"crm_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield f"{PG_SERVER}/{name}"
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    if ON_POSTGRESQL:
+        url, server = _new_postgresql_database("crm_test")
+        yield url
+        _drop_postgresql_database(url, server)
     else:
         yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "crm.sqlite")
 
 
-def make_config(database_url: str, **overrides):
-    """Return a test config object pointing at the run's database."""
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = database_url
-    for key, value in overrides.items():
-        setattr(config, key, value)
-    return config
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A database with nothing in it, of the kind this run tests (dropped afterwards)."""
+    if not ON_POSTGRESQL:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    url, server = _new_postgresql_database("crm_empty")
+    try:
+        yield url
+    finally:
+        _drop_postgresql_database(url, server)
+
+
+def _closed(application) -> None:
+    from app.extensions import db
+
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def fresh_app(empty_database_url):
+    """A second CRM app on the empty database; its engine is closed afterwards."""
+    from app import create_app
+
+    application = create_app(make_config(empty_database_url))
+    yield application
+    _closed(application)
+
+
+@pytest.fixture
+def guarded_app(database_url):
+    """The CRM as deployed: CSRF protection on (the test config turns it off)."""
+    from app import create_app
+
+    application = create_app(make_config(database_url, WTF_CSRF_ENABLED=True))
+    yield application
+    _closed(application)
+
+
+@pytest.fixture
+def json_logs():
+    """Give back the root logger as it was after an app set up its JSON logs."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+
+
+@pytest.fixture
+def statements(app):
+    """Count the SQL statements run while the block runs: `with statements() as seen:`."""
+    from app.extensions import db
+
+    @contextmanager
+    def watch():
+        with app.app_context():
+            engine = db.engine
+        with count_statements(engine) as seen:
+            yield seen
+
+    return watch
+
+
+@pytest.fixture
+def measure(client, statements):
+    """Return how many statements a GET of the page runs (after one warm-up request)."""
+
+    def run(url: str) -> int:
+        assert client.get(url).status_code == 200, url
+        with statements() as seen:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        return len(seen)
+
+    return run
 
 
 @pytest.fixture(scope="session")
@@ -56,8 +169,6 @@ def _compiled_catalogues():
 
     The app caches its catalogues when it is created, so this must run before it.
     """
-    from tests.test_translations import compile_catalogues
-
     compile_catalogues()
 
 
@@ -233,7 +344,7 @@ def make_task(session):
         if fields.get("state") == "done":
             fields.setdefault("done_by_id", owner.id)  # as the services stamp it
         task = Task(subject=subject, owner_id=owner.id, company=company, contact=contact,
-                    deal=deal, due_at=fields.pop("due_at", datetime.now() + timedelta(days=1)),
+                    deal=deal, due_at=fields.pop("due_at", local_now() + timedelta(days=1)),
                     type=fields.pop("type", "call"), state=fields.pop("state", "planned"),
                     **fields)
         session.add(task)

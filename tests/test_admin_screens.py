@@ -7,8 +7,7 @@ import pytest
 from flask_appbuilder.const import LOGMSG_WAR_SEC_NO_USER
 from flask_appbuilder.security.manager import BaseSecurityManager
 
-from tests.test_query_counts import measure, statements  # noqa: F401  (fixtures)
-from tests.test_translations import visible_text
+from tests.helpers_catalogues import visible_text
 
 
 def _text(client, url: str) -> str:
@@ -131,7 +130,7 @@ def test_the_users_list_speaks_the_admins_language(client, login, team):
 
 
 def test_the_users_list_runs_as_many_queries_for_many_users(
-    login, measure, make_user, make_company  # noqa: F811
+    login, measure, make_user, make_company
 ):
     login("Admin")
     few = measure("/users/list/")

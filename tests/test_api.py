@@ -6,24 +6,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.models import Company, Contact, Deal, Task
-from app.models.mixins import local_now
-from tests.conftest import PASSWORD
+from tests.helpers import DUE, LATER, NEXT_TASK, PASSWORD, api_login
 
 RESOURCES = ("company", "contact", "deal", "task")
 MODELS = {"company": Company, "contact": Contact, "deal": Deal, "task": Task}
-# Planned tasks are due from now on: a month ahead at 10:00 and 15:30 of the app's clock.
-DUE = (local_now() + timedelta(days=30)).replace(hour=10, minute=0, second=0, microsecond=0)
-LATER = DUE.replace(hour=15, minute=30) + timedelta(days=1)
-NEXT_TASK = {"type": "call", "subject": "Первый звонок", "due_at": DUE.isoformat()}
-
-
-def api_login(client, user) -> dict[str, str]:
-    """Log the user in through /api/v1/security/login; return the Authorization header."""
-    response = client.post("/api/v1/security/login", json={
-        "username": user.username, "password": PASSWORD, "provider": "db", "refresh": True,
-    })
-    assert response.status_code == 200, response.json
-    return {"Authorization": f"Bearer {response.json['access_token']}"}
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.test_api import api_login
+from tests.helpers import api_login
 
 RESOURCES = ("company", "contact", "deal", "task")
 

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.test_api import DUE, NEXT_TASK, api_login
+from tests.helpers import DUE, NEXT_TASK, api_login
 
 EXAMPLES = 5
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

@@ -3,7 +3,7 @@
 import pytest
 
 from app.models import Company, Deal, Task
-from tests.test_api import LATER, NEXT_TASK, api_login
+from tests.helpers import LATER, NEXT_TASK, api_login
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.models import Company, Contact, Deal, HistoryEntry, Task
 from app.services import agenda, archive
 from app.services.errors import DomainError
-from tests.test_api import api_login
+from tests.helpers import api_login
 
 
 @pytest.fixture

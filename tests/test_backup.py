@@ -8,20 +8,23 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.test_setup import ON_POSTGRESQL, empty_database_url, fresh_app  # noqa: F401
+from tests.helpers import ON_POSTGRESQL, require
 
-needs_pg_tools = pytest.mark.skipif(
-    ON_POSTGRESQL and not (shutil.which("pg_dump") and shutil.which("pg_restore")),
-    reason="pg_dump and pg_restore are not installed",
-)
+
+@pytest.fixture
+def pg_tools():
+    """On PostgreSQL, backup and restore need the client tools (postgresql-client)."""
+    if ON_POSTGRESQL:
+        require("pg_dump and pg_restore",
+                bool(shutil.which("pg_dump") and shutil.which("pg_restore")),
+                "apt-get install postgresql-client (the server's major version)")
 
 
 def _names() -> list[str]:
     return db.session.execute(text("SELECT name FROM company ORDER BY name")).scalars().all()
 
 
-@needs_pg_tools
-def test_backup_then_restore_brings_the_data_back(fresh_app, tmp_path):  # noqa: F811
+def test_backup_then_restore_brings_the_data_back(fresh_app, tmp_path, pg_tools):
     from app.services.setup import prepare_database
 
     runner = fresh_app.test_cli_runner()
@@ -62,7 +65,7 @@ def test_backup_then_restore_brings_the_data_back(fresh_app, tmp_path):  # noqa:
         db.session.remove()
 
 
-def test_the_default_path_is_in_the_instance_folder(fresh_app, tmp_path):  # noqa: F811
+def test_the_default_path_is_in_the_instance_folder(fresh_app, tmp_path):
     from datetime import datetime
 
     from app.services.backup import default_path
@@ -73,7 +76,7 @@ def test_the_default_path_is_in_the_instance_folder(fresh_app, tmp_path):  # noq
     assert path == tmp_path / "backups" / f"crm-20261127-090501.{suffix}"
 
 
-def test_restoring_something_else_is_refused(fresh_app, tmp_path):  # noqa: F811
+def test_restoring_something_else_is_refused(fresh_app, tmp_path):
     runner = fresh_app.test_cli_runner()
     missing = runner.invoke(args=["crm", "restore", "--yes", str(tmp_path / "nothing")])
     assert missing.exit_code != 0

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Company, Deal, Task
-from tests.test_api import api_login
+from tests.helpers import api_login
 
 LIST_URLS = (
     "/companyview/list/?_flt_0_name=%00",

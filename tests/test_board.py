@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Deal, HistoryEntry, Task
@@ -12,6 +12,7 @@ from app.models.mixins import local_now
 from app.services import board
 from app.services.errors import DomainError, NotFound, ValidationError
 from app.services.followup import NextTask, NextTaskRequired
+from tests.helpers import count_statements
 
 DUE = "2030-01-15 10:00:00"
 
@@ -123,16 +124,8 @@ def test_board_page_for_the_head_with_the_manager_filter(client, login, book):
 def _statements(client, url: str) -> int:
     client.get(url)
     db.session.remove()
-    seen = []
-
-    def record(_connection, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with count_statements(db.engine) as seen:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return len(seen)
 
 

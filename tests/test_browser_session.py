@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.browser import expect, log_in
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 ROLES = ("Manager", "Head")
 NOT_FOUND = {

@@ -17,8 +17,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.models import Company, Deal, Stage, Task
+from app.models.mixins import local_now
 from app.services import followup
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 # CRM_RACE_ROUNDS=20 repeats every race more often (the default keeps the suite quick).
 ROUNDS = int(os.environ.get("CRM_RACE_ROUNDS", "3"))
@@ -108,7 +109,7 @@ def assert_rule(session, record, answers, refusals: int = 1) -> None:
 
 
 def later(days: int = 1) -> datetime:
-    return datetime.now() + timedelta(days=days)
+    return local_now() + timedelta(days=days)
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids="+".join)
@@ -216,13 +217,12 @@ def test_a_stage_turned_open_while_a_deal_is_closed_into_it(
         assert moved != (stage_now.kind == "open"), answers
 
 
+@pytest.mark.sqlite_only(reason="PostgreSQL waits for the row lock; SQLite's wait can run out")
 def test_a_writer_that_waits_too_long_is_asked_to_try_again(
         app, session, make_user, make_company, make_task, monkeypatch):
     """SQLite: a writer that cannot get the write lock gets a translated refusal, not a 500."""
     from app.extensions import db
 
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL waits for the row lock; SQLite's wait can run out")
     manager = make_user()
     headers = api_headers(app, manager)
     company = make_company(manager, "Клиент")

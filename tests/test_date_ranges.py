@@ -17,7 +17,7 @@ from app.models.mixins import local_now
 from app.services import followup, importer
 from app.services import validation as v
 from app.services.errors import ValidationError
-from tests.test_api import NEXT_TASK, api_login
+from tests.helpers import NEXT_TASK, api_login
 
 FORM_TIME = "%Y-%m-%dT%H:%M"
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from app.models import Contact, Deal
-from tests.test_forms import count, field_errors, field_value
+from tests.helpers import count, field_errors, field_value
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from decimal import Decimal
 import pytest
 from flask import url_for
 
-from tests.test_translations import visible_text
+from app.models.mixins import local_now
+from tests.helpers_catalogues import visible_text
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё][А-Яа-яЁё\w\-]*")
 # FAB's language menu: the name of each language in that language.
@@ -74,13 +75,13 @@ def _sample(app, session, make_user, make_company, make_contact, make_deal, make
         company=company,
         deal=deal,
         subject="Call back about the offer",
-        due_at=datetime.now() - timedelta(hours=1),
+        due_at=local_now() - timedelta(hours=1),
     )
     make_task(
         leaving,
         contact=private,
         subject="Send the price list",
-        due_at=datetime.now() + timedelta(hours=1),
+        due_at=local_now() + timedelta(hours=1),
     )
     reassign(session, admin, leaving, taking)
     # A record of the team lead left without a next task, for the queue and its report.

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from app.views.export import ExportMixin
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, require_module
 
 # Companies in the exported list: enough that a CSV export spans several fetched batches
 # and is far bigger than the socket buffers, so an abort halfway reaches the server.
@@ -39,7 +39,7 @@ def big_list(app, session, make_user):
 
 @pytest.fixture
 def http(live_server, big_list):
-    requests = pytest.importorskip("requests")
+    requests = require_module("requests", "requests", "the test talks HTTP to a served app")
     browser = requests.Session()
     answer = browser.post(f"{live_server}/login/", allow_redirects=False, timeout=10,
                           data={"username": big_list, "password": PASSWORD})
@@ -132,7 +132,7 @@ def test_an_export_failing_mid_stream_gives_its_connection_back(live_server, htt
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(ExportMixin, "export_row", failing_row)
-    requests = pytest.importorskip("requests")
+    requests = require_module("requests", "requests", "the test talks HTTP to a served app")
     with pytest.raises(requests.exceptions.RequestException):
         answer = http.get(f"{live_server}/companyview/export/csv", timeout=30)
         answer.raise_for_status()  # a broken chunked body raises while it is read

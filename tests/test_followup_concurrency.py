@@ -1,6 +1,5 @@
 """Two people completing the last two tasks of one client at the same time (PostgreSQL)."""
 
-import os
 import threading
 import time
 
@@ -11,8 +10,7 @@ from app.models import Task, User
 from app.services import followup
 from app.services.followup import NextTaskRequired, Outcome
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("CRM_TEST_DB") != "postgresql",
+pytestmark = pytest.mark.postgresql_only(
     reason="row locks are a PostgreSQL matter; SQLite serialises writers by itself",
 )
 

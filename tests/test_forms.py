@@ -1,44 +1,10 @@
 """The rules through the screens: a refused save shows the form again, the message next to
 the field at fault, what the user typed kept, and nothing written."""
 
-import html
-import re
 from datetime import date, timedelta
 
-from flask_babel import gettext
-
 from app.models import Company, Contact, Deal, Task
-from tests.test_api import DUE
-
-ERROR_BLOCK = re.compile(r'<div class="alert alert-danger">(.*?)</div>', re.S)
-
-
-def shown(app, message_id: str) -> str:
-    """The message as a user with the default language reads it."""
-    with app.test_request_context("/"):
-        return gettext(message_id)
-
-
-def field_errors(page: str, field: str) -> list[str]:
-    """Return the error texts rendered in the form row of `field`."""
-    match = re.search(rf'<(input|select|textarea)[^>]*\bname="{field}"', page)
-    assert match, f"the form has no field {field!r}"
-    row_end = page.find("</td>", match.end())
-    row = page[match.end():row_end]
-    return [html.unescape(" ".join(text.split())) for text in ERROR_BLOCK.findall(row)]
-
-
-def field_value(page: str, field: str) -> str | None:
-    match = re.search(rf'<input[^>]*\bname="{field}"[^>]*>', page)
-    assert match, f"the form has no input {field!r}"
-    value = re.search(r'\bvalue="([^"]*)"', match.group(0))
-    return html.unescape(value.group(1)) if value else None
-
-
-def count(session, model) -> int:
-    session.expire_all()
-    return session.query(model).count()
-
+from tests.helpers import DUE, count, field_errors, field_value, shown
 
 # --- companies ----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.models import Deal, HistoryEntry, Task
+from app.models.mixins import local_now
 from app.services import reassignment
 
 DUE = "2030-01-15 10:00:00"
@@ -172,7 +173,7 @@ def test_a_record_edited_archived_and_restored_tells_the_whole_story(
 def test_a_transferred_company_shows_its_new_owner_only_what_they_may_open(
         client, login, session, make_user, make_company, make_deal, make_task, stage):
     """The history goes with the client; nothing on the card belongs to a record A can't open."""
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from app.models import Company, Contact
     from app.services import followup
@@ -189,7 +190,7 @@ def test_a_transferred_company_shows_its_new_owner_only_what_they_may_open(
     done = make_task(boris, company=client_company, subject="Первый звонок")
     followup.finish_task(session, boris, done, followup.Outcome(
         result="Обсудили цены", next_task=followup.NextTask(
-            subject="Перезвонить", due_at=datetime.now() + timedelta(days=2))))
+            subject="Перезвонить", due_at=local_now() + timedelta(days=2))))
     # One task left this client for Boris's other one; another came from there.
     left = make_task(boris, company=client_company, subject="Секретная задача")
     left.company = other

@@ -9,8 +9,8 @@ from werkzeug.datastructures import LanguageAccept
 
 from app.models import UserProfile
 from app.services.locale import choose_locale, remember_locale, saved_locale
-from tests.conftest import PASSWORD
-from tests.test_translations import visible_text
+from tests.helpers import PASSWORD
+from tests.helpers_catalogues import visible_text
 
 LANGUAGES = ["ru", "en"]
 

@@ -11,8 +11,7 @@ from app.extensions import db
 from app.models import Deal, HistoryEntry, Task
 from app.models.mixins import local_now
 from app.services import records
-from tests.conftest import PASSWORD
-from tests.test_api import api_login
+from tests.helpers import PASSWORD, api_login
 
 DUE = "2030-01-15 10:00:00"
 

@@ -17,14 +17,8 @@ import pytest
 from app import create_app
 from app.logging_setup import mask_secrets
 from app.services import calendar_feed
-from tests.conftest import make_config
-from tests.test_production import (
-    _dispose,
-    _free_port,
-    _lines,
-    _wait_until_healthy,
-    json_logs,  # noqa: F401  (a fixture)
-)
+from tests.helpers import make_config, require_module
+from tests.helpers_served import dispose, free_port, json_lines, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 MASKED = "/calendar/***.ics"
@@ -46,22 +40,22 @@ def test_mask_secrets(text, masked):
 
 
 def test_the_request_line_masks_the_feed_token(database_url, feed_token, capsys,
-                                               json_logs):  # noqa: F811
+                                               json_logs):
     application = create_app(make_config(database_url, LOG_FORMAT="json"))
     try:
         capsys.readouterr()
         answer = application.test_client().get(f"/calendar/{feed_token}.ics")
         err = capsys.readouterr().err
     finally:
-        _dispose(application)
+        dispose(application)
     assert answer.status_code == 200
     assert feed_token not in err
-    (line,) = [line for line in _lines(err) if line["logger"] == "crm.request"]
+    (line,) = [line for line in json_lines(err) if line["logger"] == "crm.request"]
     assert line["path"] == MASKED and line["message"] == f"GET {MASKED} 200"
 
 
 def test_a_crash_on_the_feed_masks_the_token(database_url, feed_token, capsys,
-                                             json_logs, monkeypatch):  # noqa: F811
+                                             json_logs, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("the feed broke")
 
@@ -72,16 +66,16 @@ def test_a_crash_on_the_feed_masks_the_token(database_url, feed_token, capsys,
         answer = application.test_client().get(f"/calendar/{feed_token}.ics")
         err = capsys.readouterr().err
     finally:
-        _dispose(application)
+        dispose(application)
     assert answer.status_code == 500
     assert feed_token not in err
-    (error,) = [line for line in _lines(err) if line["level"] == "ERROR"]
+    (error,) = [line for line in json_lines(err) if line["level"] == "ERROR"]
     assert MASKED in error["message"] and "RuntimeError: the feed broke" in error["exception"]
 
 
 def test_gunicorns_access_line_masks_the_feed_token(database_url, feed_token, tmp_path):
-    requests = pytest.importorskip("requests")
-    port = _free_port()
+    requests = require_module("requests", "requests", "the test talks HTTP to a served app")
+    port = free_port()
     log_path = tmp_path / "gunicorn.log"
     env = {**os.environ, "CRM_ENV": "production", "SECRET_KEY": "a-secret-for-this-test",
            "DATABASE_URL": database_url, "GUNICORN_BIND": f"127.0.0.1:{port}",
@@ -93,7 +87,7 @@ def test_gunicorns_access_line_masks_the_feed_token(database_url, feed_token, tm
         process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py"], cwd=ROOT,
                                    env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_until_healthy(requests, port, process, log_path)
+        wait_until_healthy(requests, port, process, log_path)
         answer = requests.get(f"http://127.0.0.1:{port}/calendar/{feed_token}.ics", timeout=10)
         assert answer.status_code == 200
     finally:
@@ -108,7 +102,7 @@ def test_gunicorns_access_line_masks_the_feed_token(database_url, feed_token, tm
 
 
 def test_the_development_servers_lines_mask_the_feed_token(database_url, feed_token, caplog):
-    requests = pytest.importorskip("requests")
+    requests = require_module("requests", "requests", "the test talks HTTP to a served app")
     from werkzeug.serving import make_server
 
     application = create_app(make_config(database_url, LOG_FORMAT="text"))
@@ -122,7 +116,7 @@ def test_the_development_servers_lines_mask_the_feed_token(database_url, feed_to
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        _dispose(application)
+        dispose(application)
     lines = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
     assert any(f"GET {MASKED} HTTP/1.1" in line for line in lines), lines
     assert feed_token not in caplog.text
@@ -137,7 +131,7 @@ def test_a_crash_in_text_logs_masks_the_token(database_url, feed_token, caplog, 
     try:
         answer = application.test_client().get(f"/calendar/{feed_token}.ics")
     finally:
-        _dispose(application)
+        dispose(application)
     assert answer.status_code == 500
     assert f"Exception on {MASKED} [GET]" in caplog.text
     assert feed_token not in caplog.text

@@ -10,7 +10,7 @@ import pytest
 from flask import g
 from sqlalchemy import text
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 REFUSED_RU = ("Неверное имя пользователя или пароль, либо учётная запись временно "
               "заблокирована после слишком многих неудачных попыток входа.")

@@ -3,7 +3,7 @@ Russian "Фамилия Имя", English "First Last" (menu bar, selects, lists,
 
 import pytest
 
-from tests.test_translations import visible_text
+from tests.helpers_catalogues import visible_text
 
 ORDER = {"ru": ("Емельянов Афанасий", "Афанасий Емельянов"),
          "en": ("Афанасий Емельянов", "Емельянов Афанасий")}

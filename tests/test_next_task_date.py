@@ -18,9 +18,8 @@ from app.models import Company, Contact, Deal, Task
 from app.models.mixins import local_now
 from app.services import archive, importer, next_task, reassignment
 from app.services.demo import generate_demo
-from tests.test_api import api_login
-from tests.test_migrations_data import _insert_rows_at_0001
-from tests.test_setup import empty_database_url, fresh_app  # noqa: F401
+from tests.helpers import api_login
+from tests.helpers_data import insert_rows_at_0001
 
 DAY = datetime(2030, 1, 15, 10, 0)
 
@@ -338,10 +337,10 @@ def test_an_overdue_next_task_is_marked(client, login, make_company, make_task):
 
 # --- the migration ---------------------------------------------------------------------
 
-def test_upgrading_a_database_with_tasks_fills_the_dates(fresh_app):  # noqa: F811
+def test_upgrading_a_database_with_tasks_fills_the_dates(fresh_app):
     with fresh_app.app_context():
         upgrade(revision="0002")
-        _insert_rows_at_0001()
+        insert_rows_at_0001()
         stamps = "'2026-11-01 10:00:00', '2026-11-01 10:00:00', 1, 1"
         columns = "created_at, changed_at, created_by_id, owner_id, version"
         # Company 1: planned 01.12 (from the rows above), an earlier archived one and an

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from app.services import accounts
 from app.services.errors import DomainError
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 NEW_PASSWORD = "Brand-new-pass-7"
 SHORT_RU = "Пароль должен содержать не меньше 10 символов, не считая пробелов."

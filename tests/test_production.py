@@ -5,7 +5,6 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -19,19 +18,13 @@ from app import create_app
 from app.extensions import db
 from app.logging_setup import JsonFormatter
 from config import ProductionConfig, engine_options
-from tests.conftest import PG_SERVER, make_config
+from tests.helpers import PG_SERVER, make_config, require_module
+from tests.helpers_served import dispose, free_port, json_lines, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
-ON_POSTGRESQL = os.environ.get("CRM_TEST_DB", "sqlite") == "postgresql"
 DUE = "2030-01-15 10:00:00"
 BAD_DATABASES = ["postgresql+psycopg://postgres@127.0.0.1:1/nowhere",
                  "sqlite:////nonexistent-directory/crm.sqlite"]
-
-
-def _dispose(application) -> None:
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 # --- /health ------------------------------------------------------------------------------
@@ -55,7 +48,7 @@ def test_health_is_never_rate_limited(database_url):
         # Other pages do fall under this default limit.
         assert [client.get("/lang/en").status_code for _ in range(3)][-1] == 429
     finally:
-        _dispose(application)
+        dispose(application)
 
 
 @pytest.mark.parametrize("url", BAD_DATABASES)
@@ -68,26 +61,10 @@ def test_health_answers_503_when_the_database_does_not(url):
         assert response.get_json()["status"] == "unavailable"
         assert time.monotonic() - started < 10  # a load balancer does not wait forever
     finally:
-        _dispose(application)
+        dispose(application)
 
 
 # --- logs ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def json_logs():
-    """Give back the root logger as it was after an app set up its JSON logs."""
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
-
-
-def _lines(err: str) -> list[dict]:
-    return [json.loads(line) for line in err.splitlines() if line.startswith("{")]
 
 
 def test_json_logs_give_one_line_per_request_with_its_id(database_url, capsys, json_logs):
@@ -98,9 +75,9 @@ def test_json_logs_give_one_line_per_request_with_its_id(database_url, capsys, j
         sent = client.get("/login/", headers={"X-Request-ID": "lb-42.abc"})
         made = client.get("/health")
         forged = client.get("/health", headers={"X-Request-ID": "not an id {\"x\": 1}"})
-        lines = _lines(capsys.readouterr().err)
+        lines = json_lines(capsys.readouterr().err)
     finally:
-        _dispose(application)
+        dispose(application)
     assert sent.headers["X-Request-ID"] == "lb-42.abc"
     assert re.fullmatch(r"[0-9a-f]{32}", made.headers["X-Request-ID"])
     assert re.fullmatch(r"[0-9a-f]{32}", forged.headers["X-Request-ID"])
@@ -120,9 +97,9 @@ def test_a_warning_inside_a_request_carries_the_request_id(capsys, json_logs):
     try:
         capsys.readouterr()
         response = application.test_client().get("/health", headers={"X-Request-ID": "r-1"})
-        lines = _lines(capsys.readouterr().err)
+        lines = json_lines(capsys.readouterr().err)
     finally:
-        _dispose(application)
+        dispose(application)
     assert response.status_code == 503
     (warning,) = [line for line in lines if line["level"] == "WARNING"]
     assert warning["request_id"] == "r-1" and warning["path"] == "/health"
@@ -141,9 +118,9 @@ def test_a_crash_is_logged_with_its_traceback_but_never_shown(database_url, caps
     try:
         capsys.readouterr()
         response = application.test_client().get("/health", headers={"X-Request-ID": "r-500"})
-        lines = _lines(capsys.readouterr().err)
+        lines = json_lines(capsys.readouterr().err)
     finally:
-        _dispose(application)
+        dispose(application)
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert "Что-то пошло не так" in page
@@ -160,7 +137,7 @@ def test_text_logs_leave_the_root_logger_alone(database_url, json_logs):
     try:
         response = application.test_client().get("/health")
     finally:
-        _dispose(application)
+        dispose(application)
     assert logging.getLogger().handlers == before
     assert response.headers["X-Request-ID"]  # the id is given all the same
     assert not any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers)
@@ -191,7 +168,7 @@ def test_the_defaults_leave_room_for_several_workers(monkeypatch):
     assert options["connect_args"] == {"connect_timeout": 5}
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="the pool sizes apply to PostgreSQL only")
+@pytest.mark.postgresql_only(reason="the pool sizes apply to PostgreSQL only")
 def test_a_production_app_opens_its_pool_as_configured(monkeypatch, database_url):
     monkeypatch.setenv("SECRET_KEY", "a-long-production-secret-for-tests")
     monkeypatch.setenv("DATABASE_URL", database_url)
@@ -206,23 +183,15 @@ def test_a_production_app_opens_its_pool_as_configured(monkeypatch, database_url
             assert (pool.size(), pool._max_overflow) == (3, 2)
             assert application.test_client().get("/health").status_code == 200
     finally:
-        _dispose(application)
+        dispose(application)
 
 
 # --- two gunicorn processes on one database ----------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def served_database():
     """A new PostgreSQL database, migrated and prepared, with one manager (dropped after)."""
-    if not ON_POSTGRESQL:
-        pytest.skip("several processes share a database only on PostgreSQL (CRM_TEST_DB)")
     from flask_migrate import upgrade
 
     from app.services.setup import prepare_database
@@ -241,7 +210,7 @@ def served_database():
             assert sm.add_user("olga", "Ольга", "Серова", "olga@example.com",
                                sm.find_role("Manager"), "Serve-password-1")
             db.session.commit()
-        _dispose(application)
+        dispose(application)
         yield url
     finally:
         with server.connect() as connection:
@@ -260,20 +229,6 @@ def _start(url: str, port: int, log_path: Path) -> subprocess.Popen:
     with open(log_path, "wb") as log:
         return subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
-
-
-def _wait_until_healthy(requests, port: int, process, log_path: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("gunicorn stopped:\n" + log_path.read_text(errors="replace")[-3000:])
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=3).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    pytest.fail("gunicorn did not answer /health:\n" + log_path.read_text(errors="replace"))
 
 
 class Browser:
@@ -336,18 +291,19 @@ def _assert_access_logged(log_path: Path, method: str, path: str, status: int,
         time.sleep(0.1)
 
 
+@pytest.mark.postgresql_only(reason="several processes share a database only on PostgreSQL")
 def test_two_processes_serve_one_database_with_the_rules_intact(served_database, tmp_path):
-    requests = pytest.importorskip("requests")
+    requests = require_module("requests", "requests", "the test talks HTTP to gunicorn")
     from app.models import Company, Task
 
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes = []
     try:
         for number, port in enumerate(ports):
             log_path = tmp_path / f"gunicorn-{number}.log"
             processes.append((_start(served_database, port, log_path), log_path))
         for (process, log_path), port in zip(processes, ports, strict=True):
-            _wait_until_healthy(requests, port, process, log_path)
+            wait_until_healthy(requests, port, process, log_path)
         first, second = (Browser(requests, port) for port in ports)
 
         for browser in (first, second):

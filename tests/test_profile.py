@@ -3,7 +3,7 @@
 import pytest
 from flask import g
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 ROLES = ["Manager", "Head", "Admin"]
 

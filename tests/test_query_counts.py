@@ -6,14 +6,11 @@ to each other (clients, people, deals, tasks, owners, history) the way real ones
 so that a relation loaded one row at a time shows up as a difference.
 """
 
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
-from app.extensions import db
 from app.models.mixins import local_now
 from app.services.history import set_actor
 
@@ -29,42 +26,6 @@ OTHER_PAGES = [
     "/reports/funnel/", "/reports/won-lost/", "/reports/tasks/", "/reports/no-next-task/",
     "/reports/new-clients/",
 ]
-
-
-@pytest.fixture
-def statements(app):
-    """Count the SQL statements run while the block runs: `with statements() as seen:`."""
-
-    @contextmanager
-    def watch():
-        seen = []
-
-        def note(_conn, _cursor, statement, _parameters, _context, _many):
-            seen.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", note)
-        try:
-            yield seen
-        finally:
-            event.remove(engine, "before_cursor_execute", note)
-
-    return watch
-
-
-@pytest.fixture
-def measure(client, statements):
-    """Return how many statements a GET of the page runs (after one warm-up request)."""
-
-    def run(url: str) -> int:
-        assert client.get(url).status_code == 200, url
-        with statements() as seen:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        return len(seen)
-
-    return run
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from app.models.mixins import local_now
 from app.services import reports
 from app.services.reports import OTHER_SOURCES, Period
 
@@ -365,7 +366,7 @@ def test_a_task_completed_by_the_head_counts_for_its_manager(
     alpha = make_company(anna, "Альфа")
     first = make_task(anna, company=alpha)
     finish_task(session, head, first, Outcome(result="Ок", next_task=NextTask(
-        subject="Перезвонить", due_at=datetime.now() + timedelta(days=2))))
+        subject="Перезвонить", due_at=local_now() + timedelta(days=2))))
     assert session.get(type(first), first.id).done_by_id == anna.id
 
 

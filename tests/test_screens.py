@@ -2,13 +2,14 @@
 with many rows as with few (no query per row)."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import Company, Contact, Deal, Task
+from app.models.mixins import local_now
+from tests.helpers import count_statements
 
 ROLES = ("Admin", "Head", "Manager")
 RECORD_VIEWS = ("companyview", "contactview", "dealview", "taskview")
@@ -187,7 +188,7 @@ def test_the_head_assigns_a_new_company_to_a_manager(client, login, make_user, s
 
 def _fill(session, owners, start: int, count: int, stage) -> None:
     """Add `count` companies, each with its own contact, deal and task, owners in turn."""
-    due = datetime.now() + timedelta(days=1)
+    due = local_now() + timedelta(days=1)
     for number in range(start, start + count):
         owner = owners[number % len(owners)]
         company = Company(name=f"Компания {number:03}", owner_id=owner.id, status="active")
@@ -206,16 +207,8 @@ def _statements(client, session, url: str) -> int:
     """Count the SQL statements one page load runs, with nothing cached from before."""
     client.get(url)  # first load fills FAB's caches of its own
     session.remove()
-    seen = []
-
-    def record(_connection, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with count_statements(db.engine) as seen:
         response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
     return len(seen)
 

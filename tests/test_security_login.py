@@ -15,8 +15,7 @@ from sqlalchemy import select, text
 from app import create_app
 from app.extensions import db
 from config import ProductionConfig
-from tests.conftest import PASSWORD, make_config
-from tests.test_setup import _csrf_token, guarded_app  # noqa: F401  (the CSRF-on app)
+from tests.helpers import PASSWORD, csrf_token, make_config, require, require_module
 
 REDIS_URL = os.environ.get("CRM_TEST_REDIS", "redis://127.0.0.1:6379/15")
 REFUSED_RU = "Неверное имя пользователя или пароль, либо учётная запись временно заблокирована"
@@ -30,7 +29,7 @@ def _dispose(application) -> None:
 
 
 def _login_with_token(client, username: str, password: str = PASSWORD):
-    token = _csrf_token(client.get("/login/").get_data(as_text=True))
+    token = csrf_token(client.get("/login/").get_data(as_text=True))
     return client.post("/login/", data={"username": username, "password": password,
                                         "csrf_token": token})
 
@@ -54,7 +53,7 @@ def _csv_upload() -> dict:
             "file": (io.BytesIO("Название;Статус\nООО Импорт;active\n".encode()), "c.csv")}
 
 
-def test_every_form_refuses_a_post_without_the_csrf_token(guarded_app, app, make_user,  # noqa: F811
+def test_every_form_refuses_a_post_without_the_csrf_token(guarded_app, app, make_user,
                                                           make_company, make_contact,
                                                           make_deal, make_task, stage, session):
     admin = make_user("Admin", "root")
@@ -68,7 +67,7 @@ def test_every_form_refuses_a_post_without_the_csrf_token(guarded_app, app, make
     assert _login_with_token(client, admin.username).status_code == 302
 
     # A real upload token, so the import's later steps are reached with a file of their own.
-    token = _csrf_token(client.get("/import/").get_data(as_text=True))
+    token = csrf_token(client.get("/import/").get_data(as_text=True))
     uploaded = client.post("/import/", data={**_csv_upload(), "csrf_token": token},
                            content_type="multipart/form-data")
     assert uploaded.status_code == 302
@@ -280,12 +279,12 @@ def test_a_logged_in_user_keeps_working_after_the_limit(limited_app, make_user):
 
 
 def test_two_processes_share_the_counter_in_redis(limited_app, make_user):
-    redis = pytest.importorskip("redis")
+    redis = require_module("the redis package", "redis", "the login limit counts in Redis")
     connection = redis.Redis.from_url(REDIS_URL)
     try:
         connection.ping()
     except redis.RedisError as error:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {error}")
+        require("Redis", False, f"no server answers at {REDIS_URL}: {error}")
     prefix = f"crm-test-{uuid.uuid4().hex[:8]}"
     user = make_user("Manager", "anna")
     try:
@@ -488,7 +487,7 @@ def test_the_production_session_cookie_is_secure_httponly_and_lax(production_app
     user = make_user("Manager", "anna")
     client = production_app.test_client()
     https = {"base_url": "https://crm.example"}
-    token = _csrf_token(client.get("/login/", **https).get_data(as_text=True))
+    token = csrf_token(client.get("/login/", **https).get_data(as_text=True))
     answer = client.post("/login/", data={"username": user.username, "password": PASSWORD,
                                           "csrf_token": token},
                          headers={"Referer": "https://crm.example/login/"}, **https)
@@ -561,11 +560,11 @@ def test_a_post_on_logout_logs_out(client, login):
     assert client.get("/companyview/list/").status_code == 302
 
 
-def test_logging_out_with_the_token_from_the_button_page(guarded_app, make_user):  # noqa: F811
+def test_logging_out_with_the_token_from_the_button_page(guarded_app, make_user):
     user = make_user("Manager", "anna")
     client = guarded_app.test_client()
     _login_with_token(client, user.username)
-    token = _csrf_token(client.get("/logout/").get_data(as_text=True))
+    token = csrf_token(client.get("/logout/").get_data(as_text=True))
     assert client.get("/companyview/list/").status_code == 200
     assert client.post("/logout/", data={"csrf_token": token}).status_code == 302
     assert client.get("/companyview/list/").status_code == 302

@@ -4,7 +4,7 @@ shown as text, and errors that never show a traceback or SQL."""
 import csv
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import g
@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from app import create_app
 from app.extensions import db
 from app.models import Company, Contact, Deal, Task
+from app.models.mixins import local_now
 from app.services import agenda
 from app.views.datamodel import ScopedInterface
 from config import ProductionConfig
-from tests.conftest import PASSWORD
-from tests.test_setup import _csrf_token
+from tests.helpers import PASSWORD, csrf_token
 
 PAYLOAD = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -44,7 +44,7 @@ def book(login, make_company, make_contact, make_deal, make_task):
     contact = make_contact(manager, "Петров", company=company)
     deal = make_deal(manager, company=company)
     task = make_task(manager, company=company, deal=deal,
-                     due_at=datetime.now() - timedelta(hours=1))
+                     due_at=local_now() - timedelta(hours=1))
     return {"manager": manager, "company": company, "contact": contact, "deal": deal,
             "task": task}
 
@@ -143,7 +143,7 @@ def hostile(client, login, session, make_contact, stage):
     assert answer.status_code == 302
     # One task due already (My day), and a client with no task at all (the queue).
     task = session.scalars(select(Task).filter_by(deal_id=deal.id)).first()
-    task.due_at = datetime.now() - timedelta(hours=1)
+    task.due_at = local_now() - timedelta(hours=1)
     lonely = Company(name=PAYLOAD + " 2", owner_id=manager.id, status="active")
     session.add(lonely)
     session.commit()
@@ -230,7 +230,7 @@ def production_client(monkeypatch, database_url, make_user):
     client = application.test_client()
     https = {"base_url": "https://crm.example",
              "headers": {"Referer": "https://crm.example/login/"}}
-    token = _csrf_token(client.get("/login/", **https).get_data(as_text=True))
+    token = csrf_token(client.get("/login/", **https).get_data(as_text=True))
     answer = client.post("/login/", data={"username": user.username, "password": PASSWORD,
                                           "csrf_token": token}, **https)
     assert answer.status_code == 302 and "/login" not in answer.location

@@ -7,7 +7,7 @@ user's session version, which every cookie and token carries and every request c
 from flask import g
 
 from app.models import UserProfile
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 NEW_PASSWORD = "Brand-new-pass-7"
 PAGE = "/companyview/list/"

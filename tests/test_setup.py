@@ -2,68 +2,19 @@
 repeat, production refuses to run without a secret, each app is complete, forms are
 protected against cross-site posts, and the screens speak Russian first."""
 
-import os
-import re
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask_appbuilder import Model
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import CheckConstraint, create_engine, func, inspect, select, text
+from sqlalchemy import CheckConstraint, func, inspect, select, text
 
 from app import create_app
 from app.extensions import db
 from app.models import Company, Stage
 from app.services.setup import DEFAULT_STAGES, ROLE_NAMES, prepare_database
-from config import Config, ProductionConfig, TestConfig
-
-PG_SERVER = os.environ.get("CRM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-ON_POSTGRESQL = os.environ.get("CRM_TEST_DB", "sqlite") == "postgresql"
-
-
-def _config(database_url: str, **overrides) -> TestConfig:
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = database_url
-    for key, value in overrides.items():
-        setattr(config, key, value)
-    return config
-
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    """A database with nothing in it, of the kind this run tests (dropped afterwards)."""
-    if not ON_POSTGRESQL:
-        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
-        return
-    name = f"crm_empty_{uuid.uuid4().hex[:12]}"
-    server = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-
-
-@pytest.fixture
-def fresh_app(empty_database_url):
-    """A second CRM app on the empty database; its engine is closed afterwards."""
-    application = create_app(_config(empty_database_url))
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-def _head_revision(application) -> str:
-    migrate = application.extensions["migrate"]
-    return ScriptDirectory(migrate.directory).get_current_head()
-
+from config import Config, ProductionConfig
+from tests.helpers import csrf_token, head_revision, make_config
 
 # --- migrations ---------------------------------------------------------------------------
 
@@ -77,7 +28,7 @@ def test_the_migrations_build_an_empty_database_and_can_be_undone(fresh_app):
         tables = set(inspect(db.engine).get_table_names())
         assert tables == expected | {"alembic_version"}
         version = db.session.scalar(text("SELECT version_num FROM alembic_version"))
-        assert version == _head_revision(fresh_app)
+        assert version == head_revision(fresh_app)
 
         # `crm init` on the new database, twice: the roles and the pipeline, once each.
         for _ in range(2):
@@ -186,8 +137,8 @@ def test_development_does_not_use_the_production_secret_rule(monkeypatch):
 
 
 def test_two_apps_each_have_all_their_screens(app, database_url):
-    first = create_app(_config(database_url))
-    second = create_app(_config(database_url))
+    first = create_app(make_config(database_url))
+    second = create_app(make_config(database_url))
     try:
         assert first.appbuilder is not second.appbuilder
         expected = {rule.rule for rule in app.url_map.iter_rules()}
@@ -205,24 +156,6 @@ def test_two_apps_each_have_all_their_screens(app, database_url):
 # --- cross-site request forgery -----------------------------------------------------------
 
 
-def _csrf_token(page: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page
-    )
-    assert match, "the page has no CSRF token"
-    return match.group(1)
-
-
-@pytest.fixture
-def guarded_app(database_url):
-    """The CRM as deployed: CSRF protection on (the test config turns it off)."""
-    application = create_app(_config(database_url, WTF_CSRF_ENABLED=True))
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
 def test_forms_refuse_a_post_without_the_csrf_token(guarded_app, app, make_user, session):
     user = make_user("Manager")
     app.appbuilder.sm.reset_password(user.id, "Guarded-password-1")
@@ -232,7 +165,7 @@ def test_forms_refuse_a_post_without_the_csrf_token(guarded_app, app, make_user,
                                            "password": "Guarded-password-1"})
     assert refused.status_code == 400  # even the login form needs its token
     assert client.get("/companyview/list/").status_code == 302  # still anonymous
-    token = _csrf_token(client.get("/login/").get_data(as_text=True))
+    token = csrf_token(client.get("/login/").get_data(as_text=True))
     response = client.post("/login/", data={"username": user.username,
                                             "password": "Guarded-password-1",
                                             "csrf_token": token})
@@ -245,7 +178,7 @@ def test_forms_refuse_a_post_without_the_csrf_token(guarded_app, app, make_user,
     session.expire_all()
     assert session.query(Company).count() == 0
 
-    token = _csrf_token(client.get("/companyview/add").get_data(as_text=True))
+    token = csrf_token(client.get("/companyview/add").get_data(as_text=True))
     response = client.post("/companyview/add", data={**company, "csrf_token": token})
     assert response.status_code == 302
     session.expire_all()
@@ -259,7 +192,7 @@ def test_a_record_cannot_be_archived_by_a_plain_link(guarded_app, app, make_user
     app.appbuilder.sm.reset_password(user.id, "Guarded-password-1")
     company_id = make_company(user).id
     client = guarded_app.test_client()
-    token = _csrf_token(client.get("/login/").get_data(as_text=True))
+    token = csrf_token(client.get("/login/").get_data(as_text=True))
     client.post("/login/", data={"username": user.username, "password": "Guarded-password-1",
                                  "csrf_token": token})
     client.get(f"/companyview/delete/{company_id}")

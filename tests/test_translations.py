@@ -4,10 +4,8 @@ The extraction here mirrors `make catalog` (babel.cfg and the same keywords), so
 added to the code without running `make catalog` and translating it fails the first test.
 """
 
-import io
 import re
-from datetime import datetime, timedelta
-from html.parser import HTMLParser
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,23 +14,21 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parent.parent
-TRANSLATIONS = ROOT / "translations"
-LANGUAGES = ("ru", "en")
+from app.models.mixins import local_now
+from tests.helpers_catalogues import (
+    LANGUAGES,
+    ROOT,
+    compile_catalogues,
+    po_path,
+    read_catalog,
+    visible_text,
+)
+
 # `make catalog` passes -k _l -k lazy_gettext -k _ -k gettext -k ngettext:1,2 on top of
 # pybabel's default keywords (pgettext and friends included). lazy_pgettext is listed too:
 # a msgid with a context used through it fails here until the Makefile extracts it as well.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?([diouxXeEfFgGcrsa%])")
-
-
-def _po_path(language: str) -> Path:
-    return TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
-
-
-def _read_catalog(language: str):
-    with _po_path(language).open("rb") as handle:
-        return read_po(handle, locale=language)
 
 
 def _name(message_id) -> str:
@@ -45,25 +41,6 @@ def _forms(value) -> tuple[str, ...]:
     return (value,)
 
 
-def compile_catalogues() -> list[Path]:
-    """Compile each .po into its .mo when the .mo is missing or older; return those written.
-
-    The same job as `make translations`, so that a test run never reads stale catalogues.
-    """
-    written = []
-    for language in LANGUAGES:
-        po_path = _po_path(language)
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        catalog = _read_catalog(language)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        mo_path.write_bytes(buffer.getvalue())
-        written.append(mo_path)
-    return written
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _fresh_catalogues(app):
     """Make sure the app reads up-to-date .mo files, even without `make translations` first."""
@@ -74,7 +51,7 @@ def _fresh_catalogues(app):
 
 @pytest.fixture(scope="module")
 def catalogs():
-    return {language: _read_catalog(language) for language in LANGUAGES}
+    return {language: read_catalog(language) for language in LANGUAGES}
 
 
 @pytest.fixture(scope="module")
@@ -128,13 +105,13 @@ def test_no_empty_or_fuzzy_translation(language, catalogs):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_catalogue_header_names_its_language(language):
-    with _po_path(language).open("rb") as handle:
+    with po_path(language).open("rb") as handle:
         catalog = read_po(handle)  # the locale comes from the header's Language
     assert str(catalog.locale) == language
 
 
 def test_russian_plural_forms_header():
-    catalog = _read_catalog("ru")
+    catalog = read_catalog("ru")
     assert catalog.num_plurals == 3
     assert catalog.plural_expr.replace(" ", "") == (
         "(n%10==1&&n%100!=11?0:n%10>=2&&n%10<=4&&(n%100<10||n%100>=20)?1:2)"
@@ -193,51 +170,6 @@ def test_placeholders_match(language, catalogs):
     assert not wrong, f"placeholders differ in {language}:\n" + "\n".join(wrong)
 
 
-class _VisibleText(HTMLParser):
-    """Collect what a user can read: text, tooltips, placeholders; script strings aside."""
-
-    ATTRIBUTES = {"title", "placeholder", "alt", "aria-label", "data-original-title"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.scripts: list[str] = []
-        self._skip: str | None = None
-
-    def handle_starttag(self, tag, attrs) -> None:
-        if tag in ("script", "style"):
-            self._skip = tag
-        for name, value in attrs:
-            if name in self.ATTRIBUTES and value:
-                self.parts.append(value)
-            if (
-                tag == "input"
-                and name == "value"
-                and value
-                and (("type", "submit") in attrs or ("type", "button") in attrs)
-            ):
-                self.parts.append(value)
-
-    def handle_endtag(self, tag) -> None:
-        if tag == self._skip:
-            self._skip = None
-
-    def handle_data(self, data) -> None:
-        if self._skip == "script":
-            self.scripts.append(data)
-        elif self._skip is None:
-            self.parts.append(data)
-
-
-def visible_text(html: str) -> tuple[str, str]:
-    """Return the page's readable text, and its scripts' source, as one line each."""
-    parser = _VisibleText()
-    parser.feed(html)
-    parser.close()
-    text = " | ".join(" ".join(part.split()) for part in parser.parts if part.strip())
-    return text, "\n".join(parser.scripts)
-
-
 def untranslated_on_page(html: str, msgids) -> list[str]:
     """Return the msgids that show on the page as whole words (or as strings in scripts)."""
     text, scripts = visible_text(html)
@@ -279,7 +211,7 @@ def sample_records(login, make_company, make_contact, make_deal, make_task):
     company = make_company(admin)
     contact = make_contact(admin, company=company)
     deal = make_deal(admin, company=company, contact=contact)
-    task = make_task(admin, company=company, deal=deal, due_at=datetime.now() - timedelta(hours=1))
+    task = make_task(admin, company=company, deal=deal, due_at=local_now() - timedelta(hours=1))
     return {"CompanyView": company, "ContactView": contact, "DealView": deal, "TaskView": task}
 
 

@@ -56,7 +56,7 @@ def _urls(rule, view, record_id, unknown_action: bool = True):
 
 
 def _api_headers(client, user) -> dict:
-    from tests.conftest import PASSWORD
+    from tests.helpers import PASSWORD
 
     response = client.post("/api/v1/security/login", json={
         "username": user.username, "password": PASSWORD, "provider": "db"})
@@ -211,7 +211,7 @@ def test_service_defaults_owner_to_the_parent_record(session, two_books, make_us
 
 
 def test_inactive_user_cannot_log_in(client, make_user):
-    from tests.conftest import PASSWORD
+    from tests.helpers import PASSWORD
 
     user = make_user("Manager", "left", active=False)
     client.post("/login/", data={"username": user.username, "password": PASSWORD})

@@ -4,8 +4,7 @@ import pytest
 
 from app.models import Company
 from app.services.errors import ValidationError
-from tests.test_api import api_login
-from tests.test_forms import count, field_errors, field_value, shown
+from tests.helpers import api_login, count, field_errors, field_value, shown
 
 REFUSAL = "Website: enter an address such as example.com or https://example.com."
 

@@ -1,0 +1,125 @@
+"""Plain helpers shared by the test modules; tests/conftest.py holds the fixtures.
+
+Test modules import from here (and from helpers_*.py), never from one another.
+"""
+
+import html
+import importlib
+import os
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from alembic.script import ScriptDirectory
+from flask_babel import gettext
+from sqlalchemy import event
+
+from app.models.mixins import local_now
+from config import TestConfig
+
+PG_SERVER = os.environ.get("CRM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+ON_POSTGRESQL = os.environ.get("CRM_TEST_DB", "sqlite") == "postgresql"
+# Under CI a missing component fails the test that needs it; on a laptop it skips.
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PASSWORD = "Secret-password-1"
+# Planned tasks are due from now on: a month ahead at 10:00 and 15:30 of the app's clock.
+DUE = (local_now() + timedelta(days=30)).replace(hour=10, minute=0, second=0, microsecond=0)
+LATER = DUE.replace(hour=15, minute=30) + timedelta(days=1)
+NEXT_TASK = {"type": "call", "subject": "Первый звонок", "due_at": DUE.isoformat()}
+ERROR_BLOCK = re.compile(r'<div class="alert alert-danger">(.*?)</div>', re.S)
+
+
+def require(component: str, available: bool, why: str) -> None:
+    """Stop the test when `component` is missing: a failure under CI=true, else a skip."""
+    if available:
+        return
+    message = f"{component} is missing: {why}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI installs every component the tests need)")
+    pytest.skip(message)
+
+
+def require_module(component: str, module: str, why: str):
+    """Import and return `module`, or stop the test as require() does when it is missing."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        require(component, False, f"{why} ({error})")
+
+
+def make_config(database_url: str, **overrides) -> TestConfig:
+    """Return a test config object pointing at the database."""
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = database_url
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config
+
+
+@contextmanager
+def count_statements(engine):
+    """Collect the SQL statements the engine runs inside the block: `with ... as seen:`."""
+    seen: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def api_login(client, user) -> dict[str, str]:
+    """Log the user in through /api/v1/security/login; return the Authorization header."""
+    response = client.post("/api/v1/security/login", json={
+        "username": user.username, "password": PASSWORD, "provider": "db", "refresh": True,
+    })
+    assert response.status_code == 200, response.json
+    return {"Authorization": f"Bearer {response.json['access_token']}"}
+
+
+def head_revision(application) -> str:
+    """Return the newest migration revision of the app."""
+    migrate = application.extensions["migrate"]
+    return ScriptDirectory(migrate.directory).get_current_head()
+
+
+def csrf_token(page: str) -> str:
+    """Return the CSRF token of the page's form."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def shown(app, message_id: str) -> str:
+    """The message as a user with the default language reads it."""
+    with app.test_request_context("/"):
+        return gettext(message_id)
+
+
+def field_errors(page: str, field: str) -> list[str]:
+    """Return the error texts rendered in the form row of `field`."""
+    match = re.search(rf'<(input|select|textarea)[^>]*\bname="{field}"', page)
+    assert match, f"the form has no field {field!r}"
+    row_end = page.find("</td>", match.end())
+    row = page[match.end():row_end]
+    return [html.unescape(" ".join(text.split())) for text in ERROR_BLOCK.findall(row)]
+
+
+def field_value(page: str, field: str) -> str | None:
+    """Return the value the form's input `field` shows, or None."""
+    match = re.search(rf'<input[^>]*\bname="{field}"[^>]*>', page)
+    assert match, f"the form has no input {field!r}"
+    value = re.search(r'\bvalue="([^"]*)"', match.group(0))
+    return html.unescape(value.group(1)) if value else None
+
+
+def count(session, model) -> int:
+    """Count the model's rows as the database has them now."""
+    session.expire_all()
+    return session.query(model).count()
