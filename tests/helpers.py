@@ -7,6 +7,7 @@ import html
 import importlib
 import os
 import re
+import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -123,3 +124,48 @@ def count(session, model) -> int:
     """Count the model's rows as the database has them now."""
     session.expire_all()
     return session.query(model).count()
+
+
+def api_login_as(client, username: str, password: str, language: str = "ru"):
+    """Post an API login with these words, in this language."""
+    return client.post(f"/api/v1/security/login?_l_={language}", json={
+        "username": username, "password": password, "provider": "db"})
+
+
+def in_parallel(app, count: int, attempt) -> list:
+    """Run `attempt(client)` in `count` threads released at the same moment."""
+    barrier = threading.Barrier(count)
+    answers: list = []
+
+    def run() -> None:
+        client = app.test_client()
+        barrier.wait()
+        answers.append(attempt(client))
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+FIRST_CALL_URL = "/first-call/"
+
+
+def first_call_form(**changes) -> dict:
+    """Return the new-client-from-a-call form as a manager fills it in, with changes."""
+    due = (local_now() + timedelta(days=7)).replace(hour=10, minute=0)
+    data = {
+        "kind": "company", "client_name": "ООО Вектор", "client_phone": "+7 495 123-45-67",
+        "client_email": "info@vektor.example", "client_inn": "7707083893",
+        "contact_last_name": "Смирнова", "contact_first_name": "Анна",
+        "contact_middle_name": "Петровна", "contact_position": "Закупки",
+        "contact_phone": "+7 916 123-45-67", "contact_email": "anna@vektor.example",
+        "contact_birthday": "1985-05-17", "deal_title": "Поставка бумаги",
+        "deal_amount": "150 000", "deal_stage": "", "call_result": "Просит предложение",
+        "next_type": "call", "next_subject": "Перезвонить по предложению",
+        "next_due_at": due.strftime("%Y-%m-%dT%H:%M"),
+    }
+    data.update(changes)
+    return data

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.models import Company, Contact, Deal, Task
 from app.models.mixins import local_now
-from tests.test_api import api_login
+from tests.helpers import api_login
 
 URL = "/api/v1/first-call/"
 

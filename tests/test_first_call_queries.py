@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.test_first_call_views import URL, _form
-from tests.test_query_counts import statements  # noqa: F401  (the statement counter)
+from tests.helpers import FIRST_CALL_URL as URL
+from tests.helpers import first_call_form
 
 # Measured (SQLite; PostgreSQL one fewer on POST): GET 1 statement for a manager (the
 # open stages), 2 for the head (and the owner list); POST 14 / 15 (the user's roles and
@@ -12,8 +12,8 @@ from tests.test_query_counts import statements  # noqa: F401  (the statement cou
 LIMITS = {"GET": 3, "POST": 18}
 
 
-def _company_form(n: int) -> dict:
-    return _form(client_name=f"ООО Номер {n}", client_inn="",
+def _companyfirst_call_form(n: int) -> dict:
+    return first_call_form(client_name=f"ООО Номер {n}", client_inn="",
                  contact_email=f"anna{n}@vektor.example")
 
 
@@ -23,7 +23,7 @@ def test_form_and_save_run_a_fixed_number_of_statements(client, login, statement
     user = login(role)
     for n in range(5):  # an existing book must not make the screen read it
         make_company(user, f"ООО Старая {n}", status="lost", lost_reason="Закрылась")
-    assert client.post(URL, data=_company_form(0)).status_code == 302  # warm-up
+    assert client.post(URL, data=_companyfirst_call_form(0)).status_code == 302  # warm-up
     counts = {"GET": [], "POST": []}
     for n in (1, 2):
         client.get(URL)  # the navbar counters are counted again after a change
@@ -31,7 +31,7 @@ def test_form_and_save_run_a_fixed_number_of_statements(client, login, statement
             assert client.get(URL).status_code == 200
         counts["GET"].append(len(seen))
         with statements() as seen:
-            assert client.post(URL, data=_company_form(n)).status_code == 302
+            assert client.post(URL, data=_companyfirst_call_form(n)).status_code == 302
         counts["POST"].append(len(seen))
     print(f"{role}: {counts}")
     for method, seen in counts.items():

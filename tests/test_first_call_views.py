@@ -1,32 +1,13 @@
 """New client from a call on the screen: every role, one save, the card next, errors at fields."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.models import Company, Contact, Deal, Task
-from app.models.mixins import local_now
-
-URL = "/first-call/"
-
-
-def _form(**changes) -> dict:
-    due = (local_now() + timedelta(days=7)).replace(hour=10, minute=0)
-    data = {
-        "kind": "company", "client_name": "ООО Вектор", "client_phone": "+7 495 123-45-67",
-        "client_email": "info@vektor.example", "client_inn": "7707083893",
-        "contact_last_name": "Смирнова", "contact_first_name": "Анна",
-        "contact_middle_name": "Петровна", "contact_position": "Закупки",
-        "contact_phone": "+7 916 123-45-67", "contact_email": "anna@vektor.example",
-        "contact_birthday": "1985-05-17", "deal_title": "Поставка бумаги",
-        "deal_amount": "150 000", "deal_stage": "", "call_result": "Просит предложение",
-        "next_type": "call", "next_subject": "Перезвонить по предложению",
-        "next_due_at": due.strftime("%Y-%m-%dT%H:%M"),
-    }
-    data.update(changes)
-    return data
+from tests.helpers import FIRST_CALL_URL as URL
+from tests.helpers import first_call_form
 
 
 def _counts(session) -> tuple:
@@ -52,7 +33,7 @@ def test_every_sales_role_opens_the_screen_from_the_menu_and_my_day(client, logi
 @pytest.mark.parametrize("role", ["Manager", "Head", "Admin"])
 def test_one_save_writes_everything_and_opens_the_company_card(client, login, session, role):
     user = login(role)
-    response = client.post(URL, data=_form())
+    response = client.post(URL, data=first_call_form())
     assert response.status_code == 302
     company = session.scalars(select(Company)).one()
     assert response.headers["Location"].endswith(f"/companyview/show/{company.id}")
@@ -66,7 +47,7 @@ def test_one_save_writes_everything_and_opens_the_company_card(client, login, se
 
 def test_private_person_opens_the_contact_card(client, login, session):
     login("Manager")
-    response = client.post(URL, data=_form(kind="person", client_name="", client_inn="",
+    response = client.post(URL, data=first_call_form(kind="person", client_name="", client_inn="",
                                            deal_title="", deal_amount=""))
     person = session.scalars(select(Contact)).one()
     assert response.headers["Location"].endswith(f"/contactview/show/{person.id}")
@@ -87,7 +68,7 @@ def test_private_person_opens_the_contact_card(client, login, session):
 def test_bad_input_is_shown_at_its_field_and_nothing_is_written(client, login, session,
                                                                 changes, field, message):
     login("Manager")
-    response = client.post(URL, data=_form(**changes))
+    response = client.post(URL, data=first_call_form(**changes))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     # The field's group, up to the next group (a date field nests a div of its own).
@@ -103,17 +84,17 @@ def test_english_screen(client, login):
     login("Manager")
     html = client.get(URL + "?_l_=en").get_data(as_text=True)
     assert "New client from a call" in html and "In a week" in html
-    response = client.post(URL + "?_l_=en", data=_form(contact_email="anna@"))
+    response = client.post(URL + "?_l_=en", data=first_call_form(contact_email="anna@"))
     assert "Not a valid e-mail address." in response.get_data(as_text=True)
 
 
 def test_head_assigns_a_manager_and_a_manager_cannot(client, login, session, make_user):
     manager = make_user("Manager")
     login("Head")
-    client.post(URL, data=_form(owner=str(manager.id)))
+    client.post(URL, data=first_call_form(owner=str(manager.id)))
     assert session.scalars(select(Company)).one().owner_id == manager.id
     other = login("Manager")
-    response = client.post(URL, data=_form(client_name="ООО Другая", client_inn="",
+    response = client.post(URL, data=first_call_form(client_name="ООО Другая", client_inn="",
                                            owner=str(manager.id)))
     assert response.status_code == 302
     assert session.scalars(select(Company).where(Company.name == "ООО Другая")).one(
@@ -123,7 +104,7 @@ def test_head_assigns_a_manager_and_a_manager_cannot(client, login, session, mak
 def test_anonymous_goes_to_login(client):
     response = client.get(URL)
     assert response.status_code == 302 and "/login/" in response.headers["Location"]
-    assert client.post(URL, data=_form()).status_code in (302, 400)
+    assert client.post(URL, data=first_call_form()).status_code in (302, 400)
 
 
 def test_user_without_a_sales_role_is_refused(client, make_user, app, session):
@@ -134,5 +115,5 @@ def test_user_without_a_sales_role_is_refused(client, make_user, app, session):
     user = sm.add_user("nobody", "No", "Body", "nobody@example.com", public, PASSWORD)
     client.post("/login/", data={"username": user.username, "password": PASSWORD})
     assert client.get(URL).status_code in (302, 403)
-    assert client.post(URL, data=_form()).status_code in (302, 400, 403)
+    assert client.post(URL, data=first_call_form()).status_code in (302, 400, 403)
     assert _counts(session) == (0, 0, 0, 0)

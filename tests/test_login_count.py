@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.models import User
 from tests.conftest import PASSWORD
-from tests.test_login_lockout import _api_login, _in_parallel
+from tests.helpers import api_login_as, in_parallel
 
 PARALLEL = 20
 
@@ -26,8 +26,8 @@ def _stats(session, user):
 def test_parallel_logins_are_counted_one_by_one(app, make_user, session):
     user = make_user("Manager", "anna")
     before = datetime.now() - timedelta(seconds=1)
-    codes = _in_parallel(app, PARALLEL,
-                         lambda client: _api_login(client, user.username, PASSWORD).status_code)
+    codes = in_parallel(app, PARALLEL,
+                         lambda client: api_login_as(client, user.username, PASSWORD).status_code)
     assert codes == [200] * PARALLEL
     count, failures, last_login = _stats(session, user)
     assert count == PARALLEL
@@ -38,9 +38,9 @@ def test_parallel_logins_are_counted_one_by_one(app, make_user, session):
 def test_a_login_ends_the_run_of_failed_logins(app, make_user, session):
     user = make_user("Manager", "anna")
     client = app.test_client()
-    assert _api_login(client, user.username, "wrong").status_code == 401
+    assert api_login_as(client, user.username, "wrong").status_code == 401
     assert _stats(session, user)[1] == 1
-    assert _api_login(client, user.username, PASSWORD).status_code == 200
-    assert _api_login(client, user.username, PASSWORD).status_code == 200
+    assert api_login_as(client, user.username, PASSWORD).status_code == 200
+    assert api_login_as(client, user.username, PASSWORD).status_code == 200
     count, failures, _ = _stats(session, user)
     assert (count, failures) == (2, 0)

@@ -4,13 +4,12 @@ Forty wrong passwords sent at once used to leave the count at six (each request 
 back the count it had read), so the account never locked.
 """
 
-import threading
 
 import pytest
 from flask import g
 from sqlalchemy import text
 
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, api_login_as, in_parallel
 
 REFUSED_RU = ("Неверное имя пользователя или пароль, либо учётная запись временно "
               "заблокирована после слишком многих неудачных попыток входа.")
@@ -26,29 +25,6 @@ def lockout(app, monkeypatch):
     monkeypatch.setitem(app.config, "CRM_LOCKOUT_MINUTES", 15)
 
 
-def _api_login(client, username: str, password: str, language: str = "ru"):
-    return client.post(f"/api/v1/security/login?_l_={language}", json={
-        "username": username, "password": password, "provider": "db"})
-
-
-def _in_parallel(app, count: int, attempt) -> list:
-    """Run `attempt(client)` in `count` threads released at the same moment."""
-    barrier = threading.Barrier(count)
-    answers: list = []
-
-    def run() -> None:
-        client = app.test_client()
-        barrier.wait()
-        answers.append(attempt(client))
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return answers
-
-
 def _failures(session, user) -> int:
     session.expire_all()
     return session.execute(text("SELECT fail_login_count FROM ab_user WHERE id = :id"),
@@ -58,14 +34,14 @@ def _failures(session, user) -> int:
 def test_parallel_wrong_passwords_all_count_and_lock_the_account(app, lockout, make_user,
                                                                  session):
     user = make_user("Manager", "anna")
-    codes = _in_parallel(app, PARALLEL,
-                         lambda client: _api_login(client, user.username, "wrong").status_code)
+    codes = in_parallel(app, PARALLEL,
+                         lambda client: api_login_as(client, user.username, "wrong").status_code)
     assert codes == [401] * PARALLEL
     # Each attempt that checked the password was counted: none was lost.
     assert _failures(session, user) >= ATTEMPTS
 
     client = app.test_client()
-    refused = _api_login(client, user.username, PASSWORD)
+    refused = api_login_as(client, user.username, PASSWORD)
     assert refused.status_code == 401 and "access_token" not in refused.get_json()
     g.pop("_login_user", None)
     form = client.post("/login/", data={"username": user.username, "password": PASSWORD})
@@ -77,8 +53,8 @@ def test_parallel_wrong_passwords_all_count_and_lock_the_account(app, lockout, m
 def test_parallel_failures_are_counted_one_by_one(app, make_user, session, monkeypatch):
     monkeypatch.setitem(app.config, "CRM_LOCKOUT_ATTEMPTS", 1000)  # no lock: count them all
     user = make_user("Manager", "anna")
-    _in_parallel(app, PARALLEL,
-                 lambda client: _api_login(client, user.username, "wrong").status_code)
+    in_parallel(app, PARALLEL,
+                 lambda client: api_login_as(client, user.username, "wrong").status_code)
     assert _failures(session, user) == PARALLEL
 
 
@@ -89,12 +65,12 @@ def test_a_locked_account_a_wrong_password_and_an_unknown_user_get_one_answer(
     make_user("Manager", "boris")
     client = app.test_client()
     for _ in range(ATTEMPTS):
-        _api_login(client, locked.username, "wrong")
+        api_login_as(client, locked.username, "wrong")
 
     cases = {"locked, right password": (locked.username, PASSWORD),
              "wrong password": ("boris", "wrong"),
              "unknown user": ("nobody", "wrong")}
-    api = {case: _api_login(client, *login, language=language) for case, login in cases.items()}
+    api = {case: api_login_as(client, *login, language=language) for case, login in cases.items()}
     assert {case: (answer.status_code, answer.get_json()) for case, answer in api.items()} == {
         case: (401, {"message": message}) for case in cases}
 
@@ -115,7 +91,7 @@ def test_a_locked_account_a_wrong_password_and_an_unknown_user_get_one_answer(
 def test_a_login_no_account_can_have_gets_the_same_refusal(app, make_user, session,
                                                            username, password):
     user = make_user("Manager", "anna")
-    answer = _api_login(app.test_client(), username, password)
+    answer = api_login_as(app.test_client(), username, password)
     assert (answer.status_code, answer.get_json()) == (401, {"message": REFUSED_RU})
     assert (_failures(session, user) or 0) == 0  # refused before any account is looked at
 
@@ -131,7 +107,7 @@ def test_a_login_no_text_can_hold_is_refused_naming_the_field(app, make_user, se
     # Like any request carrying text no database can store: 400 naming the field, before
     # any account is looked at (so it tells nothing about the account either).
     user = make_user("Manager", "anna")
-    answer = _api_login(app.test_client(), username, password)
+    answer = api_login_as(app.test_client(), username, password)
     assert answer.status_code == 400 and list(answer.get_json()["message"]) == [field]
     assert (_failures(session, user) or 0) == 0
 
