@@ -45,22 +45,6 @@ class TaskApi(CrmModelApi):
     order_columns = ["id", "due_at", "done_at"]
     base_order = ("due_at", "asc")
 
-    def pre_update(self, item: Task) -> None:
-        """Check the task; moving the last task away from a live record is refused.
-
-        :raise DomainError: when a rule refuses it.
-        """
-        super().pre_update(item)
-        followup.check_task_relink(self.datamodel.session, item)
-
-    def pre_delete(self, item: Task) -> None:
-        """Refuse archiving the last planned task of a live client or open deal.
-
-        :raise NextTaskRequired: naming the record that would be left without one.
-        """
-        followup.check_can_archive_task(self.datamodel.session, item)
-        super().pre_delete(item)
-
     def complete_headless(self, pk) -> Response:
         """Complete or cancel the task, then plan the next one or close the client / deal."""
         task = self.find(pk)

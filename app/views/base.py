@@ -19,7 +19,7 @@ from wtforms import HiddenField
 from wtforms.validators import StopValidation
 
 from app import formatting
-from app.services import archive, followup, records
+from app.services import archive, followup, saving
 from app.services.errors import DomainError
 from app.services.timeline import StaleRecord, stale_record, timeline
 from app.services.visibility import can_assign_owner
@@ -39,6 +39,17 @@ def _count_text(count: int, cap: int) -> str:
     if count > cap:
         return str(_l("more than %(count)s", count=formatting.number_text(cap)))
     return formatting.number_text(count)
+
+
+def next_task_of(form) -> followup.NextTask | None:
+    """Return the next task the form asks for, if it has the next-task fields."""
+    if "next_subject" not in form:
+        return None
+    return followup.NextTask(
+        type=form.next_type.data,
+        subject=form.next_subject.data or "",
+        due_at=form.next_due_at.data,
+    )
 
 
 class CappedListWidget(ListWidget):
@@ -137,33 +148,21 @@ class CrmModelView(ExportMixin, ModelView):
         )
         return widgets
 
-    def process_form(self, form, is_created: bool) -> None:
-        """Keep the next-task fields of the form for the save hooks, off the model."""
-        g.crm_next_task = None
-        if "next_subject" in form:
-            g.crm_next_task = followup.NextTask(
-                type=form.next_type.data,
-                subject=form.next_subject.data or "",
-                due_at=form.next_due_at.data,
-            )
-
-    def pre_add(self, item) -> None:
+    def pre_add(self, item, next_task: followup.NextTask | None = None) -> None:
         """Check and stamp a new record; a live one gets its first task with it.
 
         :raise DomainError: when a rule refuses it.
         """
-        session = self.datamodel.session
-        records.before_save(session, g.user, item, is_new=True)
-        followup.attach_first_task(session, g.user, item, g.get("crm_next_task"))
+        saving.save_record(self.datamodel.session, g.user, item, is_new=True,
+                           next_task=next_task)
 
-    def pre_update(self, item) -> None:
+    def pre_update(self, item, next_task: followup.NextTask | None = None) -> None:
         """Check and stamp a changed record; if it became live, it needs a planned task.
 
         :raise DomainError: when a rule refuses it.
         """
-        session = self.datamodel.session
-        records.before_save(session, g.user, item, is_new=False)
-        followup.attach_first_task(session, g.user, item, g.get("crm_next_task"))
+        saving.save_record(self.datamodel.session, g.user, item, is_new=False,
+                           next_task=next_task)
 
     show_template = "crm/show.html"
     with_timeline = False
@@ -222,8 +221,7 @@ class CrmModelView(ExportMixin, ModelView):
         if not item:
             abort(404)
         try:
-            self.pre_delete(item)
-            self.datamodel.delete(item)
+            self.datamodel.delete(item)  # archives it through the services
         except DomainError as error:
             self.datamodel.session.rollback()
             flash(str(error.message), "danger")
@@ -268,10 +266,6 @@ class CrmModelView(ExportMixin, ModelView):
             if self.datamodel.get(pk, self._base_filters) is None:
                 abort(404)
         return super().action_post()
-
-    def pre_delete(self, item) -> None:
-        """Stamp who archives the record (deleting archives it)."""
-        records.before_archive(self.datamodel.session, g.user, item)
 
     def _hide_owner(self, form, exclude_cols: list) -> list:
         """Take the owner field away from users who may not assign owners."""
@@ -328,11 +322,10 @@ class CrmModelView(ExportMixin, ModelView):
         if request.method == "POST":
             self._fill_form_exclude_cols(exclude_cols, form)
             if form.validate():
-                self.process_form(form, True)
                 item = self.datamodel.obj()
                 try:
                     form.populate_obj(item)
-                    self.pre_add(item)
+                    self.pre_add(item, next_task_of(form))
                     self.datamodel.add(item)
                     self.post_add(item)
                 except DomainError as error:
@@ -408,12 +401,11 @@ class CrmModelView(ExportMixin, ModelView):
         A save based on an older version of the record (someone saved it meanwhile) is
         refused with what they changed, whether seen before saving or at the flush.
         """
-        self.process_form(form, False)
         seen = self._seen_version(form)
         try:
             self.check_version(item, seen)
             form.populate_obj(item)
-            self.pre_update(item)
+            self.pre_update(item, next_task_of(form))
             self.datamodel.edit(item)
             self.post_update(item)
         except StaleRecord as error:

@@ -55,22 +55,6 @@ class TaskView(CrmModelView):
     edit_form_query_rel_fields = ACTIVE_OWNERS
     base_order = ("due_at", "asc")
 
-    def pre_update(self, item) -> None:
-        """Check the task; moving the last task away from a live record is refused.
-
-        :raise DomainError: when a rule refuses it.
-        """
-        super().pre_update(item)
-        followup.check_task_relink(self.datamodel.session, item)
-
-    def pre_delete(self, item) -> None:
-        """Refuse archiving the last planned task of a live client or open deal.
-
-        :raise NextTaskRequired: naming the record that would be left without one.
-        """
-        followup.check_can_archive_task(self.datamodel.session, item)
-        super().pre_delete(item)
-
     @expose("/complete/<pk>", methods=["GET", "POST"])
     @has_access
     def complete(self, pk):
