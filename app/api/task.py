@@ -10,11 +10,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.api import errors
 from app.api.base import CrmModelApi, next_task_of
 from app.api.schemas import CompleteTaskSchema
+from app.data.datamodel import ScopedInterface
 from app.models import Task
 from app.models.enums import TaskType
 from app.services import followup
 from app.services.errors import DomainError
-from app.views.datamodel import ScopedInterface
 
 SHOWN = [
     "id", "type", "subject", "due_at", "company_id", "contact_id", "deal_id", "state",

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.data.datamodel import ScopedInterface
 from app.labels import LABELS
 from app.models import Stage, Task
 from app.models.mixins import local_now
@@ -14,7 +15,6 @@ from app.services import followup
 from app.services.errors import DomainError
 from app.views.base import ACTIVE_OWNERS, CrmModelView
 from app.views.complete import CompleteTaskForm
-from app.views.datamodel import ScopedInterface
 from app.views.fields import task_type_field, when_field
 from app.views.formatters import COMMON
 from app.views.lookup_field import company_field, contact_field, deal_field

@@ -7,9 +7,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import func, inspect, literal_column, select
 from sqlalchemy.orm import selectinload
 
+from app.data.search_filters import CrmFilterConverter
 from app.services import saving
 from app.services.visibility import scope_query
-from app.views.search_filters import CrmFilterConverter
 
 
 def acting_user():
