@@ -51,6 +51,7 @@ from app.models import UserProfile
 from app.redirects import safe_next
 from app.services import accounts
 from app.services.errors import DomainError
+from app.services.validation import MAX_ID
 from app.views.admin_roles import CrmRoleView
 from app.views.admin_users import CrmUserDBModelView
 
@@ -65,8 +66,6 @@ LOGIN_REFUSED = _l(
 # of API tokens that does the same.
 SESSION_VERSION_KEY = "_crm_sv"
 SESSION_VERSION_CLAIM = "crm_sv"
-# The largest id an integer column holds on PostgreSQL (SQLite's is larger).
-MAX_ID = 2**31 - 1
 # Where a login request keeps the key of its account's login budget.
 _ACCOUNT_KEY = "crm.login_account_key"
 

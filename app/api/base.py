@@ -17,7 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.api import errors
-from app.api.fields import MAX_ID
 from app.api.filtering import typed_filter
 from app.api.relations import apply_changes
 from app.api.routes import DocumentedRoutes
@@ -26,6 +25,7 @@ from app.labels import LABELS
 from app.models import User
 from app.services import followup, saving
 from app.services.errors import DomainError
+from app.services.validation import MAX_ID
 
 log = logging.getLogger(__name__)
 

@@ -152,7 +152,7 @@ def check_deal(actor, deal: Deal, session: Session) -> None:
     )
     if stage is None:
         raise ValidationError(_l("Stage: choose a stage of the pipeline."), "stage")
-    if stage.kind == StageKind.OPEN.value:
+    if stage.is_open:
         deal.closed_at = None
         deal.lost_reason = None
     else:
