@@ -15,7 +15,7 @@
 - `?next=` after logging in only ever leads to a path of this site.
 - Logging out takes a POST (with the CSRF token); a GET shows the button.
 
-FAB 5.3 methods overridden here (re-check them when upgrading FAB): SecurityManager's
+FAB 5.3 methods overridden here (listed in app/fab_overrides.py): SecurityManager's
 `get_user_by_id`, `load_user`, `load_user_jwt`, `create_jwt_manager`, `auth_user_db`,
 `update_user_auth_stat`, `reset_password`, `register_views`, `is_auth_limited`;
 AuthDBView's `login` and `logout`; SecurityApi's `login` and `response_401`;

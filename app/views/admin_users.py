@@ -2,7 +2,7 @@
 
 Registered through `app.security.CrmSecurityManager.userdbmodelview` (FAB's documented way
 to replace a security view); the URLs stay FAB's (/users/...). What leans on FAB 5.3's
-insides (tests/test_admin_screens.py pins the version):
+insides (listed with the others in app/fab_overrides.py, which pins the version):
 
 - FAB's security manager gives the view a plain `SQLAInterface`; `__init__` swaps in ours.
 - `post_delete_redirect` replaces FAB's page history, which sends a refused deletion home.
