@@ -191,8 +191,8 @@ class CrmSecurityManager(SecurityManager):
         current_app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_complexity)
         user_logged_in.connect(_stamp_session, current_app._get_current_object())
         # FAB sets g.user after the limiter's check: a refusal page (429) for a logged-in
-        # user then has no user to draw its menu for. Set it before any check.
-        current_app.before_request_funcs.setdefault(None, []).insert(0, self.before_request)
+        # user then has no user to draw its menu for. app/first_hooks.py runs
+        # self.before_request before any check.
 
     def create_jwt_manager(self, app):
         """FAB's JWT manager; every token carries the user's session version."""

@@ -37,12 +37,17 @@ DONE_LABELS = {
 }
 
 
-def install_upload_limit(app) -> None:
-    """Refuse an upload bigger than the importer takes before anything reads the body."""
+def cap_upload() -> None:
+    """Limit an import's body to what the importer takes (a first hook: app/first_hooks.py).
 
-    def cap_upload() -> None:
-        if request.method == "POST" and request.path.rstrip("/") == "/import":
-            request.max_content_length = importer.MAX_BYTES + UPLOAD_SLACK
+    First in line: the CSRF check reads the form, and so the whole upload, before views.
+    """
+    if request.method == "POST" and request.path.rstrip("/") == "/import":
+        request.max_content_length = importer.MAX_BYTES + UPLOAD_SLACK
+
+
+def install_upload_limit(app) -> None:
+    """Answer an upload bigger than the importer takes with the import's own page (413)."""
 
     def too_large(error):
         if request.path.rstrip("/") != "/import":
@@ -53,8 +58,6 @@ def install_upload_limit(app) -> None:
                                appbuilder=appbuilder,
                                base_template=appbuilder.base_template), 413
 
-    # First in line: the CSRF check reads the form, and so the whole upload, before views.
-    app.before_request_funcs.setdefault(None, []).insert(0, cap_upload)
     app.register_error_handler(413, too_large)
 
 
