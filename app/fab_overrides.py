@@ -30,24 +30,27 @@ _SQLA = "flask_appbuilder.models.sqla.interface.SQLAInterface"
 _BASE_SM = "flask_appbuilder.security.manager.BaseSecurityManager"
 _SQLA_SM = "flask_appbuilder.security.sqla.manager.SecurityManager"
 _VIEW = "app.views.base.CrmModelView"
+_CAPPED = "app.views.capped_list.CappedList"
+_ARCHIVING = "app.views.archiving.ArchiveInsteadOfDelete"
+_ACTIONS = "app.views.action_guards.ScopedActions"
 _API = "app.api.base.CrmModelApi"
 _ROUTES = "app.api.routes.DocumentedRoutes"
 _SCOPED = "app.data.datamodel.ScopedInterface"
 _SM = "app.security.CrmSecurityManager"
 
 OVERRIDES = (
-    # Screens: app/views/base.py
+    # Screens: app/views/base.py and its mixins
     Override(_VIEW, _CRUD, "_init_forms", "dates typed the user's way; the edit form's version"),
-    Override(_VIEW, _CRUD, "_get_list_widget", "capped count, one query per shown relation"),
+    Override(_CAPPED, _CRUD, "_get_list_widget", "capped count, one query per shown relation"),
     Override(_VIEW, _CRUD, "_add", "owner field hidden from managers; refusals on the field"),
     Override(_VIEW, _CRUD, "_edit", "version check; refusals keep what was typed"),
-    Override(_VIEW, _CRUD, "_delete", "deleting archives, saying what went with it"),
+    Override(_ARCHIVING, _CRUD, "_delete", "deleting archives, saying what went with it"),
     Override(_VIEW, _CRUD, "_get_add_widget", "only the form's own fields (owner hidden)"),
     Override(_VIEW, _CRUD, "_get_edit_widget", "only the form's own fields (owner hidden)"),
     Override(_VIEW, _MODEL_VIEW, "show", "the record's story under its fields"),
-    Override(_VIEW, _MODEL_VIEW, "delete", "asks first, then archives; never a GET delete"),
-    Override(_VIEW, _MODEL_VIEW, "action", "FAB does not scope actions to visible rows"),
-    Override(_VIEW, _MODEL_VIEW, "action_post", "FAB does not scope actions to visible rows"),
+    Override(_ARCHIVING, _MODEL_VIEW, "delete", "asks first, then archives; never a GET delete"),
+    Override(_ACTIONS, _MODEL_VIEW, "action", "FAB does not scope actions to visible rows"),
+    Override(_ACTIONS, _MODEL_VIEW, "action_post", "FAB does not scope actions to visible rows"),
     Override("app.views.index.CrmIndexView", "flask_appbuilder.views.IndexView", "index",
              "the home page is My day"),
     # API: app/api/base.py, app/api/routes.py
