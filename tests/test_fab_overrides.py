@@ -45,8 +45,11 @@ def _private_overrides() -> set[tuple[str, str]]:
         ours = [base for base in cls.__mro__ if base.__module__.startswith("app.")]
         for mine in ours:
             for name, value in vars(mine).items():
-                # Data (WTForms' _unbound_fields cache) is no override: only code counts.
-                if not name.startswith("_") or name.startswith("__") or not callable(value):
+                # Only code counts: WTForms caches data and a Meta class on a form once
+                # it is used (_unbound_fields, _wtforms_meta), which is no override.
+                code = inspect.isfunction(value) or isinstance(value, staticmethod
+                                                               | classmethod | property)
+                if not name.startswith("_") or name.startswith("__") or not code:
                     continue
                 if any(name in vars(base) for base in fab):
                     found.add((_path(mine), name))
