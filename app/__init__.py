@@ -26,6 +26,7 @@ def create_app(config: object | None = None) -> Flask:
     from app import models  # noqa: F401  (register every table before Alembic looks)
     from app.api import register_apis
     from app.cli import register_cli
+    from app.first_hooks import install_first_hooks
     from app.security_headers import install_security_headers
     from app.services import history, next_task
     from app.serving import install_serving
@@ -50,6 +51,7 @@ def create_app(config: object | None = None) -> Flask:
     install_security_headers(app)
     register_cli(app)
     install_serving(app)
+    install_first_hooks(app)
     return app
 
 

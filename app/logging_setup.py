@@ -86,7 +86,6 @@ def _request_context() -> dict:
 
 def install_logging(app: Flask) -> None:
     """Give every request an id; mask secrets in paths; with LOG_FORMAT json, log JSON lines."""
-    app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_finish_request)
     # The app's logger writes "Exception on <path>" lines.
     for logger in (logging.getLogger(_SERVER_LOGGER), app.logger):
@@ -105,7 +104,8 @@ def install_logging(app: Flask) -> None:
     app.logger.removeHandler(default_handler)
 
 
-def _start_request() -> None:
+def start_request() -> None:
+    """Give the request its id and start its clock (a first hook: app/first_hooks.py)."""
     sent = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = sent if _VALID_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
     g.request_started = time.perf_counter()

@@ -15,7 +15,7 @@
 - `?next=` after logging in only ever leads to a path of this site.
 - Logging out takes a POST (with the CSRF token); a GET shows the button.
 
-FAB 5.3 methods overridden here (re-check them when upgrading FAB): SecurityManager's
+FAB 5.3 methods overridden here (listed in app/fab_overrides.py): SecurityManager's
 `get_user_by_id`, `load_user`, `load_user_jwt`, `create_jwt_manager`, `auth_user_db`,
 `update_user_auth_stat`, `reset_password`, `register_views`, `is_auth_limited`;
 AuthDBView's `login` and `logout`; SecurityApi's `login` and `response_401`;
@@ -51,6 +51,7 @@ from app.models import UserProfile
 from app.redirects import safe_next
 from app.services import accounts
 from app.services.errors import DomainError
+from app.services.validation import MAX_ID
 from app.views.admin_roles import CrmRoleView
 from app.views.admin_users import CrmUserDBModelView
 
@@ -65,8 +66,6 @@ LOGIN_REFUSED = _l(
 # of API tokens that does the same.
 SESSION_VERSION_KEY = "_crm_sv"
 SESSION_VERSION_CLAIM = "crm_sv"
-# The largest id an integer column holds on PostgreSQL (SQLite's is larger).
-MAX_ID = 2**31 - 1
 # Where a login request keeps the key of its account's login budget.
 _ACCOUNT_KEY = "crm.login_account_key"
 
@@ -192,8 +191,8 @@ class CrmSecurityManager(SecurityManager):
         current_app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_complexity)
         user_logged_in.connect(_stamp_session, current_app._get_current_object())
         # FAB sets g.user after the limiter's check: a refusal page (429) for a logged-in
-        # user then has no user to draw its menu for. Set it before any check.
-        current_app.before_request_funcs.setdefault(None, []).insert(0, self.before_request)
+        # user then has no user to draw its menu for. app/first_hooks.py runs
+        # self.before_request before any check.
 
     def create_jwt_manager(self, app):
         """FAB's JWT manager; every token carries the user's session version."""

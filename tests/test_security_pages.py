@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import create_app
+from app.data.datamodel import ScopedInterface
 from app.extensions import db
 from app.models import Company, Contact, Deal, Task
 from app.models.mixins import local_now
 from app.services import agenda
-from app.views.datamodel import ScopedInterface
 from config import ProductionConfig
 from tests.helpers import PASSWORD, csrf_token
 

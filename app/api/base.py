@@ -17,15 +17,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.api import errors
-from app.api.fields import MAX_ID
 from app.api.filtering import typed_filter
 from app.api.relations import apply_changes
 from app.api.routes import DocumentedRoutes
 from app.api.schemas import NextTaskSchema, read_schema, write_schema
 from app.labels import LABELS
 from app.models import User
-from app.services import followup, records
+from app.services import followup, saving
 from app.services.errors import DomainError
+from app.services.validation import MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -125,30 +125,21 @@ class CrmModelApi(DocumentedRoutes):
 
     # ---- hooks: the same service layer as the screens ----
 
-    def pre_add(self, item) -> None:
+    def pre_add(self, item, next_task: followup.NextTask | None = None) -> None:
         """Check and stamp a new record; a live one takes its first task with it.
 
         :raise DomainError: when a rule refuses it (NextTaskRequired without next_task).
         """
-        session = self.datamodel.session
-        records.before_save(session, self.actor(), item, is_new=True)
-        followup.attach_first_task(session, self.actor(), item, g.get("crm_next_task"))
+        saving.save_record(self.datamodel.session, self.actor(), item, is_new=True,
+                           next_task=next_task)
 
-    def pre_update(self, item) -> None:
+    def pre_update(self, item, next_task: followup.NextTask | None = None) -> None:
         """Check and stamp a changed record; if it became live it needs a planned task.
 
         :raise DomainError: when a rule refuses it.
         """
-        session = self.datamodel.session
-        records.before_save(session, self.actor(), item, is_new=False)
-        followup.attach_first_task(session, self.actor(), item, g.get("crm_next_task"))
-
-    def pre_delete(self, item) -> None:
-        """Stamp who archives the record (deleting archives it).
-
-        :raise DomainError: when a rule refuses archiving it (see subclasses).
-        """
-        records.before_archive(self.datamodel.session, self.actor(), item)
+        saving.save_record(self.datamodel.session, self.actor(), item, is_new=False,
+                           next_task=next_task)
 
     # ---- answers ----
 
@@ -229,14 +220,14 @@ class CrmModelApi(DocumentedRoutes):
     def save(self, item: Model, data: dict, is_new: bool) -> Response:
         """Apply the loaded fields, run the rules and commit, or answer why not."""
         session = self.datamodel.session
-        g.crm_next_task = next_task_of(data.pop("next_task", None))
+        next_task = next_task_of(data.pop("next_task", None))
         try:
             apply_changes(session, self.actor(), item, data)
             if is_new:
-                self.pre_add(item)
+                self.pre_add(item, next_task)
                 session.add(item)
             else:
-                self.pre_update(item)
+                self.pre_update(item, next_task)
             session.commit()
         except DomainError as error:
             return self.refuse(errors.domain_messages(error))
@@ -255,8 +246,7 @@ class CrmModelApi(DocumentedRoutes):
         if item is None:
             return self.response_404()
         try:
-            self.pre_delete(item)
-            self.datamodel.delete(item)
+            self.datamodel.delete(item)  # archives it through the services
         except DomainError as error:
             return self.refuse(errors.domain_messages(error))
         except (DatabaseException, SQLAlchemyError) as error:

@@ -3,9 +3,9 @@
 from flask_babel import lazy_gettext as _l
 
 from app.api.base import CrmModelApi
+from app.data.datamodel import ScopedInterface
 from app.models import Company
 from app.models.enums import ClientStatus
-from app.views.datamodel import ScopedInterface
 
 SHOWN = [
     "id", "name", "legal_name", "inn", "industry", "website", "phone", "email", "address",

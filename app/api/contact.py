@@ -3,9 +3,9 @@
 from flask_babel import lazy_gettext as _l
 
 from app.api.base import CrmModelApi
+from app.data.datamodel import ScopedInterface
 from app.models import Contact
 from app.models.enums import ClientStatus
-from app.views.datamodel import ScopedInterface
 
 SHOWN = [
     "id", "last_name", "first_name", "middle_name", "position", "company_id", "phone",

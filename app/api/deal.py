@@ -3,8 +3,8 @@
 from flask_babel import lazy_gettext as _l
 
 from app.api.base import CrmModelApi
+from app.data.datamodel import ScopedInterface
 from app.models import Deal
-from app.views.datamodel import ScopedInterface
 
 SHOWN = [
     "id", "title", "company_id", "contact_id", "stage_id", "amount", "currency",

@@ -11,7 +11,8 @@ from flask_appbuilder.exceptions import FABException
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, inspect
 
-from app.api.fields import MAX_ID, team_zone
+from app.api.fields import team_zone
+from app.services.validation import MAX_AMOUNT, MAX_ID
 
 LIST_OPERATIONS = frozenset({"in", "not_in"})
 
@@ -31,7 +32,7 @@ def _scalar(column, value):
         return number
     if isinstance(kind, Numeric):
         amount = Decimal(str(value))
-        if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+        if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
             raise ValueError(value)
         return amount
     if isinstance(kind, DateTime):

@@ -10,11 +10,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.api import errors
 from app.api.base import CrmModelApi, next_task_of
 from app.api.schemas import CompleteTaskSchema
+from app.data.datamodel import ScopedInterface
 from app.models import Task
 from app.models.enums import TaskType
 from app.services import followup
 from app.services.errors import DomainError
-from app.views.datamodel import ScopedInterface
 
 SHOWN = [
     "id", "type", "subject", "due_at", "company_id", "contact_id", "deal_id", "state",
@@ -44,22 +44,6 @@ class TaskApi(CrmModelApi):
                       "deal_id", "subject"]
     order_columns = ["id", "due_at", "done_at"]
     base_order = ("due_at", "asc")
-
-    def pre_update(self, item: Task) -> None:
-        """Check the task; moving the last task away from a live record is refused.
-
-        :raise DomainError: when a rule refuses it.
-        """
-        super().pre_update(item)
-        followup.check_task_relink(self.datamodel.session, item)
-
-    def pre_delete(self, item: Task) -> None:
-        """Refuse archiving the last planned task of a live client or open deal.
-
-        :raise NextTaskRequired: naming the record that would be left without one.
-        """
-        followup.check_can_archive_task(self.datamodel.session, item)
-        super().pre_delete(item)
 
     def complete_headless(self, pk) -> Response:
         """Complete or cancel the task, then plan the next one or close the client / deal."""

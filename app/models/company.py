@@ -55,5 +55,5 @@ class Company(RecordMixin, NextTaskMixin, Model):
         return self.name or ""
 
 
-# "Starts with" searches of the list (app/views/search_filters.py).
+# "Starts with" searches of the list (app/data/search_filters.py).
 search_indexes(Company.name)

@@ -82,5 +82,5 @@ class Contact(RecordMixin, NextTaskMixin, Model):
         return self.full_name
 
 
-# "Starts with" searches of the list (app/views/search_filters.py).
+# "Starts with" searches of the list (app/data/search_filters.py).
 search_indexes(Contact.last_name)

@@ -89,5 +89,5 @@ class Deal(RecordMixin, NextTaskMixin, Model):
         return self.title or ""
 
 
-# "Starts with" searches of the list (app/views/search_filters.py).
+# "Starts with" searches of the list (app/data/search_filters.py).
 search_indexes(Deal.title)

@@ -21,7 +21,7 @@ def sort_indexes(table: str, *columns: str) -> Iterator[Index]:
 def search_indexes(column) -> tuple[Index, Index]:
     """Add to the column's table the indexes serving "starts with" on it (own and all rows).
 
-    The search compares lower(column) with a prefix (app/views/search_filters.py);
+    The search compares lower(column) with a prefix (app/data/search_filters.py);
     text_pattern_ops lets PostgreSQL read such a prefix as a range whatever the collation.
     """
     columns = column.table.c

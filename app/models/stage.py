@@ -3,6 +3,7 @@
 from flask_appbuilder import Model
 from flask_babel import gettext
 from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.enums import StageKind, check_in
@@ -22,8 +23,9 @@ class Stage(Model):
     kind: Mapped[str] = mapped_column(String(8), nullable=False, default=StageKind.OPEN.value)
     probability: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
-    @property
+    @hybrid_property
     def is_open(self) -> bool:
+        """Whether deals in this stage are open (in SQL too: `where(Stage.is_open)`)."""
         return self.kind == StageKind.OPEN.value
 
     @property

@@ -85,5 +85,5 @@ class Task(RecordMixin, Model):
         return self.subject or ""
 
 
-# "Starts with" searches of the list (app/views/search_filters.py).
+# "Starts with" searches of the list (app/data/search_filters.py).
 search_indexes(Task.subject)

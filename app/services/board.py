@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import Deal, Stage, Task
 from app.models.enums import StageKind
-from app.services import followup, records
+from app.services import followup, saving
 from app.services.errors import DomainError, NotFound
 from app.services.followup import NextTask
 from app.services.reports import Amounts, funnel, scoped
@@ -110,7 +110,7 @@ def move_deal(
     """Move a deal to a stage by the rules of the edit form, in one transaction.
 
     The deal's history records the move (the flush hook, with the actor set by
-    records.before_save). A deal left open without a planned task gets `next_task`.
+    saving.save_record). A deal left open without a planned task gets `next_task`.
     Returns the task planned on the way, if any.
 
     :raise NotFound: if the actor may not see the deal.
@@ -135,8 +135,7 @@ def move_deal(
             )
         elif stage.kind == StageKind.WON.value:
             deal.lost_reason = None
-        records.before_save(session, actor, deal, is_new=False)
-        task = followup.attach_first_task(session, actor, deal, next_task)
+        task = saving.save_record(session, actor, deal, is_new=False, next_task=next_task)
         session.commit()
     except StaleDataError as error:
         session.rollback()

@@ -1,7 +1,7 @@
 """A new client from a call: client, contact person, deal, the call and the next task at once.
 
 One transaction through the same per-record checks as every other screen
-(`records.before_save`) and the same first-task rule (`followup.attach_first_task`);
+(`saving.save_record`) and the same first-task rule (`followup.attach_first_task`);
 errors name their part of the screen: `client.inn`, `contact.email`, `deal.stage`...
 """
 
@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, Stage, Task
-from app.models.enums import StageKind, TaskState, TaskType
+from app.models.enums import TaskState, TaskType
 from app.models.mixins import local_now
-from app.services import followup, records
+from app.services import followup, saving
 from app.services.errors import ValidationError
 from app.services.history import set_actor
 
@@ -97,7 +97,8 @@ def _checked(session: Session, actor, part: str, record) -> None:
     :raise ValidationError: with the field as `part.field` (or `owner`).
     """
     try:
-        records.before_save(session, actor, record, is_new=True)
+        saving.save_record(session, actor, record, is_new=True, next_task=None,
+                           require_cover=False)
     except ValidationError as error:
         raise _in_part(part, error) from error
 
@@ -112,7 +113,7 @@ def _in_part(part: str, error: ValidationError, names: dict | None = None) -> Va
 
 def open_stages(session: Session) -> list[Stage]:
     """Return the stages a new deal may start in, in pipeline order."""
-    query = select(Stage).where(Stage.kind == StageKind.OPEN.value).order_by(Stage.position)
+    query = select(Stage).where(Stage.is_open).order_by(Stage.position)
     return list(session.scalars(query))
 
 

@@ -53,7 +53,7 @@ def is_live(record) -> bool:
         )
     if isinstance(record, Deal):
         stage = record.stage
-        return stage is not None and stage.kind == StageKind.OPEN.value
+        return stage is not None and stage.is_open
     return False
 
 
@@ -405,5 +405,5 @@ def _live_condition(model):
         return not_archived & _live_status(Company.status)
     if model is Contact:
         return not_archived & Contact.company_id.is_(None) & _live_status(Contact.status)
-    open_stages = select(Stage.id).where(Stage.kind == StageKind.OPEN.value)
+    open_stages = select(Stage.id).where(Stage.is_open)
     return not_archived & Deal.stage_id.in_(open_stages)

@@ -1,7 +1,7 @@
 """The first task of a live client that an import creates or revives, and its lock.
 
 An import is an entry point like any other: a client it makes live gets a planned task
-in the same transaction, through followup.attach_first_task. Without task columns in the
+in the same transaction, through saving.save_record. Without task columns in the
 file that task is a first call, owned by the client's owner, on the next working day.
 """
 

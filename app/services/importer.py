@@ -4,7 +4,7 @@ A file is read into a table (`read_table`), its columns are mapped to fields
 (`auto_mapping` guesses from the headers, in Russian or English), then `plan` says for
 every row what would happen: created, updated, unchanged or rejected, and why. `run`
 plans again and writes the created and updated rows in one transaction, through the same
-rules as the screens (`records.before_save`: validation, owner, history).
+rules as the screens (`saving.save_record`: validation, owner, history, first task).
 
 Decisions:
 - A row matches an existing record the importing user may see by INN, then e-mail, then
@@ -17,7 +17,7 @@ Decisions:
 - Running the same file again matches every row to what the first run created: rows
   come out unchanged (or updated), never duplicated.
 - A live client the import creates or revives (lost before, active or potential now)
-  gets its first task through followup.attach_first_task: the file's task columns, or
+  gets its first task through saving.save_record: the file's task columns, or
   else a first call on the next working day at 10:00 owned by the client's owner
   (import_tasks). The dry run says so per row and counts them. An existing live client
   without a planned task gets one only from task columns; otherwise it stays in the
@@ -46,7 +46,7 @@ from app.labels import LABELS as FIELD_NAMES
 from app.models import Company, Contact, Task, User
 from app.models.enums import LABELS, ClientStatus, TaskState, TaskType
 from app.models.mixins import local_now
-from app.services import followup, import_tasks, records, spreadsheet
+from app.services import followup, import_tasks, records, saving, spreadsheet
 from app.services import validation as v
 from app.services.errors import DomainError, ValidationError
 from app.services.history import set_actor
@@ -761,8 +761,12 @@ def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str
                     setattr(record, name, value)
                 if row.company is not None:
                     record.company = row.company
-                records.before_save(session, actor, record, is_new=is_new)
-                _attach_task(session, actor, record, row, result.first_call)
+                spec = _task_spec(row, result.first_call)
+                task = saving.save_record(session, actor, record, is_new=is_new,
+                                          next_task=spec, require_cover=False)
+                if spec is not None:
+                    row.task = spec if task is not None else None
+                    row.first_call = row.first_call and row.task is not None
                 if is_new:
                     session.add(record)
         session.commit()
@@ -777,16 +781,14 @@ def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str
     return result
 
 
-def _attach_task(session: Session, actor, record, row: RowPlan, first_call) -> None:
-    """Give a created or revived live client its first task, asked again under the lock.
+def _task_spec(row: RowPlan, first_call) -> followup.NextTask | None:
+    """Return the first task a created or revived live client gets, asked again under the lock.
 
     The dry run may have seen a planned task that has been completed since: then a
-    revived client gets the first call after all; and one that has a task now gets none.
+    revived client gets the first call after all; and one that has a task now gets none
+    (save_record attaches a task only to a record left without one).
     """
     spec = row.task
     if spec is None and (row.record is None or row.revive):
         spec, row.first_call = first_call, True
-    if spec is None:
-        return
-    row.task = spec if followup.attach_first_task(session, actor, record, spec) else None
-    row.first_call = row.first_call and row.task is not None
+    return spec

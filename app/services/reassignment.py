@@ -7,7 +7,7 @@ from sqlalchemy import Integer, and_, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Stage, Task, User
-from app.models.enums import StageKind, TaskState
+from app.models.enums import TaskState
 from app.models.mixins import local_now
 from app.services.errors import DomainError, ValidationError
 from app.services.visibility import can_assign_owner
@@ -26,7 +26,7 @@ class Move:
 
 
 def _open_deal():
-    open_stages = select(Stage.id).where(Stage.kind == StageKind.OPEN.value)
+    open_stages = select(Stage.id).where(Stage.is_open)
     return Deal.stage_id.in_(open_stages)
 
 

@@ -152,7 +152,7 @@ def check_deal(actor, deal: Deal, session: Session) -> None:
     )
     if stage is None:
         raise ValidationError(_l("Stage: choose a stage of the pipeline."), "stage")
-    if stage.kind == StageKind.OPEN.value:
+    if stage.is_open:
         deal.closed_at = None
         deal.lost_reason = None
     else:
@@ -225,6 +225,15 @@ def _to_minute(moment):
     return moment.replace(second=0, microsecond=0)
 
 
+# The field checks of each kind of record, as before_save calls them.
+_CHECKS = {
+    Company: lambda session, actor, record: check_company(actor, record),
+    Contact: lambda session, actor, record: check_contact(actor, record),
+    Deal: lambda session, actor, record: check_deal(actor, record, session),
+    Task: lambda session, actor, record: check_task(actor, record),
+}
+
+
 def before_save(session: Session, actor, record, is_new: bool) -> None:
     """Run the checks for the record's kind, then stamp owner and audit fields.
 
@@ -232,14 +241,9 @@ def before_save(session: Session, actor, record, is_new: bool) -> None:
     """
     with session.no_autoflush:
         set_actor(session, actor)
-        if isinstance(record, Company):
-            check_company(actor, record)
-        elif isinstance(record, Contact):
-            check_contact(actor, record)
-        elif isinstance(record, Deal):
-            check_deal(actor, record, session)
-        elif isinstance(record, Task):
-            check_task(actor, record)
+        check = _CHECKS.get(type(record))
+        if check is not None:
+            check(session, actor, record)
         stamp_owner_and_audit(session, actor, record, is_new)
 
 

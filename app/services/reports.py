@@ -80,7 +80,7 @@ def open_stages(session: Session) -> list[Stage]:
     """Return the open stages of the pipeline in their order."""
     return list(
         session.query(Stage)
-        .filter(Stage.kind == StageKind.OPEN.value)
+        .filter(Stage.is_open)
         .order_by(Stage.position, Stage.id)
     )
 

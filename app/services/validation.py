@@ -13,6 +13,11 @@ from app.services.errors import ValidationError
 
 # Ids are 32-bit integers in every database the CRM runs on; a larger one names nothing.
 MAX_ID = 2**31 - 1
+# Amounts below a trillion: Numeric(14, 2) holds them with their kopecks.
+MAX_AMOUNT = Decimal("1e12")
+# Group separators an amount may be typed or pasted with: space, no-break and narrow
+# no-break space (what the Russian number format prints).
+_AMOUNT_SPACES = str.maketrans("", "", " \u00a0\u202f")
 # The years any date or time may have, whatever brings it (form, API, import, board):
 # outside them the team's time zone has no whole-minute offset and the API cannot say it.
 FIRST_YEAR = 1900
@@ -84,6 +89,11 @@ def clean_phone(value: str | None, region: str = "RU", field: str = "phone") -> 
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def amount_digits(text: str) -> str:
+    """Return an amount as typed ('150 000,50') as Decimal reads it ('150000.50')."""
+    return str(text).translate(_AMOUNT_SPACES).replace(",", ".")
+
+
 def clean_amount(value, field: str = "amount") -> Decimal | None:
     """Return the amount as a Decimal with two places, or None.
 
@@ -92,14 +102,14 @@ def clean_amount(value, field: str = "amount") -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        amount = Decimal(str(value).replace(" ", "").replace(",", "."))
+        amount = Decimal(amount_digits(value))
     except InvalidOperation as error:
         raise ValidationError(_l("The amount must be a number."), field) from error
     if not amount.is_finite():
         raise ValidationError(_l("The amount must be a number."), field)
     if amount < 0:
         raise ValidationError(_l("The amount cannot be negative."), field)
-    if amount >= Decimal("1e12"):
+    if amount >= MAX_AMOUNT:
         raise ValidationError(_l("The amount is too large."), field)
     return amount.quantize(Decimal("0.01"))
 

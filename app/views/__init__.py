@@ -16,6 +16,9 @@ def register_views(appbuilder) -> None:
     _register_calendar(appbuilder)
     _register_import(appbuilder)
     _register_lookup(appbuilder)
+    _register_request_checks(appbuilder)
+    _register_menu_counters(appbuilder)
+    _register_assets(appbuilder)
     _register_template_filters(appbuilder)
 
 
@@ -116,9 +119,8 @@ def _register_calendar(appbuilder) -> None:
 
 
 def _register_import(appbuilder) -> None:
-    from app.views.import_view import ImportView, install_upload_limit
+    from app.views.import_view import ImportView
 
-    install_upload_limit(appbuilder.app)
     appbuilder.add_view(
         ImportView, "Import", label=_l("Import"), icon="fa-file-import", category="Clients",
     )
@@ -153,31 +155,34 @@ def _register_archive(appbuilder) -> None:
     )
 
 
-def _register_template_filters(appbuilder) -> None:
-    import os
-
-    import flask_appbuilder
-    from flask import current_app
-    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
-
-    from app.views.counters import forget_queue_count_on_change, menu_counters
-
-    # Our templates may wrap FAB's own under the "fab/" prefix (navbar counters).
-    fab_templates = os.path.join(os.path.dirname(flask_appbuilder.__file__), "templates")
-    current_app.jinja_loader = ChoiceLoader(
-        [current_app.jinja_loader, PrefixLoader({"fab": FileSystemLoader(fab_templates)})]
-    )
-    current_app.context_processor(lambda: {"crm_counters": menu_counters})
-    current_app.before_request(forget_queue_count_on_change)
+def _register_request_checks(appbuilder) -> None:
     from app.views.arguments import clean_list_arguments
+    from app.views.counters import forget_queue_count_on_change
     from app.views.text_guard import refuse_unstorable_input
 
-    current_app.before_request(refuse_unstorable_input)
-    current_app.before_request(clean_list_arguments)
+    # In this order, after the first hooks (app/first_hooks.py) and those of AppBuilder.
+    for check in (forget_queue_count_on_change, refuse_unstorable_input, clean_list_arguments):
+        appbuilder.app.before_request(check)
+
+
+def _register_menu_counters(appbuilder) -> None:
+    from app.views.counters import menu_counters
+
+    appbuilder.app.context_processor(lambda: {"crm_counters": menu_counters})
+
+
+def _register_assets(appbuilder) -> None:
     from app.views.assets import register_assets
 
-    register_assets(current_app)
-    current_app.add_template_filter(formatting.day_month_text, "crm_day_month")
-    current_app.add_template_filter(formatting.datetime_text, "crm_datetime")
-    current_app.add_template_filter(formatting.date_text, "crm_date")
-    current_app.add_template_filter(formatting.money_text, "crm_money")
+    register_assets(appbuilder.app)
+
+
+def _register_template_filters(appbuilder) -> None:
+    filters = {
+        "crm_day_month": formatting.day_month_text,
+        "crm_datetime": formatting.datetime_text,
+        "crm_date": formatting.date_text,
+        "crm_money": formatting.money_text,
+    }
+    for name, function in filters.items():
+        appbuilder.app.add_template_filter(function, name)

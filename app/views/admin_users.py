@@ -2,7 +2,7 @@
 
 Registered through `app.security.CrmSecurityManager.userdbmodelview` (FAB's documented way
 to replace a security view); the URLs stay FAB's (/users/...). What leans on FAB 5.3's
-insides (tests/test_admin_screens.py pins the version):
+insides (listed with the others in app/fab_overrides.py, which pins the version):
 
 - FAB's security manager gives the view a plain `SQLAInterface`; `__init__` swaps in ours.
 - `post_delete_redirect` replaces FAB's page history, which sends a refused deletion home.
@@ -27,13 +27,13 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, StopValidation
 
 from app import formatting
+from app.data.search_filters import LocalFilterInterface
 from app.services import accounts
 from app.services.setup import ROLE_NAMES
 from app.services.team import clients_owned
 from app.services.users import check_user_deletable
 from app.views.admin_roles import role_label, role_labels
 from app.views.date_field import localise_date_fields
-from app.views.search_filters import LocalFilterInterface
 
 
 def yes_no(value) -> str:

@@ -2,9 +2,8 @@
 
 import logging
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, flash, g, request
 from flask_appbuilder import ModelView, expose, has_access
-from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.urltools import (
     get_filter_args,
@@ -12,39 +11,36 @@ from flask_appbuilder.urltools import (
     get_page_args,
     get_page_size_args,
 )
-from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import StopValidation
 
-from app import formatting
-from app.services import archive, followup, records, team
+from app.services import followup, saving, team
 from app.services.errors import DomainError
 from app.services.timeline import StaleRecord, stale_record, timeline
 from app.services.visibility import can_assign_owner
+from app.views.action_guards import ScopedActions
+from app.views.archiving import ArchiveInsteadOfDelete
+from app.views.capped_list import CappedList, CappedListWidget
 from app.views.date_field import localise_date_fields
 from app.views.export import ExportMixin
 
 log = logging.getLogger(__name__)
 
-# Lists count their rows up to this many; beyond it they say "more than" (config key).
-LIST_COUNT_CAP = 10_000
 # Owner dropdowns (forms and search forms) offer only users who may own records.
 ACTIVE_OWNERS = {"owner": [["id", FilterInFunction, team.active_client_owner_ids]]}
 
 
-def _count_text(count: int, cap: int) -> str:
-    """Return the list's total as the reader writes numbers, or "more than" the cap."""
-    if count > cap:
-        return str(_l("more than %(count)s", count=formatting.number_text(cap)))
-    return formatting.number_text(count)
-
-
-class CappedListWidget(ListWidget):
-    """FAB's list, saying "more than N" instead of an exact total of a big list."""
-
-    template = "crm/widgets/list.html"
+def next_task_of(form) -> followup.NextTask | None:
+    """Return the next task the form asks for, if it has the next-task fields."""
+    if "next_subject" not in form:
+        return None
+    return followup.NextTask(
+        type=form.next_type.data,
+        subject=form.next_subject.data or "",
+        due_at=form.next_due_at.data,
+    )
 
 
 class FieldRule:
@@ -60,7 +56,7 @@ class FieldRule:
             raise StopValidation(str(error.message)) from error
 
 
-class CrmModelView(ExportMixin, ModelView):
+class CrmModelView(ScopedActions, ArchiveInsteadOfDelete, CappedList, ExportMixin, ModelView):
     """A FAB model view whose saves go through the service layer.
 
     A refused save shows its message next to the field at fault and keeps what the user
@@ -91,79 +87,21 @@ class CrmModelView(ExportMixin, ModelView):
                 self.edit_form.__name__, (self.edit_form,), {self.version_field: HiddenField()}
             )
 
-    def _get_list_widget(
-        self,
-        filters,
-        actions=None,
-        order_column="",
-        order_direction="",
-        page=None,
-        page_size=None,
-        widgets=None,
-        **kwargs,
-    ):
-        """Render one page of the list with a capped count and its relations preloaded.
-
-        The count stops at CRM_LIST_COUNT_CAP: a bigger list says "more than" that and
-        pages up to it. Each relation the list shows is loaded in one query.
-        """
-        widgets = widgets or {}
-        actions = actions or self.actions
-        page_size = page_size or self.page_size
-        if not order_column and self.base_order:
-            order_column, order_direction = self.base_order
-        joined_filters = filters.get_joined_filters(self._base_filters)
-        cap = current_app.config.get("CRM_LIST_COUNT_CAP", LIST_COUNT_CAP)
-        count = self.datamodel.count_capped(joined_filters, cap)
-        relations = [c for c in self.list_columns if self.datamodel.is_relation(c)]
-        rows = self.datamodel.page(
-            joined_filters, order_column, order_direction, page, page_size, eager=relations
-        )
-        widgets["list"] = self.list_widget(
-            label_columns=self.label_columns,
-            include_columns=self.list_columns,
-            value_columns=self.datamodel.get_values(rows, self.list_columns),
-            order_columns=self.order_columns,
-            formatters_columns=self.formatters_columns,
-            page=page,
-            page_size=page_size,
-            count=min(count, cap),
-            count_text=_count_text(count, cap),
-            pks=self.datamodel.get_keys(rows),
-            actions=actions,
-            filters=filters,
-            modelview_name=self.__class__.__name__,
-            **kwargs,
-        )
-        return widgets
-
-    def process_form(self, form, is_created: bool) -> None:
-        """Keep the next-task fields of the form for the save hooks, off the model."""
-        g.crm_next_task = None
-        if "next_subject" in form:
-            g.crm_next_task = followup.NextTask(
-                type=form.next_type.data,
-                subject=form.next_subject.data or "",
-                due_at=form.next_due_at.data,
-            )
-
-    def pre_add(self, item) -> None:
+    def pre_add(self, item, next_task: followup.NextTask | None = None) -> None:
         """Check and stamp a new record; a live one gets its first task with it.
 
         :raise DomainError: when a rule refuses it.
         """
-        session = self.datamodel.session
-        records.before_save(session, g.user, item, is_new=True)
-        followup.attach_first_task(session, g.user, item, g.get("crm_next_task"))
+        saving.save_record(self.datamodel.session, g.user, item, is_new=True,
+                           next_task=next_task)
 
-    def pre_update(self, item) -> None:
+    def pre_update(self, item, next_task: followup.NextTask | None = None) -> None:
         """Check and stamp a changed record; if it became live, it needs a planned task.
 
         :raise DomainError: when a rule refuses it.
         """
-        session = self.datamodel.session
-        records.before_save(session, g.user, item, is_new=False)
-        followup.attach_first_task(session, g.user, item, g.get("crm_next_task"))
+        saving.save_record(self.datamodel.session, g.user, item, is_new=False,
+                           next_task=next_task)
 
     show_template = "crm/show.html"
     with_timeline = False
@@ -185,93 +123,6 @@ class CrmModelView(ExportMixin, ModelView):
             related_views=self._related_views,
             timeline=story,
         )
-
-    @expose("/delete/<pk>", methods=["GET", "POST"])
-    @has_access
-    def delete(self, pk):
-        """Ask, then archive a record the user may see (with its dependents), else 404.
-
-        GET shows what archiving takes with it; POST archives.
-        """
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        if request.method == "GET":
-            return self.render_template(
-                "crm/archive_confirm.html",
-                item=item,
-                title=_l("Archive"),
-                counts=archive.preview(self.datamodel.session, item),
-                kind_labels=archive.KIND_LABELS,
-                back=url_for(f"{self.endpoint}.show", pk=pk),
-            )
-        self._delete(pk)
-        target = self.get_redirect()
-        gone = (
-            f"{self.route_base}/show/{pk}",
-            f"{self.route_base}/edit/{pk}",
-            f"{self.route_base}/delete/{pk}",
-        )
-        if any(path in target for path in gone):
-            target = url_for(f"{self.endpoint}.list")
-        return redirect(target)
-
-    def _delete(self, pk) -> None:
-        """Archive the record and say what was archived with it; a refusal says why."""
-        item = self.datamodel.get(pk, self._base_filters)
-        if not item:
-            abort(404)
-        try:
-            self.pre_delete(item)
-            self.datamodel.delete(item)
-        except DomainError as error:
-            self.datamodel.session.rollback()
-            flash(str(error.message), "danger")
-        except DatabaseException as error:
-            self._save_failed(error)
-        else:
-            self.post_delete(item)
-            batch = g.pop("crm_archived_batch", None)
-            with_it = archive.describe_counts(batch.counts()) if batch else ""
-            if with_it:
-                flash(
-                    str(
-                        _l(
-                            "Archived «%(name)s» together with %(what)s.",
-                            name=str(item),
-                            what=with_it,
-                        )
-                    ),
-                    "success",
-                )
-            else:
-                flash(str(_l("Archived «%(name)s».", name=str(item))), "success")
-        self.update_redirect()
-
-    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
-    def action(self, name, pk):
-        """Run a single-record action on a record the user may see, else answer 404."""
-        if not g.user or not g.user.is_authenticated:
-            return redirect(self.appbuilder.get_url_for_login_with(request.full_path))
-        if name not in self.actions or self.datamodel.get(pk, self._base_filters) is None:
-            abort(404)
-        return super().action(name, pk)
-
-    @expose("/action_post", methods=["POST"])
-    def action_post(self):
-        """Run a list action only when every chosen record is visible, else answer 404."""
-        if not g.user or not g.user.is_authenticated:
-            return redirect(self.appbuilder.get_url_for_login_with(request.full_path))
-        if request.form.get("action") not in self.actions:
-            abort(404)
-        for pk in request.form.getlist("rowid"):
-            if self.datamodel.get(pk, self._base_filters) is None:
-                abort(404)
-        return super().action_post()
-
-    def pre_delete(self, item) -> None:
-        """Stamp who archives the record (deleting archives it)."""
-        records.before_archive(self.datamodel.session, g.user, item)
 
     def _hide_owner(self, form, exclude_cols: list) -> list:
         """Take the owner field away from users who may not assign owners."""
@@ -328,11 +179,10 @@ class CrmModelView(ExportMixin, ModelView):
         if request.method == "POST":
             self._fill_form_exclude_cols(exclude_cols, form)
             if form.validate():
-                self.process_form(form, True)
                 item = self.datamodel.obj()
                 try:
                     form.populate_obj(item)
-                    self.pre_add(item)
+                    self.pre_add(item, next_task_of(form))
                     self.datamodel.add(item)
                     self.post_add(item)
                 except DomainError as error:
@@ -408,12 +258,11 @@ class CrmModelView(ExportMixin, ModelView):
         A save based on an older version of the record (someone saved it meanwhile) is
         refused with what they changed, whether seen before saving or at the flush.
         """
-        self.process_form(form, False)
         seen = self._seen_version(form)
         try:
             self.check_version(item, seen)
             form.populate_obj(item)
-            self.pre_update(item)
+            self.pre_update(item, next_task_of(form))
             self.datamodel.edit(item)
             self.post_update(item)
         except StaleRecord as error:

@@ -143,7 +143,7 @@ class PipelineView(BaseView):
             field.errors = [*list(field.errors or []), str(error.message)]
         else:
             flash(str(error.message), "danger")
-        needs_task = stage.kind == StageKind.OPEN.value
+        needs_task = stage.is_open
         if needs_task and not (form.next_subject.data or "").strip():
             form.next_subject.data = str(_l("Call the client"))
         if needs_task and form.next_due_at.data is None:

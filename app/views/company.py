@@ -4,12 +4,12 @@ from flask import redirect, url_for
 from flask_appbuilder.actions import action
 from flask_babel import lazy_gettext as _l
 
+from app.data.datamodel import ScopedInterface
 from app.labels import LABELS
 from app.models import Company
 from app.services import validation
 from app.views.base import ACTIVE_OWNERS, CrmModelView, FieldRule
 from app.views.contact import ContactView
-from app.views.datamodel import ScopedInterface
 from app.views.deal import DealView
 from app.views.fields import NEXT_TASK_COLUMNS, client_status_field, next_task_fields
 from app.views.formatters import COMMON

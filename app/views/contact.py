@@ -5,12 +5,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import Optional
 
+from app.data.datamodel import ScopedInterface
 from app.labels import LABELS
 from app.models import Contact
 from app.models.enums import ClientStatus, choices
 from app.services import validation
 from app.views.base import ACTIVE_OWNERS, CrmModelView, FieldRule
-from app.views.datamodel import ScopedInterface
 from app.views.deal import DealView
 from app.views.fields import NEXT_TASK_COLUMNS, next_task_fields
 from app.views.formatters import COMMON

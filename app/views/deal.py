@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 
+from app.data.datamodel import ScopedInterface
 from app.labels import LABELS
 from app.models import Deal
 from app.views.base import ACTIVE_OWNERS, CrmModelView
-from app.views.datamodel import ScopedInterface
 from app.views.fields import NEXT_TASK_COLUMNS, AmountField, next_task_fields
 from app.views.formatters import COMMON
 from app.views.lookup_field import company_field, contact_field

@@ -6,6 +6,7 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
 from app.models.enums import ClientStatus, TaskState, TaskType, choices
+from app.services.validation import amount_digits
 
 
 def client_status_field(required: bool = True) -> SelectField:
@@ -97,9 +98,7 @@ class AmountField:
         class _Amount(DecimalField):
             def process_formdata(self, valuelist):
                 if valuelist:
-                    valuelist = [
-                        str(valuelist[0]).replace("\u00a0", "").replace(" ", "").replace(",", ".")
-                    ]
+                    valuelist = [amount_digits(valuelist[0])]
                 super().process_formdata(valuelist)
 
         return _Amount(_l("Amount"), places=2, validators=[Optional()],

@@ -38,17 +38,15 @@ DONE_LABELS = {
 }
 
 
-def install_upload_limit(app) -> None:
-    """Refuse an upload bigger than the importer takes before anything reads the body."""
+def cap_upload() -> None:
+    """Limit an import's body to what the importer takes (a first hook: app/first_hooks.py).
 
-    def cap_upload() -> None:
-        if request.method == "POST" and request.path.rstrip("/") == "/import":
-            request.max_content_length = importer.MAX_BYTES + UPLOAD_SLACK
-            too_large_text(_l("Import"), _l("File: too big, at most %(size)s MB.",
-                                            size=importer.MAX_BYTES // 2**20))
-
-    # First in line: the CSRF check reads the form, and so the whole upload, before views.
-    app.before_request_funcs.setdefault(None, []).insert(0, cap_upload)
+    First in line: the CSRF check reads the form, and so the whole upload, before views.
+    """
+    if request.method == "POST" and request.path.rstrip("/") == "/import":
+        request.max_content_length = importer.MAX_BYTES + UPLOAD_SLACK
+        too_large_text(_l("Import"), _l("File: too big, at most %(size)s MB.",
+                                        size=importer.MAX_BYTES // 2**20))
 
 
 def upload_dir() -> str:

@@ -65,7 +65,7 @@ def select_locale() -> str:
 
 
 def forget_previous_locale() -> None:
-    """Let each request choose its language anew (the first before_request).
+    """Let each request choose its language anew (a first hook: app/first_hooks.py).
 
     Flask-Babel keeps the chosen locale in `g`; requests that share one app context
     (a test client inside `app.app_context()`, a script) would otherwise keep the first.
@@ -111,7 +111,6 @@ def install_locale_selection(app) -> None:
     if babel is None or not hasattr(babel, "locale_selector"):
         raise RuntimeError("Flask-Babel must be initialised (by AppBuilder) first.")
     babel.locale_selector = select_locale
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_previous_locale)
     user_logged_in.connect(restore_on_login, app)
     app.after_request(remember_switch)
     app.add_template_filter(formatting.person_name, "crm_person")

@@ -4,6 +4,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
+from app.data.search_filters import LocalFilterInterface
 from app.extensions import db
 from app.models import Company, Reassignment, User
 from app.services import reassignment, team
@@ -11,7 +12,6 @@ from app.services.errors import DomainError
 from app.views.arguments import small_int
 from app.views.date_field import localise_date_fields
 from app.views.formatters import COMMON
-from app.views.search_filters import LocalFilterInterface
 
 KIND_LABELS = {
     "companies": _l("Companies"),

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.data.datamodel import ScopedInterface
 from app.labels import LABELS
 from app.models import Stage, Task
 from app.models.mixins import local_now
@@ -14,7 +15,6 @@ from app.services import followup
 from app.services.errors import DomainError
 from app.views.base import ACTIVE_OWNERS, CrmModelView
 from app.views.complete import CompleteTaskForm
-from app.views.datamodel import ScopedInterface
 from app.views.fields import task_type_field, when_field
 from app.views.formatters import COMMON
 from app.views.lookup_field import company_field, contact_field, deal_field
@@ -54,22 +54,6 @@ class TaskView(CrmModelView):
     add_form_query_rel_fields = ACTIVE_OWNERS
     edit_form_query_rel_fields = ACTIVE_OWNERS
     base_order = ("due_at", "asc")
-
-    def pre_update(self, item) -> None:
-        """Check the task; moving the last task away from a live record is refused.
-
-        :raise DomainError: when a rule refuses it.
-        """
-        super().pre_update(item)
-        followup.check_task_relink(self.datamodel.session, item)
-
-    def pre_delete(self, item) -> None:
-        """Refuse archiving the last planned task of a live client or open deal.
-
-        :raise NextTaskRequired: naming the record that would be left without one.
-        """
-        followup.check_can_archive_task(self.datamodel.session, item)
-        super().pre_delete(item)
 
     @expose("/complete/<pk>", methods=["GET", "POST"])
     @has_access

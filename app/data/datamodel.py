@@ -7,9 +7,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import func, inspect, literal_column, select
 from sqlalchemy.orm import selectinload
 
-from app.services import archive
+from app.data.search_filters import CrmFilterConverter
+from app.services import saving
 from app.services.visibility import scope_query
-from app.views.search_filters import CrmFilterConverter
 
 
 def acting_user():
@@ -111,7 +111,7 @@ class ScopedInterface(SQLAInterface):
         """
         if not hasattr(item, "archived"):
             return super().delete(item, commit)
-        batch = archive.archive(self.session, acting_user(), item)
+        batch = saving.archive_record(self.session, acting_user(), item)
         if has_request_context():
             g.crm_archived_batch = batch
         return super().edit(item, commit)
