@@ -105,6 +105,10 @@ OVERRIDES = (
              "an admin's edit ends a lockout"),
     Override("app.views.admin_users.CrmUserDBModelView", _MODEL_VIEW, "__init__",
              "FAB's security manager hands the view a plain interface; ours loads pages"),
+    Override("app.views.admin_users.CrmUserDBModelView", _CRUD, "_init_forms",
+             "the search form's date-time filters take a day typed the user's way"),
+    Override("app.views.reassignment.ReassignmentView", _CRUD, "_init_forms",
+             "the \"when\" filter takes a day typed the user's way"),
 )
 
 # Templates of ours that take the place of FAB's (same name) or extend FAB's blocks.
