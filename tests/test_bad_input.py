@@ -127,7 +127,7 @@ def test_api_refuses_a_lone_surrogate_naming_the_field(client, make_user, make_c
     headers = {**api_login(client, user), "Content-Type": "application/json"}
     body = '{"name": "\\ud800 Бета"}'
     response = client.put(f"/api/v1/company/{company.id}", data=body, headers=headers)
-    assert response.status_code in (400, 422)
+    assert response.status_code == 422
     assert "name" in response.get_json()["message"]
     session.expire_all()
     assert session.get(Company, company.id).name == "Альфа"
@@ -138,7 +138,7 @@ def test_api_refuses_a_nul_byte_in_a_nested_field(client, make_user, make_compan
     headers = api_login(client, user)
     body = {"name": "Гамма", "next_task": {"subject": "a\x00b", "due_at": "2100-01-01T10:00"}}
     response = client.post("/api/v1/company/", json=body, headers=headers)
-    assert response.status_code in (400, 422)
+    assert response.status_code == 422
     assert "next_task" in json.dumps(response.get_json()["message"])
     assert _count(session, Company) == 0
 

@@ -148,10 +148,10 @@ def test_the_route_is_in_the_openapi_document(client, make_user):
 
 
 @pytest.mark.parametrize("name", ["Сми\x00рнова", "Сми\ud800рнова"])
-def test_text_no_database_can_store_answers_400_naming_the_field(client, make_user, session,
+def test_text_no_database_can_store_answers_422_naming_the_field(client, make_user, session,
                                                                  name):
     headers = api_login(client, make_user("Manager"))
     response = client.post(URL, json=_body(contact={"last_name": name}), headers=headers)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert list(response.json["message"]) == ["contact.last_name"]
     assert _counts(session) == (0, 0, 0, 0)

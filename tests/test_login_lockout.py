@@ -104,11 +104,11 @@ def test_a_login_no_account_can_have_gets_the_same_refusal(app, make_user, sessi
 ])
 def test_a_login_no_text_can_hold_is_refused_naming_the_field(app, make_user, session,
                                                               username, password, field):
-    # Like any request carrying text no database can store: 400 naming the field, before
+    # Like any request carrying text no database can store: 422 naming the field, before
     # any account is looked at (so it tells nothing about the account either).
     user = make_user("Manager", "anna")
     answer = api_login_as(app.test_client(), username, password)
-    assert answer.status_code == 400 and list(answer.get_json()["message"]) == [field]
+    assert answer.status_code == 422 and list(answer.get_json()["message"]) == [field]
     assert (_failures(session, user) or 0) == 0
 
 

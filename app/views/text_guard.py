@@ -3,7 +3,7 @@
 A NUL byte (PostgreSQL refuses it in text), a lone surrogate (it has no UTF-8 form) or a
 JSON body nested too deep to parse would otherwise fail in the middle of a request, after
 part of it ran. Every query and form argument, path segment and JSON string is checked
-here, once, and the request is answered 400 naming the field.
+here, once, and the request is refused naming the field (422 from the API).
 """
 
 import re
@@ -77,13 +77,16 @@ def field_label(field: str):
 
 
 def _refuse(field: str, message=None):
-    """Answer 400 naming the field: JSON under /api/, the CRM's error page elsewhere.
+    """Answer naming the field: 422 JSON under /api/, a 400 error page elsewhere.
 
     Without a message, the field's text is refused: by its key for programs, by its label
     for people.
     """
     if request.path.startswith("/api/") or request.is_json:
-        return jsonify(message={field: [str(message or bad_text_message(field))]}), 400
+        if message is not None:  # the body as a whole: FAB's 400 carries a text message
+            return jsonify(message=str(message)), 400
+        # A refused value, as every other refusal of the API: 422 naming the field.
+        return jsonify(message={field: [str(bad_text_message(field))]}), 422
     message = message or bad_text_message(field_label(field))
     appbuilder = current_app.appbuilder
     return render_template(
