@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.models import Company, Deal, Task
 from app.services import importer, saving
 from app.services.errors import DomainError, ValidationError
-from tests.test_api import api_login
+from tests.helpers import api_login
 
 REFUSAL = "The one door refuses this save."
 DUE = "2030-01-15 10:00:00"
