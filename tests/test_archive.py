@@ -56,6 +56,24 @@ def test_archiving_a_company_takes_its_contacts_deals_and_tasks(client, login, s
     assert archived_entries == 6  # each row in the history
 
 
+
+def test_the_interface_hands_back_what_it_archived_without_request_globals(app, session,
+                                                                          book):
+    """The screen learns what went with the record from the call, not from flask's g."""
+    from flask import g
+
+    from app.data.datamodel import ScopedInterface
+
+    interface = ScopedInterface(Company, session)
+    with app.test_request_context("/"):
+        g.user = book["manager"]
+        batch = interface.delete(book["company"])
+        leftovers = [name for name in vars(g) if name != "user"]
+    assert batch.counts() == {"contacts": 1, "deals": 1, "tasks": 3}
+    assert leftovers == []
+    assert _archived(session, Company) == {book["company"].id}
+
+
 def test_archived_records_vanish_from_lists_queue_and_api(client, login, session, book,
                                                          make_user):
     manager = login(user=book["manager"])

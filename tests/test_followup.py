@@ -95,6 +95,45 @@ def test_closing_the_deal_but_client_still_needs_a_task(session, make_user, make
     assert deal.stage.code == "won" and deal.closed_at is not None
 
 
+
+def test_follow_up_writes_pass_the_same_checks_as_the_screens(
+        session, monkeypatch, make_user, make_company, make_deal, make_task, stage):
+    """The first task, the next task and the moved deal are refused as a form save is."""
+    from app.services import records
+
+    refusal = "The save checks refuse this record."
+    checked = []
+
+    def refuse(session_, actor, record, is_new):
+        checked.append((type(record).__name__, is_new))
+        raise followup.ValidationError(refusal, "subject")
+
+    manager = make_user()
+    company = make_company(manager, "Вектор")
+    deal = make_deal(manager, company=company)
+    task = make_task(manager, company=company, deal=deal)
+    covering = make_task(manager, company=company, subject="Поздравить")
+    monkeypatch.setattr(records, "before_save", refuse)
+    due = datetime(2030, 1, 15, 10)
+
+    with pytest.raises(followup.ValidationError, match=refusal):
+        followup.finish_task(session, manager, task, Outcome(
+            result="Обсудили", next_task=NextTask(subject="Отправить КП", due_at=due)))
+    with pytest.raises(followup.ValidationError, match=refusal):
+        followup.finish_task(session, manager, task, Outcome(
+            result="Подписали", deal_stage_id=stage("won").id))
+    new_client = Company(name="Новая", status="potential", owner_id=manager.id)
+    with pytest.raises(followup.ValidationError, match=refusal):
+        followup.attach_first_task(session, manager, new_client,
+                                   NextTask(subject="Позвонить", due_at=due))
+    session.rollback()
+
+    assert checked == [("Task", True), ("Deal", False), ("Task", True)]
+    assert session.get(Task, task.id).state == "planned"
+    assert session.get(Deal, deal.id).stage.code != "won"
+    assert {t.id for t in _planned(session, company=company)} == {task.id, covering.id}
+
+
 def test_cancelling_the_last_task_needs_the_next_one(session, make_user, make_contact,
                                                      make_task):
     manager = make_user()

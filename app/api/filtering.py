@@ -21,20 +21,28 @@ class InvalidFilterValue(FABException):
     """A filter value does not fit its column; the list answers 400 with this message."""
 
 
+def _integer(value) -> int:
+    number = int(value)
+    if abs(number) > MAX_ID:
+        raise ValueError(value)
+    return number
+
+
+def _amount(value) -> Decimal:
+    amount = Decimal(str(value))
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise ValueError(value)
+    return amount
+
+
 def _scalar(column, value):
     kind = column.type
     if isinstance(value, bool) and not isinstance(kind, Boolean):
         raise ValueError(value)
     if isinstance(kind, Integer):
-        number = int(value)
-        if abs(number) > MAX_ID:
-            raise ValueError(value)
-        return number
+        return _integer(value)
     if isinstance(kind, Numeric):
-        amount = Decimal(str(value))
-        if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
-            raise ValueError(value)
-        return amount
+        return _amount(value)
     if isinstance(kind, DateTime):
         moment = datetime.fromisoformat(str(value))
         if moment.tzinfo is not None:

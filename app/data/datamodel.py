@@ -8,7 +8,7 @@ from sqlalchemy import func, inspect, literal_column, select
 from sqlalchemy.orm import selectinload
 
 from app.data.search_filters import CrmFilterConverter
-from app.services import saving
+from app.services import archive, saving
 from app.services.visibility import scope_query
 
 
@@ -103,15 +103,17 @@ class ScopedInterface(SQLAInterface):
         position = {row_id: number for number, row_id in enumerate(ids)}
         return sorted(rows, key=lambda row: position[getattr(row, pk.key)])
 
-    def delete(self, item, commit: bool = True) -> bool:
-        """Archive instead of deleting, with what hangs on it; the batch is kept in g.
+    def delete(self, item, commit: bool = True) -> archive.Batch | None:
+        """Archive instead of deleting, with what hangs on it; return the archived batch.
 
         The record and its dependents leave every list but stay restorable (from the
-        archive, by Head or Admin).
+        archive, by Head or Admin). FAB's own callers ignore the result (its delete
+        returns None); our screen reads it to say what went with the record. A model
+        without an archive flag is deleted as FAB does, and there is no batch.
         """
         if not hasattr(item, "archived"):
-            return super().delete(item, commit)
+            super().delete(item, commit)
+            return None
         batch = saving.archive_record(self.session, acting_user(), item)
-        if has_request_context():
-            g.crm_archived_batch = batch
-        return super().edit(item, commit)
+        super().edit(item, commit)
+        return batch

@@ -247,10 +247,21 @@ def attach_first_task(session: Session, actor, record, spec: NextTask | None) ->
     owner_id = record.owner_id or (record.owner.id if record.owner else None)
     task = build_task(actor, spec, owner_id=owner_id or getattr(actor, "id", None),
                       **links_for(record))
-    records.check_task(actor, task)
-    records.stamp_owner_and_audit(session, actor, task, is_new=True)
-    session.add(task)
+    _check_and_stamp(session, actor, task, is_new=True)
     return task
+
+
+def _check_and_stamp(session: Session, actor, record, *, is_new: bool) -> None:
+    """Check a record this module writes by its kind's rules, stamp owner and audit; add it.
+
+    The same checks as the screens' saves (records.before_save), so that a task made
+    here obeys what a task made in a form obeys.
+
+    :raise ValidationError: naming the first field at fault.
+    """
+    records.before_save(session, actor, record, is_new)
+    if is_new:
+        session.add(record)
 
 
 @dataclass
@@ -293,8 +304,7 @@ def _move_deal(session: Session, actor, deal, outcome: Outcome) -> None:
     deal.stage = stage
     if stage.kind == StageKind.LOST.value:
         deal.lost_reason = outcome.lost_reason
-    records.check_deal(actor, deal, session)
-    records.stamp_owner_and_audit(session, actor, deal, is_new=False)
+    _check_and_stamp(session, actor, deal, is_new=False)
 
 
 def finish_task(session: Session, actor, task: Task, outcome: Outcome) -> Task | None:
@@ -336,9 +346,7 @@ def finish_task(session: Session, actor, task: Task, outcome: Outcome) -> Task |
         if outcome.next_task is not None and (outcome.next_task.subject or "").strip():
             next_task = build_task(actor, outcome.next_task, owner_id=task.owner_id,
                                    company=task.company, contact=task.contact, deal=task.deal)
-            records.check_task(actor, next_task)
-            records.stamp_owner_and_audit(session, actor, next_task, is_new=True)
-            session.add(next_task)
+            _check_and_stamp(session, actor, next_task, is_new=True)
         session.flush()
         refuse_uncovered(uncovered(session, targets_of(task), excluding=(task.id,))
                          if next_task is None else [])

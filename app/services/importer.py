@@ -482,66 +482,116 @@ class _Parsed:
 def _parse_row(kind: str, row: list, mapping: dict[int, str], plan: RowPlan,
                choices: dict) -> _Parsed:
     """Turn the cells of a row into field values; record the first problem on the plan."""
-    model = KINDS[kind]
-    values: dict = {}
-    parsed = _Parsed(plan=plan, values=values)
+    parsed = _Parsed(plan=plan, values={})
     cells = {name: (row[index] if index < len(row) else None)
              for index, name in mapping.items() if name}
-    company_name = company_inn = None
+    try:
+        _parse_cells(KINDS[kind], cells, parsed, choices)
+    except ValidationError as error:
+        column = FIELD_LABELS.get(error.field or "", error.field or "")
+        plan.reject(_l("%(field)s: %(message)s", field=column, message=error.message))
+    _add_match_keys(kind, parsed.values, plan)
+    return parsed
+
+
+def _parse_cells(model, cells: dict, parsed: _Parsed, choices: dict) -> None:
+    """Store each non-empty cell where it belongs, stopping at the first bad one.
+
+    :raise ValidationError: naming the field of the first bad cell.
+    """
+    company_inn = company_name = None
     try:
         for name, cell in cells.items():
             text = _text(cell)
             if not text:
                 continue
-            if name in ("inn", "company_inn"):
-                inn = v.clean_inn(text, field=name)
-                if name == "inn":
-                    values["inn"] = inn
-                else:
-                    company_inn = inn
-            elif name in ("email", "second_email"):
-                values[name] = v.clean_email(text, field=name)
-            elif name in ("phone", "mobile_phone"):
-                values[name] = v.clean_phone(text, field=name)
-            elif name == "status":
-                status = choices[ClientStatus].get(_normal(text))
-                if status is None:
-                    raise ValidationError(_l("Status: unknown value."), name)
-                values["status"] = status
-            elif name == "birthday":
-                try:
-                    values["birthday"] = parse_date(cell)
-                except ValueError:
-                    raise ValidationError(_l("Not a date: write it as 31.12.1980."),
-                                          name) from None
+            value = _CELL_PARSERS.get(name, _plain_text)(name, cell, text, choices)
+            if name == "company_inn":
+                company_inn = value
             elif name == "company":
-                company_name = text
+                company_name = value
             elif name == "owner":
-                parsed.owner = text
-            elif name == "task_type":
-                task_type = choices[TaskType].get(_normal(text))
-                if task_type is None:
-                    raise ValidationError(_l("Type: unknown value."), name)
-                values["task_type"] = task_type
-            elif name == "task_subject":
-                values["task_subject"] = text
-            elif name == "task_due":
-                try:
-                    values["task_due"] = parse_datetime(cell)
-                except ValueError:
-                    raise ValidationError(
-                        _l("Not a date and time: write it as 31.12.2026 10:00."), name
-                    ) from None
+                parsed.owner = value
             else:
-                values[name] = text
-            length = _max_length(model, name)
-            if length and isinstance(values.get(name), str) and len(values[name]) > length:
-                raise ValidationError(_l("Too long: at most %(count)s characters.",
-                                         count=length), name)
-    except ValidationError as error:
-        column = FIELD_LABELS.get(error.field or "", error.field or "")
-        plan.reject(_l("%(field)s: %(message)s", field=column, message=error.message))
-    parsed.company_ref = (company_inn, company_name)
+                parsed.values[name] = value
+                _check_cell_length(model, name, value)
+    finally:
+        # Kept even for a rejected row, as before: only the values read so far count.
+        parsed.company_ref = (company_inn, company_name)
+
+
+def _check_cell_length(model, name: str, value) -> None:
+    """Refuse a text longer than its column holds.
+
+    :raise ValidationError: naming the field.
+    """
+    length = _max_length(model, name)
+    if length and isinstance(value, str) and len(value) > length:
+        raise ValidationError(_l("Too long: at most %(count)s characters.", count=length), name)
+
+
+def _plain_text(name: str, cell, text: str, choices: dict) -> str:
+    return text
+
+
+def _inn_cell(name: str, cell, text: str, choices: dict) -> str:
+    return v.clean_inn(text, field=name)
+
+
+def _email_cell(name: str, cell, text: str, choices: dict) -> str:
+    return v.clean_email(text, field=name)
+
+
+def _phone_cell(name: str, cell, text: str, choices: dict) -> str:
+    return v.clean_phone(text, field=name)
+
+
+def _status_cell(name: str, cell, text: str, choices: dict) -> str:
+    status = choices[ClientStatus].get(_normal(text))
+    if status is None:
+        raise ValidationError(_l("Status: unknown value."), name)
+    return status
+
+
+def _task_type_cell(name: str, cell, text: str, choices: dict) -> str:
+    task_type = choices[TaskType].get(_normal(text))
+    if task_type is None:
+        raise ValidationError(_l("Type: unknown value."), name)
+    return task_type
+
+
+def _birthday_cell(name: str, cell, text: str, choices: dict) -> date:
+    try:
+        return parse_date(cell)
+    except ValueError:
+        raise ValidationError(_l("Not a date: write it as 31.12.1980."), name) from None
+
+
+def _task_due_cell(name: str, cell, text: str, choices: dict) -> datetime:
+    try:
+        return parse_datetime(cell)
+    except ValueError:
+        raise ValidationError(
+            _l("Not a date and time: write it as 31.12.2026 10:00."), name) from None
+
+
+# How each field's cell is read; any other field keeps the cell's trimmed text.
+_CELL_PARSERS = {
+    "inn": _inn_cell,
+    "company_inn": _inn_cell,
+    "email": _email_cell,
+    "second_email": _email_cell,
+    "phone": _phone_cell,
+    "mobile_phone": _phone_cell,
+    "status": _status_cell,
+    "birthday": _birthday_cell,
+    "task_type": _task_type_cell,
+    "task_due": _task_due_cell,
+}
+
+
+def _add_match_keys(kind: str, values: dict, plan: RowPlan) -> None:
+    """List the keys a row matches existing records by: INN, e-mail, phone, else name."""
     for key_kind in (("inn",) if kind == "company" else ()) + ("email", "phone"):
         if values.get(key_kind):
             plan.keys.append((key_kind, values[key_kind]))
@@ -550,7 +600,6 @@ def _parse_row(kind: str, row: list, mapping: dict[int, str], plan: RowPlan,
         name = values.get("name") if kind == "company" else _full_name(values)
         if name:
             plan.keys.append(("name", name))
-    return parsed
 
 
 def _full_name(values: dict) -> str:
@@ -668,65 +717,104 @@ def _columns(model) -> list[str]:
 
 def _decide(actor, kind: str, item: _Parsed, lookups: _Lookups, claimed: dict) -> None:
     """Match, check and compare one row; fill its plan with the action and the changes."""
-    model = KINDS[kind]
     plan_ = item.plan
     values = dict(item.values)
     try:
         task = _task_of(values)
         company = _company_of(item, lookups) if kind == "contact" else None
         existing = _match(item, lookups, company)
-        if existing is not None and existing.id in claimed:
-            raise ValidationError(_l("The same record as in line %(line)s.",
-                                     line=claimed[existing.id]), None)
-        if existing is None:
-            for key in plan_.keys:
-                if key in claimed:
-                    raise ValidationError(_l("The same record as in line %(line)s.",
-                                             line=claimed[key]), None)
-        owner = _owner_of(item, lookups)
-        if owner is not None:
-            values["owner_id"] = owner.id
-        if company is not None:
-            values["company_id"] = company.id
-        # Check a detached copy: the existing values with the file's on top.
-        base = {name: getattr(existing, name) for name in _columns(model)} if existing else {}
-        base.pop("version", None)
-        draft = model(**{**base, **values})
-        if kind == "company":
-            records.check_company(actor, draft)
-        else:
-            records.check_contact(actor, draft)
-        for name in _columns(model):
-            length = _max_length(model, name)
-            value = getattr(draft, name)
-            if length and isinstance(value, str) and len(value) > length:
-                raise ValidationError(
-                    _l("%(field)s: too long, at most %(count)s characters.",
-                       field=FIELD_LABELS.get(name, name), count=length), name)
+        _refuse_repeated_record(existing, plan_.keys, claimed)
+        draft = _checked_draft(actor, kind, item, lookups, existing, company, values)
     except ValidationError as error:
         plan_.reject(error.message)
         return
     plan_.label = draft.name if kind == "company" else draft.full_name
     plan_.company = company
+    _plan_changes(plan_, KINDS[kind], draft, existing)
+    _plan_first_task(plan_, draft, existing, task, lookups)
+    _claim(plan_, existing, claimed)
+
+
+def _refuse_repeated_record(existing, keys: list, claimed: dict) -> None:
+    """Refuse a row that names the same record as an earlier row of the file.
+
+    :raise ValidationError: naming the earlier line.
+    """
+    lines = [claimed[existing.id]] if existing is not None and existing.id in claimed else []
+    if existing is None:
+        lines = [claimed[key] for key in keys if key in claimed]
+    if lines:
+        raise ValidationError(_l("The same record as in line %(line)s.", line=lines[0]), None)
+
+
+def _checked_draft(actor, kind: str, item: _Parsed, lookups: _Lookups, existing,
+                   company: Company | None, values: dict):
+    """Return a detached copy of the record as the row would leave it, checked by the rules.
+
+    :raise ValidationError: if the owner, a rule or a column's length refuses it.
+    """
+    model = KINDS[kind]
+    owner = _owner_of(item, lookups)
+    if owner is not None:
+        values["owner_id"] = owner.id
+    if company is not None:
+        values["company_id"] = company.id
+    # Check a detached copy: the existing values with the file's on top.
+    base = {name: getattr(existing, name) for name in _columns(model)} if existing else {}
+    base.pop("version", None)
+    draft = model(**{**base, **values})
+    if kind == "company":
+        records.check_company(actor, draft)
+    else:
+        records.check_contact(actor, draft)
+    _check_draft_lengths(model, draft)
+    return draft
+
+
+def _check_draft_lengths(model, draft) -> None:
+    """Refuse a record whose text, merged from the file and the database, is too long.
+
+    :raise ValidationError: naming the field.
+    """
+    for name in _columns(model):
+        length = _max_length(model, name)
+        value = getattr(draft, name)
+        if length and isinstance(value, str) and len(value) > length:
+            raise ValidationError(
+                _l("%(field)s: too long, at most %(count)s characters.",
+                   field=FIELD_LABELS.get(name, name), count=length), name)
+
+
+def _plan_changes(plan_: RowPlan, model, draft, existing) -> None:
+    """Set the row's action (create, update, unchanged) and the values it writes."""
     checked = {name: getattr(draft, name) for name in _columns(model)
                if name not in ("id", "version", "birthday_key")}
     if existing is None:
         plan_.action = "create"
         plan_.changes = {name: value for name, value in checked.items() if value is not None}
-    else:
-        plan_.record = existing
-        plan_.changes = {name: value for name, value in checked.items()
-                         if value != getattr(existing, name)}
-        plan_.action = "update" if plan_.changes else "unchanged"
+        return
+    plan_.record = existing
+    plan_.changes = {name: value for name, value in checked.items()
+                     if value != getattr(existing, name)}
+    plan_.action = "update" if plan_.changes else "unchanged"
+
+
+def _plan_first_task(plan_: RowPlan, draft, existing, task, lookups: _Lookups) -> None:
+    """Give a live client left without a planned task the file's task or the first call."""
     live = followup.is_live(draft)
     plan_.revive = existing is not None and live and not followup.is_live(existing)
-    if live and (existing is None or existing.id not in lookups.covered):
-        if task is not None:
-            plan_.task = task
-        elif existing is None or plan_.revive:
-            plan_.task, plan_.first_call = lookups.first_call, True
-        if plan_.task is not None and plan_.action == "unchanged":
-            plan_.action = "update"
+    if not live or (existing is not None and existing.id in lookups.covered):
+        return
+    if task is not None:
+        plan_.task = task
+    elif existing is None or plan_.revive:
+        plan_.task, plan_.first_call = lookups.first_call, True
+    if plan_.task is not None and plan_.action == "unchanged":
+        plan_.action = "update"
+
+
+def _claim(plan_: RowPlan, existing, claimed: dict) -> None:
+    """Remember the record and keys this row took, so that a later row naming them is refused."""
     if existing is not None:
         claimed[existing.id] = plan_.line
     for key in plan_.keys:

@@ -1,6 +1,6 @@
 """Deleting from a screen archives the record with what hangs on it, after asking."""
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import lazy_gettext as _l
@@ -48,7 +48,7 @@ class ArchiveInsteadOfDelete:
         if not item:
             abort(404)
         try:
-            self.datamodel.delete(item)  # archives it through the services
+            batch = self.datamodel.delete(item)  # archives it through the services
         except DomainError as error:
             self.datamodel.session.rollback()
             flash(str(error.message), "danger")
@@ -56,7 +56,6 @@ class ArchiveInsteadOfDelete:
             self._save_failed(error)
         else:
             self.post_delete(item)
-            batch = g.pop("crm_archived_batch", None)
             with_it = archive.describe_counts(batch.counts()) if batch else ""
             if with_it:
                 flash(

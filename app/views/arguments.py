@@ -32,7 +32,20 @@ def clean_list_arguments() -> None:
     FAB turns `?page_X=abc`, unknown sort columns and filter values the database cannot
     compare (`amount=abc`, an id beyond 32 bits) into a 500 and has no page size cap.
     """
-    path_arguments = request.view_args or {}
+    _check_path_arguments(request.view_args or {})
+    if not any(key.startswith(("page_", "psize_", "_oc_", "_flt_")) for key in request.args):
+        return
+    order_columns: dict[str, list[str]] = {}
+    kept = []
+    for key, value in request.args.items(multi=True):
+        cleaned = _cleaned_argument(key, value, order_columns)
+        if cleaned is not None:
+            kept.append((key, cleaned))
+    request.args = ImmutableMultiDict(kept)
+
+
+def _check_path_arguments(path_arguments: dict) -> None:
+    """Answer 404 for a record id or chart index in the path that cannot exist."""
     if "pk" in path_arguments and not request.path.startswith("/api/"):
         if small_int(str(path_arguments["pk"])) is None:
             abort(404)
@@ -42,27 +55,23 @@ def clean_list_arguments() -> None:
         number = small_int(str(path_arguments["group_by"]))
         if definitions is not None and (number is None or number >= len(definitions)):
             abort(404)
-    if not any(key.startswith(("page_", "psize_", "_oc_", "_flt_")) for key in request.args):
-        return
-    order_columns = None
-    kept = []
-    for key, value in request.args.items(multi=True):
-        if key.startswith("_flt_"):
-            if not filter_values.acceptable(key, value):
-                continue
-        elif key.startswith("page_"):
-            number = small_int(value, MAX_PAGE)
-            if number is None:
-                continue
-            value = str(number)
-        elif key.startswith("psize_"):
-            number = small_int(value)
-            if number is None:
-                continue
-            value = str(min(max(number, 1), MAX_PAGE_SIZE))
-        elif key.startswith("_oc_"):
-            order_columns = order_columns or _order_columns()
-            if value not in order_columns.get(key[4:], []):
-                continue
-        kept.append((key, value))
-    request.args = ImmutableMultiDict(kept)
+
+
+def _cleaned_argument(key: str, value: str, order_columns: dict) -> str | None:
+    """Return the argument's value as FAB may read it, or None to drop it.
+
+    `order_columns` is filled on first need: most requests sort by nothing.
+    """
+    if key.startswith("_flt_"):
+        return value if filter_values.acceptable(key, value) else None
+    if key.startswith("page_"):
+        number = small_int(value, MAX_PAGE)
+        return None if number is None else str(number)
+    if key.startswith("psize_"):
+        number = small_int(value)
+        return None if number is None else str(min(max(number, 1), MAX_PAGE_SIZE))
+    if key.startswith("_oc_"):
+        if not order_columns:
+            order_columns.update(_order_columns())
+        return value if value in order_columns.get(key[4:], []) else None
+    return value
