@@ -17,6 +17,7 @@ Test modules import helpers from here (`log_in`, `CHART_PAGES`, `expect`), not f
 """
 
 import os
+import shutil
 import threading
 from urllib.parse import urlparse
 
@@ -201,3 +202,15 @@ def log_in(page, user, password: str = PASSWORD) -> None:
     with page.expect_navigation():
         page.locator("form[name=login] [type=submit]").click()
     assert "/login" not in page.url, f"{user.username} could not log in"
+
+
+def save_screenshot(page, tmp_path, name: str, *, full_page: bool = True,
+                    min_bytes: int = 0) -> None:
+    """Keep what the user sees in the test's tmp dir, and in $CRM_SCREENSHOTS when set."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    assert path.stat().st_size > min_bytes, f"{name}: an empty screenshot?"
+    folder = os.environ.get("CRM_SCREENSHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        shutil.copy(path, os.path.join(folder, path.name))

@@ -4,13 +4,10 @@ Screenshots of the users and stages screens go to the test's tmp dir and, when t
 CRM_SCREENSHOTS variable names a folder, there too (for a person to look at).
 """
 
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.browser import expect, log_in
+from tests.browser import expect, log_in, save_screenshot
 
 WIDTH, HEIGHT = 1366, 768
 MENU = {
@@ -37,16 +34,6 @@ def _open_from_menu(page, category: str, item: str) -> None:
         page.locator("ul.dropdown-menu a", has_text=item).click()
 
 
-def _save(page, tmp_path: Path, name: str) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000, f"{name}: an empty screenshot?"
-    folder = os.environ.get("CRM_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(folder) / path.name)
-
-
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_the_admin_finds_users_and_stages_in_one_menu(new_page, admin, tmp_path, language):
     page = new_page()
@@ -68,19 +55,19 @@ def test_the_admin_finds_users_and_stages_in_one_menu(new_page, admin, tmp_path,
     expect(rows.filter(has_text="anna").locator("td").last).to_have_text("2")
     # Nothing wider than the window: no sideways scrolling at 1366 px.
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
-    _save(page, tmp_path, f"admin-users-{language}")
+    save_screenshot(page, tmp_path, f"admin-users-{language}", min_bytes=10_000)
 
     page.locator("a[href*='/users/add']").first.click()
     page.wait_for_load_state()
     email = "Эл. почта" if language == "ru" else "E-mail"
     expect(page.locator("#model_form")).to_contain_text(email)
-    _save(page, tmp_path, f"admin-user-form-{language}")
+    save_screenshot(page, tmp_path, f"admin-user-form-{language}", min_bytes=10_000)
 
     page.goto("/")
     _open_from_menu(page, category, stages)
     expect(page.locator("table.table tbody tr")).to_have_count(7)
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
-    _save(page, tmp_path, f"admin-stages-{language}")
+    save_screenshot(page, tmp_path, f"admin-stages-{language}", min_bytes=10_000)
 
     page.goto("/")
     _open_from_menu(page, category, access)

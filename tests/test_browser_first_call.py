@@ -2,14 +2,12 @@
 in a real browser, in Russian and in English, on a phone (390 px) and a laptop (1366 px).
 """
 
-import os
-import shutil
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from tests.browser import log_in
+from tests.browser import log_in, save_screenshot
 
 TEXTS = {
     "ru-RU": {"lang": "ru", "week": "Через неделю", "month": "Через месяц",
@@ -32,16 +30,6 @@ def _open(new_page, live_server, manager, locale: str, width: int):
     page.goto(f"{live_server}/lang/{TEXTS[locale]['lang']}")
     page.goto(live_server + "/")
     return page
-
-
-def _screenshot(page, tmp_path, name: str) -> None:
-    """Save the screen under the test's tmp dir, and to $CRM_SCREENSHOTS when set."""
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    target = os.environ.get("CRM_SCREENSHOTS")
-    if target:
-        os.makedirs(target, exist_ok=True)
-        shutil.copy(path, os.path.join(target, path.name))
 
 
 def _no_horizontal_scroll(page, width: int) -> None:
@@ -80,7 +68,7 @@ def test_first_call_from_my_day_to_the_card_in_one_form(new_page, live_server, m
     with page.expect_navigation():
         page.click("#first-call-button")
     _no_horizontal_scroll(page, width)
-    _screenshot(page, tmp_path, f"first-call-{texts['lang']}-{width}-empty")
+    save_screenshot(page, tmp_path, f"first-call-{texts['lang']}-{width}-empty")
 
     page.fill("#client_name", "ООО Вектор")
     page.fill("#client_phone", "8 495 123-45-67")
@@ -98,7 +86,7 @@ def test_first_call_from_my_day_to_the_card_in_one_form(new_page, live_server, m
     page.get_by_role("button", name=texts["week"]).click()
     in_a_week = (local_now() + timedelta(days=7)).replace(hour=10, minute=0)
     assert page.input_value("#next_due_at") == in_a_week.strftime("%Y-%m-%dT%H:%M")
-    _screenshot(page, tmp_path, f"first-call-{texts['lang']}-{width}-filled")
+    save_screenshot(page, tmp_path, f"first-call-{texts['lang']}-{width}-filled")
     with page.expect_navigation():
         page.click("#first-call-save")
 
@@ -138,7 +126,7 @@ def test_private_person_and_an_error_at_its_field(new_page, live_server, manager
     assert page.locator("#group-contact_email .field-error").inner_text() == texts["bad_email"]
     assert session.scalars(select(Contact)).first() is None
     _no_horizontal_scroll(page, 390)
-    _screenshot(page, tmp_path, f"first-call-{texts['lang']}-390-error")
+    save_screenshot(page, tmp_path, f"first-call-{texts['lang']}-390-error")
     assert page.locator("#client_name").is_hidden()  # the choice is kept
     page.fill("#contact_email", "orlov@example.com")
     with page.expect_navigation():

@@ -4,14 +4,13 @@ and date fields typed and picked the user's way. Screenshots of each, in both la
 go to the test's tmp dir and to $CRM_SCREENSHOTS when set.
 """
 
-import os
 import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from tests.browser import expect, log_in
+from tests.browser import expect, log_in, save_screenshot
 
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -26,15 +25,6 @@ CLIENTS = ("Кедропт", "Мегатранс", "Абрамов Аверья�
            "Ширяева, Красильников и Шаров")
 TITLES = ("Поставка оборудования", "Обслуживание автопарка", "Ремонт квартиры",
           "Вентиляция склада 2000 м²", "Аудит закупок")
-
-
-def _screenshot(page, tmp_path, name: str) -> None:
-    """Keep what the user would see, in the test's tmp dir and in $CRM_SCREENSHOTS."""
-    page.screenshot(path=str(tmp_path / f"{name}.png"))
-    folder = os.environ.get("CRM_SCREENSHOTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, f"{name}.png"))
 
 
 def _open(new_page, language: str, viewport=DESKTOP):
@@ -110,7 +100,7 @@ def test_six_stages_fit_the_board_at_1366_px(new_page, pipeline, tmp_path, langu
     expect(page.locator("#drop-won")).to_be_visible()
     expect(page.locator("#drop-won")).to_have_text(words["won"])
     expect(page.locator("#drop-lost")).to_have_text(words["lost"])
-    _screenshot(page, tmp_path, f"board_6_stages_{language}_1366")
+    save_screenshot(page, tmp_path, f"board_6_stages_{language}_1366", full_page=False)
 
 
 @pytest.mark.parametrize(("added", "scrolls"), [(3, False), (5, True)])
@@ -134,7 +124,7 @@ def test_eight_stages_fit_and_more_scroll_inside_the_window(
         last = page.locator(".crm-board-column").last
         box = last.bounding_box()
         assert box["x"] + box["width"] <= geometry["innerWidth"], "the last column stays hidden"
-    _screenshot(page, tmp_path, f"board_{5 + added}_stages_ru_1366")
+    save_screenshot(page, tmp_path, f"board_{5 + added}_stages_ru_1366", full_page=False)
 
 
 def _drag(page, deal_id: int, target: str) -> None:
@@ -234,7 +224,7 @@ def test_my_days_tables_line_up_and_the_counters_say_what_they_count(
         expect(counter).to_have_text(re.compile(rf"^\s*{words[key]}\s+{count}\s*$"))
     menu = page.locator(".navbar").bounding_box()
     assert menu["height"] < 60, "the menu bar wraps onto a second line"
-    _screenshot(page, tmp_path, f"my_day_{language}_1366")
+    save_screenshot(page, tmp_path, f"my_day_{language}_1366", full_page=False)
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
@@ -257,7 +247,7 @@ def test_on_a_phone_the_counters_are_labelled_without_opening_the_menu(
     complete = page.locator("#my-overdue a.btn-success").first
     box = complete.bounding_box()
     assert box["x"] + box["width"] <= PHONE["width"], "the complete button is out of reach"
-    _screenshot(page, tmp_path, f"my_day_{language}_390")
+    save_screenshot(page, tmp_path, f"my_day_{language}_390", full_page=False)
 
 
 def test_the_language_menu_has_no_stray_dash(new_page, day):
@@ -291,7 +281,7 @@ def test_a_birthday_typed_the_russian_way_stays_and_is_saved(new_page, day, sess
     page.locator("#birthday").press_sequentially("09.12.1975")
     page.keyboard.press("Tab")
     expect(page.locator("#birthday")).to_have_value("09.12.1975")
-    _screenshot(page, tmp_path, "birthday_typed_ru")
+    save_screenshot(page, tmp_path, "birthday_typed_ru", full_page=False)
     with page.expect_navigation():
         page.click("form#model_form button[type=submit]")
     session.expire_all()
@@ -315,7 +305,7 @@ def test_the_date_picker_speaks_the_users_language(
     expect(days.locator(".datepicker-switch")).to_have_text(month)
     expect(days.locator("th.dow").first).to_have_text(first_day)
     expect(days.locator("td.day.active")).to_have_text("15")
-    _screenshot(page, tmp_path, f"date_picker_{language}")
+    save_screenshot(page, tmp_path, f"date_picker_{language}", full_page=False)
     days.locator("td.day:not(.old):not(.new)", has_text=re.compile(r"^20$")).click()
     expect(page.locator("#expected_close_date")).to_have_value(picked.replace("15", "20"))
 
@@ -337,7 +327,7 @@ def test_a_due_filter_on_the_task_list_takes_a_russian_date(new_page, day, tmp_p
         page.locator("#filter_form button[type=submit]").click()
     rows = page.locator("table tbody tr", has_text="Позвонить")
     expect(rows.first).to_be_visible()  # today's "Позвонить" task is found
-    _screenshot(page, tmp_path, "task_list_due_filter_ru")
+    save_screenshot(page, tmp_path, "task_list_due_filter_ru", full_page=False)
 
 
 @pytest.mark.parametrize(("language", "january", "typed"), [("ru", "Янв.", "01.2026"),
@@ -370,6 +360,6 @@ def test_the_menu_bar_with_labelled_counters_stays_on_one_line(
     page = _open(new_page, language)
     log_in(page, user)
     expect(page.locator("#counter-queue")).to_be_visible()
-    _screenshot(page, tmp_path, f"menu_bar_{role.lower()}_{language}_1366")
+    save_screenshot(page, tmp_path, f"menu_bar_{role.lower()}_{language}_1366", full_page=False)
     menu = page.locator(".navbar").bounding_box()
     assert menu["height"] < 60, f"the {role}'s menu bar wraps onto a second line"

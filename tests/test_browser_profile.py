@@ -5,13 +5,10 @@ no script error (the watch fixture), the CRM's words. Screenshots go to the test
 dir and, when CRM_SCREENSHOTS names a folder, there too (for a person to look at).
 """
 
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.browser import expect, log_in
+from tests.browser import expect, log_in, save_screenshot
 
 WIDTHS = {"laptop": (1366, 768), "phone": (390, 844)}
 WORDS = {
@@ -22,16 +19,6 @@ WORDS = {
 }
 ROLE_LABELS = {"ru": {"Manager": "Менеджер", "Head": "Руководитель отдела продаж"},
                "en": {"Manager": "Manager", "Head": "Head of sales"}}
-
-
-def _save(page, tmp_path: Path, name: str) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 5_000, f"{name}: an empty screenshot?"
-    folder = os.environ.get("CRM_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(folder) / path.name)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -59,4 +46,4 @@ def test_the_profile_page_looks_like_the_crm(new_page, make_user, session, tmp_p
     expect(page.get_by_role("link", name=words["edit"]).or_(
         page.get_by_role("button", name=words["edit"])).first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width][0]
-    _save(page, tmp_path, f"profile-{role.lower()}-{language}-{width}")
+    save_screenshot(page, tmp_path, f"profile-{role.lower()}-{language}-{width}", min_bytes=5_000)

@@ -443,6 +443,8 @@ def test_a_good_password_is_accepted_when_adding_a_user(client, login, session, 
 
 @pytest.mark.parametrize(("password", "message"), [
     ("Short-1", SHORT_RU),
+    (" " * 10 + "1a", SHORT_RU),  # long only thanks to spaces
+    ("Good-pass-word-1\x07", "Пароль не должен содержать управляющих или недопустимых символов."),
     ("no-digits-at-all", "Пароль должен содержать и буквы, и цифры."),
     ("ANNA-password-1", "Пароль не должен содержать имя пользователя."),
 ])
