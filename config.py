@@ -119,7 +119,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
 
     # Security: login limit per address (form and API), lockout after failed logins,
-    # password rule (app.services.accounts), cookies, HSTS (production only).
+    # password rule (app.services.rules.accounts), cookies, HSTS (production only).
     RATELIMIT_ENABLED = True
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = os.environ.get("CRM_LOGIN_RATE_LIMIT", "10 per minute")

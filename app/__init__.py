@@ -28,7 +28,7 @@ def create_app(config: object | None = None) -> Flask:
     from app.cli import register_cli
     from app.first_hooks import install_first_hooks
     from app.security_headers import install_security_headers
-    from app.services import history, next_task
+    from app.services.rules import history, next_task
     from app.serving import install_serving
     from app.views import register_views
     from app.views.errors import register_error_pages
@@ -77,6 +77,6 @@ def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
-        from app.services.lookup import SQLITE_FOLD, fold
+        from app.services.queries.lookup import SQLITE_FOLD, fold
 
         dbapi_connection.create_function(SQLITE_FOLD, 1, fold, deterministic=True)

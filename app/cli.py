@@ -35,7 +35,7 @@ def in_default_language(command):
 @in_default_language
 def init_command() -> None:
     """Create the roles, permissions and default pipeline stages (safe to repeat)."""
-    from app.services.setup import prepare_database
+    from app.services.rules.setup import prepare_database
 
     prepare_database(current_app.appbuilder, db.session)
     click.echo(_("Roles, permissions and pipeline stages are ready."))
@@ -105,7 +105,7 @@ def first_start_text(url: str, login: str, username: str) -> str:
 @in_default_language
 def demo_command(companies: int, managers: int, seed: int) -> None:
     """Fill an empty database with a believable sales team and its clients."""
-    from app.services.demo import DEMO_PASSWORD, HEAD_USERNAME, DemoRefused, generate_demo
+    from app.demo import DEMO_PASSWORD, HEAD_USERNAME, DemoRefused, generate_demo
 
     try:
         summary = generate_demo(
@@ -114,7 +114,7 @@ def demo_command(companies: int, managers: int, seed: int) -> None:
         )
     except DemoRefused as error:
         raise click.ClickException(str(error)) from error
-    from app.services.setup import refresh_statistics
+    from app.services.rules.setup import refresh_statistics
 
     refresh_statistics(db.session)
     for name, count in summary.items():
@@ -135,7 +135,7 @@ def digest_command() -> None:
     import smtplib
 
     from app.models.mixins import local_now
-    from app.services.digest import MailSettings, send_digests
+    from app.services.io.digest import MailSettings, send_digests
 
     if not logging.getLogger().handlers:
         # Run by cron: what was sent (or, without a mail server, the messages) goes to stderr.
@@ -164,7 +164,7 @@ def digest_command() -> None:
 def backup_command(path: str | None) -> None:
     """Write a consistent copy of the database while the CRM runs (default: instance/backups/)."""
     from app.models.mixins import local_now
-    from app.services.backup import BackupError, backup, default_path
+    from app.services.io.backup import BackupError, backup, default_path
 
     target = path or default_path(current_app.instance_path, db.engine, local_now())
     try:
@@ -180,7 +180,7 @@ def backup_command(path: str | None) -> None:
 @in_default_language
 def restore_command(path: str, yes: bool) -> None:
     """Replace everything in the database with a backup made by `crm backup`."""
-    from app.services.backup import BackupError, restore
+    from app.services.io.backup import BackupError, restore
 
     if not yes:
         click.confirm(_("Every record now in the database is replaced by the backup. "

@@ -49,9 +49,9 @@ from wtforms.validators import DataRequired, EqualTo
 
 from app.models import UserProfile
 from app.redirects import safe_next
-from app.services import accounts
 from app.services.errors import DomainError
-from app.services.validation import MAX_ID
+from app.services.rules import accounts
+from app.services.rules.validation import MAX_ID
 from app.views.admin_roles import CrmRoleView
 from app.views.admin_users import CrmUserDBModelView
 

@@ -61,9 +61,9 @@ def demo_app(kind: str, companies: int, managers: int, demo: dict | None = None,
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.demo import generate_demo
     from app.extensions import db
-    from app.services.demo import generate_demo
-    from app.services.setup import prepare_database, refresh_statistics
+    from app.services.rules.setup import prepare_database, refresh_statistics
     from config import Config
 
     with throwaway_database(kind) as url:

@@ -43,8 +43,8 @@ def main() -> None:
 
     from app import create_app
     from app.extensions import db
-    from app.services import importer
-    from app.services.setup import prepare_database
+    from app.services.io import importer
+    from app.services.rules.setup import prepare_database
     from config import Config
 
     data = companies_csv(args.rows)

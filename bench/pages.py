@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from app.models import Company, Contact, Deal, Task
-from app.services.visibility import scope_query
+from app.services.rules.visibility import scope_query
 from app.views.base import LIST_COUNT_CAP
 
 PAGE_SIZE = 25

@@ -20,7 +20,7 @@ def main() -> None:
 
     from app.extensions import db
     from app.models import User
-    from app.services.reassignment import preview, reassign
+    from app.services.rules.reassignment import preview, reassign
 
     with demo_app(args.database, args.companies, args.managers) as (app, _build), \
             app.app_context():

@@ -46,7 +46,7 @@ def log_in(app, username: str):
 
     :raise RuntimeError: if the login is refused.
     """
-    from app.services.demo import DEMO_PASSWORD
+    from app.demo import DEMO_PASSWORD
 
     client = app.test_client()
     response = client.post("/login/", data={"username": username, "password": DEMO_PASSWORD})
@@ -95,8 +95,8 @@ def reassign(app) -> tuple[dict[str, int], float]:
     """Move manager1's whole book to manager2 as the head; return the counts and seconds."""
     from app.extensions import db
     from app.models import User
-    from app.services.reassignment import preview
-    from app.services.reassignment import reassign as move
+    from app.services.rules.reassignment import preview
+    from app.services.rules.reassignment import reassign as move
 
     with app.app_context():
         users = {u.username: u for u in db.session.scalars(select(User))}

@@ -179,7 +179,7 @@ def app(database_url, _compiled_catalogues):
 
     from app import create_app
     from app.extensions import db
-    from app.services.setup import prepare_database
+    from app.services.rules.setup import prepare_database
 
     application = create_app(make_config(database_url))
     with application.app_context():
@@ -216,7 +216,7 @@ def _stale_next_task_dates(session) -> list[str]:
     """Name every company, contact and deal whose stored next task date is wrong."""
     from sqlalchemy import select
 
-    from app.services.next_task import LINKS, earliest_planned
+    from app.services.rules.next_task import LINKS, earliest_planned
 
     stale = []
     for model in LINKS:

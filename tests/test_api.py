@@ -400,7 +400,7 @@ def test_bad_values_are_refused_naming_the_field(client, make_user, make_record,
 
 def test_update_changes_only_the_given_fields(client, make_user, make_company, make_task,
                                               session):
-    from app.services.validation import clean_email
+    from app.services.rules.validation import clean_email
 
     user = make_user("Manager")
 

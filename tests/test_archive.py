@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Company, Contact, Deal, HistoryEntry, Task
-from app.services import agenda, archive
 from app.services.errors import DomainError
+from app.services.queries import agenda
+from app.services.rules import archive
 from tests.helpers import api_login
 
 
@@ -206,8 +207,8 @@ def test_a_head_cannot_delete_for_good_in_the_service(session, book, make_user):
 
 def test_archiving_a_deal_keeps_the_clients_last_task(session, make_user, make_company,
                                                       make_deal, make_task):
-    from app.services import archive
-    from app.services.followup import NextTaskRequired
+    from app.services.rules import archive
+    from app.services.rules.followup import NextTaskRequired
 
     manager = make_user("Manager")
     company = make_company(manager, "Единственная задача")
@@ -220,8 +221,8 @@ def test_archiving_a_deal_keeps_the_clients_last_task(session, make_user, make_c
 
 def test_manager_cannot_archive_another_managers_rows_with_own_company(
         session, make_user, make_company, make_deal, make_task):
-    from app.services import archive
     from app.services.errors import DomainError
+    from app.services.rules import archive
 
     anna, boris = make_user("Manager"), make_user("Manager")
     company = make_company(anna)

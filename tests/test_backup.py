@@ -25,7 +25,7 @@ def _names() -> list[str]:
 
 
 def test_backup_then_restore_brings_the_data_back(fresh_app, tmp_path, pg_tools):
-    from app.services.setup import prepare_database
+    from app.services.rules.setup import prepare_database
 
     runner = fresh_app.test_cli_runner()
     with fresh_app.app_context():
@@ -68,7 +68,7 @@ def test_backup_then_restore_brings_the_data_back(fresh_app, tmp_path, pg_tools)
 def test_the_default_path_is_in_the_instance_folder(fresh_app, tmp_path):
     from datetime import datetime
 
-    from app.services.backup import default_path
+    from app.services.io.backup import default_path
 
     with fresh_app.app_context():
         path = default_path(str(tmp_path), db.engine, datetime(2026, 11, 27, 9, 5, 1))

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Deal, HistoryEntry, Task
 from app.models.mixins import local_now
-from app.services import board
 from app.services.errors import DomainError, NotFound, ValidationError
-from app.services.followup import NextTask, NextTaskRequired
+from app.services.queries import board
+from app.services.rules import pipeline
+from app.services.rules.followup import NextTask, NextTaskRequired
 from tests.helpers import count_statements
 
 DUE = "2030-01-15 10:00:00"
@@ -146,7 +147,7 @@ def test_board_runs_as_many_queries_for_many_cards_as_for_few(
 
 def test_owner_moves_a_deal_and_the_history_records_it(session, book, stage):
     anna, late = book["anna"], book["late"]
-    board.move_deal(session, anna, late, stage("negotiation"))
+    pipeline.move_deal(session, anna, late, stage("negotiation"))
     deal = session.get(Deal, late.id)
     assert deal.stage.code == "negotiation" and deal.closed_at is None
     entry = session.scalars(
@@ -166,17 +167,17 @@ def test_owner_moves_a_deal_and_the_history_records_it(session, book, stage):
 
 def test_moving_a_foreign_deal_is_refused(session, book, stage):
     with pytest.raises(NotFound):
-        board.move_deal(session, book["anna"], book["foreign"], stage("won"))
+        pipeline.move_deal(session, book["anna"], book["foreign"], stage("won"))
     assert session.get(Deal, book["foreign"].id).stage.code == "cold"
 
 
 def test_moving_to_lost_needs_a_reason(session, book, stage):
     late = book["late"]
     with pytest.raises(ValidationError) as refused:
-        board.move_deal(session, book["anna"], late, stage("lost"))
+        pipeline.move_deal(session, book["anna"], late, stage("lost"))
     assert refused.value.field == "lost_reason"
     assert session.get(Deal, late.id).stage.code == "cold"
-    board.move_deal(session, book["anna"], late, stage("lost"), lost_reason="Дорого")
+    pipeline.move_deal(session, book["anna"], late, stage("lost"), lost_reason="Дорого")
     deal = session.get(Deal, late.id)
     assert deal.stage.code == "lost" and deal.lost_reason == "Дорого" and deal.closed_at
 
@@ -184,9 +185,9 @@ def test_moving_to_lost_needs_a_reason(session, book, stage):
 def test_an_uncovered_deal_needs_its_next_task(session, book, stage):
     bare = book["bare"]
     with pytest.raises(NextTaskRequired):
-        board.move_deal(session, book["anna"], bare, stage("negotiation"))
+        pipeline.move_deal(session, book["anna"], bare, stage("negotiation"))
     assert session.get(Deal, bare.id).stage.code == "proposal"
-    task = board.move_deal(
+    task = pipeline.move_deal(
         session,
         book["anna"],
         bare,
@@ -200,9 +201,9 @@ def test_an_uncovered_deal_needs_its_next_task(session, book, stage):
 def test_reopening_a_closed_deal_needs_a_next_task(session, book, stage):
     won = book["won"]
     with pytest.raises(NextTaskRequired):
-        board.move_deal(session, book["anna"], won, stage("proposal"))
+        pipeline.move_deal(session, book["anna"], won, stage("proposal"))
     assert session.get(Deal, won.id).stage.code == "won"
-    board.move_deal(
+    pipeline.move_deal(
         session,
         book["anna"],
         won,
@@ -219,7 +220,7 @@ def test_reopening_a_closed_deal_needs_a_next_task(session, book, stage):
 def test_a_stale_board_cannot_move_a_deal(session, book, stage):
     late = book["late"]
     with pytest.raises(DomainError):
-        board.move_deal(session, book["anna"], late, stage("needs"), version=late.version - 1)
+        pipeline.move_deal(session, book["anna"], late, stage("needs"), version=late.version - 1)
     assert session.get(Deal, late.id).stage.code == "cold"
 
 
@@ -320,8 +321,8 @@ def test_the_won_and_lost_drop_zones_lead_to_the_first_closing_stages(session, s
     session.add(Stage(name="Отказ клиента", code=None, position=stage("lost").position + 5,
                       kind="lost", probability=0))
     session.commit()
-    assert board.closing_stage(session, "won") == stage("won")
-    assert board.closing_stage(session, "lost") == stage("lost")
+    assert pipeline.closing_stage(session, "won") == stage("won")
+    assert pipeline.closing_stage(session, "lost") == stage("lost")
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from app.models import UserProfile
 from app.models.mixins import local_now
-from app.services import calendar_feed
+from app.services.io import calendar_feed
 
 
 def _due(days: int, hour: int = 10):

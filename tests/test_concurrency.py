@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Company, Deal, Stage, Task
 from app.models.mixins import local_now
-from app.services import followup
+from app.services.rules import followup
 from tests.helpers import PASSWORD
 
 # CRM_RACE_ROUNDS=20 repeats every race more often (the default keeps the suite quick).

@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 
 from app.models import Company, Contact, Deal, Task
 from app.models.mixins import local_now
-from app.services import followup, importer
-from app.services import validation as v
 from app.services.errors import ValidationError
+from app.services.io import importer
+from app.services.rules import followup
+from app.services.rules import validation as v
 from tests.helpers import NEXT_TASK, api_login
 
 FORM_TIME = "%Y-%m-%dT%H:%M"

@@ -215,7 +215,7 @@ def test_a_date_exported_in_the_users_language_is_imported_back_unchanged(
     in_language, language
 ):
     from app import formatting
-    from app.services.importer import parse_date
+    from app.services.io.importer import parse_date
 
     in_language(language)
     for day in (date(1975, 12, 9), date(1980, 1, 31), date(2026, 11, 26)):

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from app import demo
+from app.demo import DEMO_PASSWORD, DemoRefused, generate_demo
 from app.models import Company, Contact, Deal, HistoryEntry, Stage, Task, User
-from app.services import demo, followup, validation
-from app.services.demo import DEMO_PASSWORD, DemoRefused, generate_demo
+from app.services.rules import followup, validation
 
 NOW = datetime(2026, 3, 10, 11, 30)
 TABLES = (Company, Contact, Deal, Task)

@@ -10,8 +10,8 @@ import pytest
 
 from app.models import UserProfile
 from app.models.mixins import local_now
-from app.services import digest
-from app.services.digest import MailSettings
+from app.services.io import digest
+from app.services.io.digest import MailSettings
 
 NOW = datetime(2030, 3, 14, 9, 0)
 BASE_URL = "http://crm.example.com"

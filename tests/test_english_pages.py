@@ -31,7 +31,7 @@ CONTEXT = 60
 def _sample(app, session, make_user, make_company, make_contact, make_deal, make_task, stage):
     """Records of every kind, with Latin names, for the pages that show one."""
     from app.models import Reassignment
-    from app.services.reassignment import reassign
+    from app.services.rules.reassignment import reassign
 
     sm = app.appbuilder.sm
     admin = sm.find_user(username="admin_en")

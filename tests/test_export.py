@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from app.services.export import iter_csv, neutralise
+from app.services.io.export import iter_csv, neutralise
 
 # FAB's first filter of a text column: "starts with".
 SEARCH = "_flt_0_name=Альфа"

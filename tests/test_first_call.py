@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from app.models import Company, Contact, Deal, Task
 from app.models.mixins import local_now
-from app.services import followup
 from app.services.errors import ValidationError
-from app.services.first_call import (
+from app.services.rules import followup
+from app.services.rules.first_call import (
     ClientPart,
     DealPart,
     FirstCall,

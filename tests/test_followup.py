@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Company, Contact, Deal, Task
-from app.services import followup
-from app.services.followup import NextTask, NextTaskRequired, Outcome
+from app.services.rules import followup
+from app.services.rules.followup import NextTask, NextTaskRequired, Outcome
 
 DUE = "2030-01-15 10:00:00"
 
@@ -99,7 +99,7 @@ def test_closing_the_deal_but_client_still_needs_a_task(session, make_user, make
 def test_follow_up_writes_pass_the_same_checks_as_the_screens(
         session, monkeypatch, make_user, make_company, make_deal, make_task, stage):
     """The first task, the next task and the moved deal are refused as a form save is."""
-    from app.services import records
+    from app.services.rules import records
 
     refusal = "The save checks refuse this record."
     checked = []

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.models import Task, User
-from app.services import followup
-from app.services.followup import NextTaskRequired, Outcome
+from app.services.rules import followup
+from app.services.rules.followup import NextTaskRequired, Outcome
 
 pytestmark = pytest.mark.postgresql_only(
     reason="row locks are a PostgreSQL matter; SQLite serialises writers by itself",

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.models import Deal, HistoryEntry, Task
 from app.models.mixins import local_now
-from app.services import reassignment
+from app.services.rules import reassignment
 
 DUE = "2030-01-15 10:00:00"
 
@@ -176,9 +176,9 @@ def test_a_transferred_company_shows_its_new_owner_only_what_they_may_open(
     from datetime import timedelta
 
     from app.models import Company, Contact
-    from app.services import followup
-    from app.services.timeline import timeline
-    from app.services.visibility import can_see
+    from app.services.queries.timeline import timeline
+    from app.services.rules import followup
+    from app.services.rules.visibility import can_see
 
     head = make_user("Head")
     boris = make_user("Manager", "boris")

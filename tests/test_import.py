@@ -10,8 +10,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.models import Company, Contact, HistoryEntry, Task
-from app.services import agenda, importer
 from app.services.errors import DomainError
+from app.services.io import importer
+from app.services.queries import agenda
 
 # Valid INNs (check digits right).
 INN_A = "7707083893"

@@ -9,7 +9,9 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.models import Company, Contact, Task
-from app.services import agenda, followup, import_tasks, importer
+from app.services.io import import_tasks, importer
+from app.services.queries import agenda
+from app.services.rules import followup
 
 INN_A = "7707083893"
 INN_B = "7736207543"

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from flask_babel import force_locale
 
-from app.services import importer, spreadsheet
+from app.services.io import importer, spreadsheet
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"

@@ -8,7 +8,7 @@ from flask_babel import force_locale, ngettext
 from werkzeug.datastructures import LanguageAccept
 
 from app.models import UserProfile
-from app.services.locale import choose_locale, remember_locale, saved_locale
+from app.services.rules.locale import choose_locale, remember_locale, saved_locale
 from tests.helpers import PASSWORD
 from tests.helpers_catalogues import visible_text
 

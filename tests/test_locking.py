@@ -10,7 +10,7 @@ from sqlalchemy import insert, text
 from app.extensions import db
 from app.models import Deal, HistoryEntry, Task
 from app.models.mixins import local_now
-from app.services import records
+from app.services.rules import records
 from tests.helpers import PASSWORD, api_login
 
 DUE = "2030-01-15 10:00:00"

@@ -16,7 +16,7 @@ import pytest
 
 from app import create_app
 from app.logging_setup import mask_secrets
-from app.services import calendar_feed
+from app.services.io import calendar_feed
 from tests.helpers import make_config, require_module
 from tests.helpers_served import dispose, free_port, json_lines, wait_until_healthy
 

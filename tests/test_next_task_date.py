@@ -13,11 +13,12 @@ from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
+from app.demo import generate_demo
 from app.extensions import db
 from app.models import Company, Contact, Deal, Task
 from app.models.mixins import local_now
-from app.services import archive, importer, next_task, reassignment
-from app.services.demo import generate_demo
+from app.services.io import importer
+from app.services.rules import archive, next_task, reassignment
 from tests.helpers import api_login
 from tests.helpers_data import insert_rows_at_0001
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services.validation import clean_amount
+from app.services.rules.validation import clean_amount
 
 APP = Path(__file__).resolve().parent.parent / "app"
 
@@ -26,10 +26,10 @@ def _places(pattern: str) -> list[str]:
     # "Is this stage open": Stage.is_open, in Python and in SQL alike.
     (r"\.kind\s*[!=]=\s*StageKind\.OPEN\.value", ["models/stage.py"]),
     # The id bound, and the amount bound, defined once.
-    (r"^\s*MAX_ID\s*=", ["services/validation.py"]),
-    (r"^\s*MAX_AMOUNT\s*=|1e12", ["services/validation.py"]),
+    (r"^\s*MAX_ID\s*=", ["services/rules/validation.py"]),
+    (r"^\s*MAX_AMOUNT\s*=|1e12", ["services/rules/validation.py"]),
     # Amounts typed with a comma and group spaces: read by one function.
-    (r"""replace\(["'],["'],\s*["']\.["']\)""", ["services/validation.py"]),
+    (r"""replace\(["'],["'],\s*["']\.["']\)""", ["services/rules/validation.py"]),
     # Every redirect to a `next` address goes through one check.
     (r"^\s*def\s+safe_next\b|\bunquote\(", ["redirects.py"]),
 ])

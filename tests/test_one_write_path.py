@@ -1,4 +1,4 @@
-"""Every entry point writes a record through the one door of app/services/saving.py.
+"""Every entry point writes a record through the one door of app/services/rules/saving.py.
 
 The door is made to refuse; each entry point must then report that very refusal and
 write nothing. An entry point that kept its own copy of the rules would save anyway.
@@ -10,8 +10,9 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.models import Company, Deal, Task
-from app.services import importer, saving
 from app.services.errors import DomainError, ValidationError
+from app.services.io import importer
+from app.services.rules import saving
 from tests.helpers import api_login
 
 REFUSAL = "The one door refuses this save."

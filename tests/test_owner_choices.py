@@ -2,7 +2,7 @@
 
 A pure administrator keeps the system and owns no clients; someone who left is inactive.
 Forms, the report and board manager filters and the importer follow the one definition
-in app/services/team.py.
+in app/services/rules/team.py.
 """
 
 import re
@@ -12,7 +12,8 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.models import Company
-from app.services import importer, reports
+from app.services.io import importer
+from app.services.queries import reports
 
 OWNER_FORMS = ("/companyview/add", "/contactview/add", "/dealview/add", "/taskview/add")
 

@@ -5,8 +5,8 @@ import pytest
 from flask import g
 from sqlalchemy import text
 
-from app.services import accounts
 from app.services.errors import DomainError
+from app.services.rules import accounts
 from tests.helpers import PASSWORD
 
 NEW_PASSWORD = "Brand-new-pass-7"

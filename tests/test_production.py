@@ -194,7 +194,7 @@ def served_database():
     """A new PostgreSQL database, migrated and prepared, with one manager (dropped after)."""
     from flask_migrate import upgrade
 
-    from app.services.setup import prepare_database
+    from app.services.rules.setup import prepare_database
 
     name = f"crm_serve_{uuid.uuid4().hex[:12]}"
     server = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")

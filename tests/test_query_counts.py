@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from app.models.mixins import local_now
-from app.services.history import set_actor
+from app.services.rules.history import set_actor
 
 SMALL, BIG = 3, 12
 LIST_PAGES = [

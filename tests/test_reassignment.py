@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Task
-from app.services import reassignment
 from app.services.errors import DomainError
+from app.services.rules import reassignment
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 import pytest
 
 from app.models.mixins import local_now
-from app.services import reports
-from app.services.reports import OTHER_SOURCES, Period
+from app.services.queries import reports
+from app.services.queries.reports import OTHER_SOURCES, Period
 
 XSS = "<script>alert(1)</script>"
 XSS_SOURCE = "<img src=x onerror=alert(1)>"
@@ -341,7 +341,7 @@ def test_tasks_of_the_head(session, task_data):
 
 
 def test_tasks_done_stay_counted_for_who_did_them_after_a_hand_over(session, task_data):
-    from app.services import reassignment
+    from app.services.rules import reassignment
 
     head, anna, boris = task_data["head"], task_data["anna"], task_data["boris"]
     reassignment.reassign(session, head, anna, boris)
@@ -360,7 +360,7 @@ def test_tasks_done_stay_counted_for_who_did_them_after_a_hand_over(session, tas
 
 def test_a_task_completed_by_the_head_counts_for_its_manager(
         session, team, make_company, make_task):
-    from app.services.followup import NextTask, Outcome, finish_task
+    from app.services.rules.followup import NextTask, Outcome, finish_task
 
     anna, head = team["anna"], team["head"]
     alpha = make_company(anna, "Альфа")

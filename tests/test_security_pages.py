@@ -17,7 +17,7 @@ from app.data.datamodel import ScopedInterface
 from app.extensions import db
 from app.models import Company, Contact, Deal, Task
 from app.models.mixins import local_now
-from app.services import agenda
+from app.services.queries import agenda
 from config import ProductionConfig
 from tests.helpers import PASSWORD, csrf_token
 

@@ -173,7 +173,7 @@ def test_sessions_ended_at_once_are_all_counted(app, make_user, session):
 
     from app.extensions import db
     from app.models import User
-    from app.services import accounts
+    from app.services.rules import accounts
 
     user = make_user("Manager", "anna")
     count = 8

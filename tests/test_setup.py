@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, func, inspect, select, text
 from app import create_app
 from app.extensions import db
 from app.models import Company, Stage
-from app.services.setup import DEFAULT_STAGES, ROLE_NAMES, prepare_database
+from app.services.rules.setup import DEFAULT_STAGES, ROLE_NAMES, prepare_database
 from config import Config, ProductionConfig
 from tests.helpers import csrf_token, head_revision, make_config
 

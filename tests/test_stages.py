@@ -5,7 +5,7 @@ from flask_babel import force_locale
 
 from app.models import Deal, Stage
 from app.services.errors import DomainError
-from app.services.stages import check_stage_kind_change
+from app.services.rules.stages import check_stage_kind_change
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from flask_babel import force_locale, refresh
 
 from app.models import Company, Contact, Deal, Task
 from app.models.mixins import local_now
-from app.services import records
-from app.services import validation as v
 from app.services.errors import ValidationError
+from app.services.rules import records
+from app.services.rules import validation as v
 from tests.helpers import require
 
 # Records are built the way a form builds them: linked to saved rows but not yet added to

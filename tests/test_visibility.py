@@ -201,7 +201,7 @@ def test_service_defaults_owner_to_the_parent_record(session, two_books, make_us
     from datetime import timedelta
 
     from app.models.mixins import local_now
-    from app.services.records import before_save
+    from app.services.rules.records import before_save
 
     head = make_user("Head")
     task = Task(subject="Перезвонить", type="call", state="planned",

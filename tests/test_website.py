@@ -20,7 +20,7 @@ REFUSAL = "Website: enter an address such as example.com or https://example.com.
     ],
 )
 def test_a_website_is_kept_as_an_http_address(app, typed, stored):
-    from app.services.validation import clean_website
+    from app.services.rules.validation import clean_website
 
     with app.test_request_context("/"):
         assert clean_website(typed) == stored
@@ -36,7 +36,7 @@ def test_a_website_is_kept_as_an_http_address(app, typed, stored):
     ],
 )
 def test_anything_but_a_web_address_is_refused_at_the_website_field(app, typed):
-    from app.services.validation import clean_website
+    from app.services.rules.validation import clean_website
 
     with app.test_request_context("/"), pytest.raises(ValidationError) as refused:
         clean_website(typed)

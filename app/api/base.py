@@ -23,9 +23,9 @@ from app.api.routes import DocumentedRoutes
 from app.api.schemas import NextTaskSchema, read_schema, write_schema
 from app.labels import LABELS
 from app.models import User
-from app.services import followup, saving
 from app.services.errors import DomainError
-from app.services.validation import MAX_ID
+from app.services.rules import followup, saving
+from app.services.rules.validation import MAX_ID
 
 log = logging.getLogger(__name__)
 

@@ -104,6 +104,6 @@ def seen_version(body_version: int | None, if_match: str | None) -> int | None:
 def stale_messages(session, record, version: int) -> dict[str, list[str]]:
     """Return the 409 body for a save based on `version`: each field changed since, its value."""
     from app.labels import LABELS
-    from app.services.timeline import stale_record
+    from app.services.queries.timeline import stale_record
 
     return field_messages("version", stale_record(session, record, version, LABELS).message)

@@ -7,7 +7,7 @@ from flask import current_app
 from marshmallow import ValidationError, fields, validate
 
 # The ids and times the API accepts are those of every other entry point.
-from app.services.validation import EARLIEST, LATEST, MAX_ID
+from app.services.rules.validation import EARLIEST, LATEST, MAX_ID
 
 # Free text (notes, results) has no column limit; the API still refuses novels.
 MAX_TEXT = 10_000

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, inspect
 
 from app.api.fields import team_zone
-from app.services.validation import MAX_AMOUNT, MAX_ID
+from app.services.rules.validation import MAX_AMOUNT, MAX_ID
 
 LIST_OPERATIONS = frozenset({"in", "not_in"})
 

@@ -15,8 +15,8 @@ from app.api.fields import Id, Money, Text
 from app.api.routes import RESPONSES
 from app.api.schemas import NextTaskSchema
 from app.extensions import db
-from app.services import first_call
 from app.services.errors import DomainError
+from app.services.rules import first_call
 
 log = logging.getLogger(__name__)
 # Where each part's refusals go in the answer, and the API's name of a service field.

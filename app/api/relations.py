@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, Stage, User
 from app.services.errors import ValidationError
-from app.services.visibility import scope_query
+from app.services.rules.visibility import scope_query
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from app.api.schemas import CompleteTaskSchema
 from app.data.datamodel import ScopedInterface
 from app.models import Task
 from app.models.enums import TaskType
-from app.services import followup
 from app.services.errors import DomainError
+from app.services.rules import followup
 
 SHOWN = [
     "id", "type", "subject", "due_at", "company_id", "contact_id", "deal_id", "state",

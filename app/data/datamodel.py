@@ -8,8 +8,8 @@ from sqlalchemy import func, inspect, literal_column, select
 from sqlalchemy.orm import selectinload
 
 from app.data.search_filters import CrmFilterConverter
-from app.services import archive, saving
-from app.services.visibility import scope_query
+from app.services.rules import archive, saving
+from app.services.rules.visibility import scope_query
 
 
 def acting_user():

@@ -1,7 +1,7 @@
 """The stored date of a client's or deal's next planned task, and the indexes reading it.
 
 `next_task_at` on a company, contact and deal is the earliest due time of its planned,
-not archived tasks (NULL when it has none); app/services/next_task.py keeps it right.
+not archived tasks (NULL when it has none); app/services/rules/next_task.py keeps it right.
 The queue "without a next task" asks for live records whose date is NULL: the partial
 indexes below hold just those rows (deals by stage, the open ones being asked for), with
 the owner and the id, so the queue, its counter and the report find the waiting records

@@ -25,7 +25,7 @@ class Task(RecordMixin, Model):
         CheckConstraint("state <> 'done' OR result IS NOT NULL", name="ck_task_done_result"),
         Index("ix_task_owner_state_due", "owner_id", "state", "due_at"),
         Index("ix_task_archived_state_due", "archived", "state", "due_at"),
-        # A record's tasks by state, and its next planned one (app/services/next_task.py):
+        # A record's tasks by state, and its next planned one (app/services/rules/next_task.py):
         # the earliest due time is one step into the index, whatever the table's size.
         Index("ix_task_company_state", "company_id", "state", "archived", "due_at"),
         Index("ix_task_contact_state", "contact_id", "state", "archived", "due_at"),

@@ -28,10 +28,10 @@ from wtforms.validators import DataRequired, Email, EqualTo, StopValidation
 
 from app import formatting
 from app.data.search_filters import LocalFilterInterface
-from app.services import accounts
-from app.services.setup import ROLE_NAMES
-from app.services.team import clients_owned
-from app.services.users import check_user_deletable
+from app.services.rules import accounts
+from app.services.rules.setup import ROLE_NAMES
+from app.services.rules.team import clients_owned
+from app.services.rules.users import check_user_deletable
 from app.views.admin_roles import role_label, role_labels
 from app.views.date_field import localise_date_fields
 

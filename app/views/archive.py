@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.services import archive
 from app.services.errors import DomainError, NotFound
+from app.services.rules import archive
 
 PAGE_SIZE = 25
 KIND_TITLES = {

@@ -5,8 +5,8 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import lazy_gettext as _l
 
-from app.services import archive
 from app.services.errors import DomainError
+from app.services.rules import archive
 
 
 class ArchiveInsteadOfDelete:

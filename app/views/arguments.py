@@ -3,7 +3,7 @@
 from flask import abort, current_app, request
 from werkzeug.datastructures import ImmutableMultiDict
 
-from app.services.validation import MAX_ID
+from app.services.rules.validation import MAX_ID
 from app.views import filter_values
 
 MAX_PAGE = 1_000_000

@@ -16,10 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import StopValidation
 
-from app.services import followup, saving, team
 from app.services.errors import DomainError
-from app.services.timeline import StaleRecord, stale_record, timeline
-from app.services.visibility import can_assign_owner
+from app.services.queries.timeline import StaleRecord, stale_record, timeline
+from app.services.rules import followup, saving, team
+from app.services.rules.visibility import can_assign_owner
 from app.views.action_guards import ScopedActions
 from app.views.archiving import ArchiveInsteadOfDelete
 from app.views.capped_list import CappedList, CappedListWidget

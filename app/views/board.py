@@ -12,12 +12,13 @@ from app.extensions import db
 from app.models import Deal, Stage
 from app.models.enums import StageKind, TaskType, choices
 from app.models.mixins import local_now
-from app.services import board as pipeline
-from app.services import reports
 from app.services.errors import DomainError, NotFound
-from app.services.followup import NextTask, NextTaskRequired, default_due
-from app.services.validation import MAX_ID
-from app.services.visibility import scope_query, sees_everything
+from app.services.queries import board as pipeline_board
+from app.services.queries import reports
+from app.services.rules import pipeline
+from app.services.rules.followup import NextTask, NextTaskRequired, default_due
+from app.services.rules.validation import MAX_ID
+from app.services.rules.visibility import scope_query, sees_everything
 from app.views.fields import when_field
 from app.views.reports import manager_choice
 
@@ -71,7 +72,7 @@ class PipelineView(BaseView):
         """Show the open deals as cards in columns by stage (the newest of each column)."""
         user = g.user
         manager_id = manager_choice(user)
-        columns = pipeline.board(db.session, user, local_now(), manager_id)
+        columns = pipeline_board.board(db.session, user, local_now(), manager_id)
         return self.render_template(
             "crm/board.html",
             title=_l("Deal board"),
@@ -82,7 +83,7 @@ class PipelineView(BaseView):
                 for stage in db.session.query(Stage).order_by(Stage.position, Stage.id)
             ],
             managers=reports.team(db.session) if sees_everything(user) else None,
-            cap=pipeline.CARDS_PER_COLUMN,
+            cap=pipeline_board.CARDS_PER_COLUMN,
             won=pipeline.closing_stage(db.session, StageKind.WON.value),
             lost=pipeline.closing_stage(db.session, StageKind.LOST.value),
         )

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.mixins import local_now
-from app.services import calendar_feed
+from app.services.io import calendar_feed
 
 
 def _feed_language(stored: str | None) -> str:

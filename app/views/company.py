@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from app.data.datamodel import ScopedInterface
 from app.labels import LABELS
 from app.models import Company
-from app.services import validation
+from app.services.rules import validation
 from app.views.base import ACTIVE_OWNERS, CrmModelView, FieldRule
 from app.views.contact import ContactView
 from app.views.deal import DealView

@@ -7,7 +7,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.validators import Length, Optional
 
 from app.models.enums import TaskType, choices
-from app.services.followup import NextTask, Outcome
+from app.services.rules.followup import NextTask, Outcome
 from app.views.arguments import small_int
 from app.views.fields import when_field
 

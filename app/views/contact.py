@@ -9,7 +9,7 @@ from app.data.datamodel import ScopedInterface
 from app.labels import LABELS
 from app.models import Contact
 from app.models.enums import ClientStatus, choices
-from app.services import validation
+from app.services.rules import validation
 from app.views.base import ACTIVE_OWNERS, CrmModelView, FieldRule
 from app.views.deal import DealView
 from app.views.fields import NEXT_TASK_COLUMNS, next_task_fields

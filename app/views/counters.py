@@ -6,7 +6,7 @@ from flask import g, request, session
 
 from app.extensions import db
 from app.models.mixins import local_now
-from app.services import agenda
+from app.services.queries import agenda
 
 # The queue count scans the user's live records: keep it for a while in the session,
 # and forget it whenever the user changes something.

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.services import export
+from app.services.io import export
 
 # Distinct texts remembered per column while exporting (codes such as statuses repeat).
 MEMO_SIZE = 256

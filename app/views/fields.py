@@ -6,7 +6,7 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
 from app.models.enums import ClientStatus, TaskState, TaskType, choices
-from app.services.validation import amount_digits
+from app.services.rules.validation import amount_digits
 
 
 def client_status_field(required: bool = True) -> SelectField:
@@ -41,7 +41,7 @@ def task_state_field() -> SelectField:
 
 def _tomorrow_at_ten():
     from app.models.mixins import local_now
-    from app.services.followup import default_due
+    from app.services.rules.followup import default_due
 
     return default_due(local_now())
 

@@ -13,7 +13,7 @@ from dateutil import parser as date_parser
 from flask import current_app, flash, request
 from flask_babel import lazy_gettext as _l
 
-from app.services.validation import FIRST_YEAR, LAST_YEAR, MAX_ID
+from app.services.rules.validation import FIRST_YEAR, LAST_YEAR, MAX_ID
 
 # Amounts are below 10^12 (validation.clean_amount); filters get some headroom.
 MAX_NUMBER = Decimal("1e15")

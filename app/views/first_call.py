@@ -12,10 +12,10 @@ from app.extensions import db
 from app.models import User
 from app.models.enums import TaskType, choices
 from app.models.mixins import local_now
-from app.services import first_call
 from app.services.errors import DomainError
-from app.services.followup import NextTask, default_due
-from app.services.visibility import can_assign_owner
+from app.services.rules import first_call
+from app.services.rules.followup import NextTask, default_due
+from app.services.rules.visibility import can_assign_owner
 from app.views.date_field import LocalDateField
 from app.views.fields import when_field
 

@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.formatting import datetime_text
-from app.services import importer
 from app.services.errors import DomainError
+from app.services.io import importer
 from app.views.errors import too_large_text
 
 # An uploaded file waits this long for its mapping and import, then it is removed.

@@ -5,7 +5,7 @@ from flask_appbuilder import IndexView, expose
 
 from app.extensions import db
 from app.models.mixins import local_now
-from app.services import agenda
+from app.services.queries import agenda
 from app.views.counters import queue_count_kept
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import formatting
 from app.extensions import db
-from app.services.locale import choose_locale, remember_locale, saved_locale
+from app.services.rules.locale import choose_locale, remember_locale, saved_locale
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access_api
 
 from app.extensions import db
-from app.services import lookup
+from app.services.queries import lookup
 from app.views.arguments import small_int
 
 

@@ -13,7 +13,7 @@ from wtforms.widgets import html_params
 
 from app.extensions import db
 from app.labels import LABELS
-from app.services import lookup
+from app.services.queries import lookup
 
 # What a posted id the user may not see is answered with, per kind (named after the field).
 REFUSALS = {

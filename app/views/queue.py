@@ -5,8 +5,8 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.services import agenda
-from app.services.visibility import sees_everything
+from app.services.queries import agenda
+from app.services.rules.visibility import sees_everything
 from app.views.arguments import small_int
 
 PAGE = 50

@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from app.data.search_filters import LocalFilterInterface
 from app.extensions import db
 from app.models import Company, Reassignment, User
-from app.services import reassignment, team
 from app.services.errors import DomainError
+from app.services.rules import reassignment, team
 from app.views.arguments import small_int
 from app.views.date_field import localise_date_fields
 from app.views.formatters import COMMON

@@ -21,9 +21,9 @@ from app.extensions import db
 from app.formatting import day_month_text, number_text, parse_month_text
 from app.models.mixins import local_now
 from app.security_headers import csp_nonce
-from app.services import reports
-from app.services.validation import EARLIEST, LATEST
-from app.services.visibility import sees_everything
+from app.services.queries import reports
+from app.services.rules.validation import EARLIEST, LATEST
+from app.services.rules.visibility import sees_everything
 from app.views.arguments import small_int
 
 DEFAULT_MONTHS = 12

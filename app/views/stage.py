@@ -12,7 +12,7 @@ from app.labels import LABELS
 from app.models import Stage
 from app.models.enums import StageKind, choices
 from app.services.errors import DomainError
-from app.services.stages import check_stage_deletable, check_stage_kind_change
+from app.services.rules.stages import check_stage_deletable, check_stage_kind_change
 from app.views.formatters import COMMON
 
 

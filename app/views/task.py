@@ -11,8 +11,8 @@ from app.labels import LABELS
 from app.models import Stage, Task
 from app.models.mixins import local_now
 from app.redirects import safe_next
-from app.services import followup
 from app.services.errors import DomainError
+from app.services.rules import followup
 from app.views.base import ACTIVE_OWNERS, CrmModelView
 from app.views.complete import CompleteTaskForm
 from app.views.fields import task_type_field, when_field

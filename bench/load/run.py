@@ -111,9 +111,9 @@ def fill(url: str, companies: int, managers: int) -> dict:
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.demo import generate_demo
     from app.extensions import db
-    from app.services.demo import generate_demo
-    from app.services.setup import prepare_database, refresh_statistics
+    from app.services.rules.setup import prepare_database, refresh_statistics
     from config import Config
 
     config = Config()
@@ -274,7 +274,7 @@ def run_locust(base: str, args: argparse.Namespace, folder: Path) -> None:
     :raise RuntimeError: if locust cannot run it (it exits 1 on failed requests: not an error
         here, they are reported).
     """
-    from app.services.demo import DEMO_PASSWORD
+    from app.demo import DEMO_PASSWORD
 
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",

@@ -44,7 +44,7 @@ REPLACED = (
     ('task', 'ix_task_done_report', False, ['state', 'done_at', 'owner_id', 'archived'], {}),
     ('task', 'ix_task_planned_due_owner', False, ['due_at', 'owner_id'],
      {'sqlite_where': PLANNED, 'postgresql_where': PLANNED}),
-    # A record's earliest planned task, one step into the index (app/services/next_task.py).
+    # A record's earliest planned task, one step into the index (app/services/rules/next_task.py).
     ('task', 'ix_task_company_state', True, ['company_id', 'state', 'archived', 'due_at'], {}),
     ('task', 'ix_task_contact_state', True, ['contact_id', 'state', 'archived', 'due_at'], {}),
     ('task', 'ix_task_deal_state', True, ['deal_id', 'state', 'archived', 'due_at'], {}),

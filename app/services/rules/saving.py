@@ -8,8 +8,8 @@ the guard on a task's links, and archiving.
 from sqlalchemy.orm import Session
 
 from app.models import Task
-from app.services import archive, followup, records
-from app.services.followup import NextTask
+from app.services.rules import archive, followup, records
+from app.services.rules.followup import NextTask
 
 
 def save_record(session: Session, actor, record, *, is_new: bool,

@@ -13,8 +13,8 @@ from app.formatting import person_name
 from app.models import Company, Contact, Deal, HistoryEntry, Stage, Task, User
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType, label
 from app.services.errors import DomainError
-from app.services.history import changes_since
-from app.services.visibility import sees_everything
+from app.services.rules.history import changes_since
+from app.services.rules.visibility import sees_everything
 
 ENTITY_LABELS = {
     "company": _l("Company"), "contact": _l("Contact"), "deal": _l("Deal"), "task": _l("Task"),

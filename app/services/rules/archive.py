@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Task
 from app.models.mixins import local_now
 from app.services.errors import DomainError, NotFound
-from app.services.followup import guard
-from app.services.history import ENTITIES, context_of, set_actor
-from app.services.visibility import role_names, sees_everything
+from app.services.rules.followup import guard
+from app.services.rules.history import ENTITIES, context_of, set_actor
+from app.services.rules.visibility import role_names, sees_everything
 
 MODELS = {"company": Company, "contact": Contact, "deal": Deal, "task": Task}
 KINDS = ("contacts", "deals", "tasks")

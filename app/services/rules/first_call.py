@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from app.models import Company, Contact, Deal, Stage, Task
 from app.models.enums import TaskState, TaskType
 from app.models.mixins import local_now
-from app.services import followup, saving
 from app.services.errors import ValidationError
-from app.services.history import set_actor
+from app.services.rules import followup, saving
+from app.services.rules.history import set_actor
 
 COMPANY = "company"
 PERSON = "person"

@@ -8,10 +8,10 @@ from app.labels import LABELS
 from app.models import Company, Contact, Deal, Stage, Task, User
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
 from app.models.mixins import local_now
-from app.services import validation as v
 from app.services.errors import ValidationError
-from app.services.history import set_actor
-from app.services.visibility import can_assign_owner, can_see
+from app.services.rules import validation as v
+from app.services.rules.history import set_actor
+from app.services.rules.visibility import can_assign_owner, can_see
 
 
 def stamp_owner_and_audit(session: Session, actor, record, is_new: bool) -> None:

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from app import formatting
 from app.models import Task, UserProfile
 from app.models.enums import TaskType, label
-from app.services import agenda
-from app.services.team import active_client_owner_ids
+from app.services.queries import agenda
+from app.services.rules.team import active_client_owner_ids
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.formatting import person_name
 from app.models import Task, UserProfile
 from app.models.enums import TaskState
-from app.services.digest import task_links, task_title, task_url
+from app.services.io.digest import task_links, task_title, task_url
 
 # The window of tasks a feed carries, and its size limit (calendar apps poll it often).
 FEED_PAST = timedelta(days=30)

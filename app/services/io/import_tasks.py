@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models.enums import TaskType
-from app.services import followup
+from app.services.rules import followup
 
 FIRST_CALL_AT = time(10, 0)
 # Rows locked per statement; the ids are sorted so that two imports lock in one order.

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Deal, Stage
 from app.services.errors import DomainError
-from app.services.followup import lock
+from app.services.rules.followup import lock
 
 
 def check_stage_deletable(session: Session, stage: Stage) -> None:

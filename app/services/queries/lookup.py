@@ -11,8 +11,8 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import Company, Contact, Deal
-from app.services.validation import MAX_ID
-from app.services.visibility import scope_query
+from app.services.rules.validation import MAX_ID
+from app.services.rules.visibility import scope_query
 
 LIMIT = 20
 KINDS = ("company", "contact", "deal")

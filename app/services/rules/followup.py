@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from app.models import Company, Contact, Deal, Stage, Task
 from app.models.enums import LIVE_CLIENT_STATUSES, ClientStatus, StageKind, TaskState, TaskType
 from app.models.mixins import local_now
-from app.services import records
-from app.services import validation as v
 from app.services.errors import DomainError, ValidationError
-from app.services.history import set_actor
-from app.services.visibility import can_see
+from app.services.rules import records
+from app.services.rules import validation as v
+from app.services.rules.history import set_actor
+from app.services.rules.visibility import can_see
 
 
 class NextTaskRequired(ValidationError):
@@ -389,7 +389,7 @@ def check_task_relink(session: Session, task: Task) -> None:
 def queue_filter(model):
     """Return the SQL condition 'live and without a planned task' for a model.
 
-    It reads the stored next task date (app/services/next_task.py keeps it), which the
+    It reads the stored next task date (app/services/rules/next_task.py keeps it), which the
     model's partial "queue" index holds for exactly these rows.
     """
     return _live_condition(model) & model.next_task_at.is_(None)

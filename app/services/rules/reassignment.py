@@ -10,7 +10,7 @@ from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Stage
 from app.models.enums import TaskState
 from app.models.mixins import local_now
 from app.services.errors import DomainError, ValidationError
-from app.services.visibility import can_assign_owner
+from app.services.rules.visibility import can_assign_owner
 
 KINDS = ("companies", "private_clients", "contacts", "deals", "tasks")
 

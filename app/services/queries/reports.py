@@ -16,10 +16,10 @@ from sqlalchemy.orm import Query, Session
 from app.formatting import name_text
 from app.models import Company, Contact, Deal, Stage, Task, User
 from app.models.enums import StageKind, TaskState
-from app.services.agenda import QUEUE_MODELS
-from app.services.followup import queue_filter
-from app.services.team import active_client_owner_ids
-from app.services.visibility import scope_query, sees_everything
+from app.services.queries.agenda import QUEUE_MODELS
+from app.services.rules.followup import queue_filter
+from app.services.rules.team import active_client_owner_ids
+from app.services.rules.visibility import scope_query, sees_everything
 
 MAX_MONTHS = 60
 MAX_WEEKS = 52

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, User
 from app.services.errors import DomainError, ValidationError
-from app.services.visibility import can_assign_owner
+from app.services.rules.visibility import can_assign_owner
 
 # Roles whose holders own clients; a pure administrator keeps the system, not clients.
 OWNER_ROLES = ("Manager", "Head")

@@ -46,13 +46,14 @@ from app.labels import LABELS as FIELD_NAMES
 from app.models import Company, Contact, Task, User
 from app.models.enums import LABELS, ClientStatus, TaskState, TaskType
 from app.models.mixins import local_now
-from app.services import followup, import_tasks, records, saving, spreadsheet
-from app.services import validation as v
 from app.services.errors import DomainError, ValidationError
-from app.services.history import set_actor
-from app.services.spreadsheet import ImportFileError
-from app.services.team import can_own_clients
-from app.services.visibility import can_assign_owner, scope_query
+from app.services.io import import_tasks, spreadsheet
+from app.services.io.spreadsheet import ImportFileError
+from app.services.rules import followup, records, saving
+from app.services.rules import validation as v
+from app.services.rules.history import set_actor
+from app.services.rules.team import can_own_clients
+from app.services.rules.visibility import can_assign_owner, scope_query
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.models import Company, Contact, Deal, Task
 from app.models.enums import TaskState
-from app.services.followup import queue_filter
-from app.services.validation import birthday_key
-from app.services.visibility import scope_query
+from app.services.rules.followup import queue_filter
+from app.services.rules.validation import birthday_key
+from app.services.rules.visibility import scope_query
 
 QUEUE_CAP = 100
 

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from app.models import Company, Contact, Deal, HistoryEntry, Stage, Task
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
 from app.models.mixins import local_now
-from app.services.history import plain
-from app.services.next_task import refresh_all
+from app.services.rules.history import plain
+from app.services.rules.next_task import refresh_all
 
 DEMO_PASSWORD = "demo-password"
 HEAD_USERNAME = "head"

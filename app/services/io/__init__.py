@@ -1,0 +1,1 @@
+"""Input and output: import, export, digest, calendar feed and backup."""

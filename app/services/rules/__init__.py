@@ -1,0 +1,1 @@
+"""The rules: who owns and sees what, the next-task rule, every write's one door."""
