@@ -59,12 +59,15 @@ def make_config(database_url: str, **overrides) -> TestConfig:
 
 
 @contextmanager
-def count_statements(engine):
-    """Collect the SQL statements the engine runs inside the block: `with ... as seen:`."""
-    seen: list[str] = []
+def count_statements(engine, with_parameters: bool = False):
+    """Collect the SQL statements the engine runs inside the block: `with ... as seen:`.
 
-    def note(_connection, _cursor, statement, *_args):
-        seen.append(statement)
+    With `with_parameters`, each is a (statement, parameters) pair, to explain it later.
+    """
+    seen: list = []
+
+    def note(_connection, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters) if with_parameters else statement)
 
     event.listen(engine, "before_cursor_execute", note)
     try:

@@ -3,14 +3,30 @@
 from datetime import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.enums import TaskState, TaskType, check_in
 from app.models.indexes import search_indexes, sort_indexes
 from app.models.mixins import RecordMixin
 
-_PLANNED = text("state = 'planned' AND archived = false")
+# The predicate of the partial indexes of planned tasks. SQLite uses a partial index only
+# for a query that repeats these very terms: a bound parameter for 'planned', or 0 for
+# false, does not count. Queries say it through planned_clause(), rendered this way.
+PLANNED_PREDICATE = "state = 'planned' AND archived = false"
+_PLANNED = text(PLANNED_PREDICATE)
+PLANNED_OWNER_DUE_INDEX = "ix_task_planned_owner_due"
 
 
 class Task(RecordMixin, Model):
@@ -44,7 +60,7 @@ class Task(RecordMixin, Model):
         ),
         # A manager's planned tasks by due time: My day, the navbar counters, the overdue
         # report (owner_id, due_at) read just the planned rows, not a manager's history.
-        Index("ix_task_planned_owner_due", "owner_id", "due_at", sqlite_where=_PLANNED,
+        Index(PLANNED_OWNER_DUE_INDEX, "owner_id", "due_at", sqlite_where=_PLANNED,
               postgresql_where=_PLANNED),
         # Overdue tasks per manager (the tasks report): the planned ones due before now.
         Index("ix_task_planned_due_owner", "due_at", "owner_id", sqlite_where=_PLANNED,
@@ -83,6 +99,13 @@ class Task(RecordMixin, Model):
 
     def __str__(self) -> str:
         return self.subject or ""
+
+
+def planned_clause(entity=None):
+    """Return "planned and not archived" for Task (or an alias of it), partial-index ready."""
+    entity = Task if entity is None else entity
+    return and_(entity.state == literal_column("'planned'"),
+                entity.archived == literal_column("false"))
 
 
 # "Starts with" searches of the list (app/data/search_filters.py).

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.formatting import person_name
 from app.models import Task, UserProfile
-from app.models.enums import TaskState
+from app.models.task import planned_clause
 from app.services.io.digest import task_links, task_title, task_url
 
 # The window of tasks a feed carries, and its size limit (calendar apps poll it often).
@@ -98,8 +98,7 @@ def feed_tasks(session: Session, user: User, now: datetime, cap: int = FEED_CAP)
             select(Task)
             .where(
                 Task.owner_id == user.id,
-                Task.state == TaskState.PLANNED.value,
-                Task.archived.is_(False),
+                planned_clause(),
                 Task.due_at >= now - FEED_PAST,
                 Task.due_at < now + FEED_FUTURE,
             )

@@ -44,8 +44,9 @@ from sqlalchemy.orm import Session, selectinload
 from app import formatting
 from app.labels import LABELS as FIELD_NAMES
 from app.models import Company, Contact, Task, User
-from app.models.enums import LABELS, ClientStatus, TaskState, TaskType
+from app.models.enums import LABELS, ClientStatus, TaskType
 from app.models.mixins import local_now
+from app.models.task import planned_clause
 from app.services.errors import DomainError, ValidationError
 from app.services.io import import_tasks, spreadsheet
 from app.services.io.spreadsheet import ImportFileError
@@ -457,8 +458,7 @@ def _load_covered(session: Session, kind: str, ids: list[int]) -> set[int]:
     covered: set[int] = set()
     for chunk in _chunks(session, ids):
         covered.update(session.scalars(select(column).where(
-            column.in_(chunk), Task.state == TaskState.PLANNED.value,
-            Task.archived.is_(False))))
+            column.in_(chunk), planned_clause())))
     return covered
 
 

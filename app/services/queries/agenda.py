@@ -2,11 +2,11 @@
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import false, func, select
+from sqlalchemy import DateTime, Integer, column, false, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Company, Contact, Deal, Task
-from app.models.enums import TaskState
+from app.models.task import PLANNED_OWNER_DUE_INDEX, PLANNED_PREDICATE, planned_clause
 from app.services.rules.followup import queue_filter
 from app.services.rules.validation import birthday_key
 from app.services.rules.visibility import scope_query
@@ -21,10 +21,7 @@ def day_bounds(now: datetime) -> tuple[datetime, datetime]:
 
 
 def _own_planned(session: Session, user):
-    return session.query(Task).filter(
-        Task.owner_id == user.id, Task.state == TaskState.PLANNED.value,
-        Task.archived == false(),
-    )
+    return session.query(Task).filter(Task.owner_id == user.id, planned_clause())
 
 
 def my_tasks(session: Session, user, now: datetime, limit: int = 50) -> dict[str, list[Task]]:
@@ -41,20 +38,31 @@ def my_tasks(session: Session, user, now: datetime, limit: int = 50) -> dict[str
     return {"overdue": overdue, "today": today}
 
 
+_OWNER = column("owner_id", Integer)
+_DUE = column("due_at", DateTime)
+
+
+def _planned_by_owner_and_due(session: Session):
+    """Return the task table as the counters read it: through ix_task_planned_owner_due."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite rates ix_task_owner_state_due as good and then reads every row to check
+        # `archived`: 20 ms for a manager with 10,000 planned tasks against 2 ms through
+        # the partial index. The plan is named, not left to its guess (tests check it).
+        return text(f"task INDEXED BY {PLANNED_OWNER_DUE_INDEX}")
+    return Task.__table__
+
+
 def task_counters(session: Session, user, now: datetime) -> dict[str, int]:
     """Count the user's overdue tasks and the rest of today's, in one indexed query.
 
-    Both are the user's planned tasks due before the end of today (ix_task_planned_owner_due),
-    split at `now`.
+    Both are the user's planned tasks due before the end of today, split at `now`, read
+    from ix_task_planned_owner_due alone (no table row is visited).
     """
     _, end = day_bounds(now)
-    overdue = func.count().filter(Task.due_at < now)
-    today = func.count().filter(Task.due_at >= now)
     row = session.execute(
-        select(overdue, today).where(
-            Task.owner_id == user.id, Task.state == TaskState.PLANNED.value,
-            Task.archived == false(), Task.due_at < end,
-        )
+        select(func.count().filter(_DUE < now), func.count().filter(_DUE >= now))
+        .select_from(_planned_by_owner_and_due(session))
+        .where(_OWNER == user.id, text(PLANNED_PREDICATE), _DUE < end)
     ).one()
     return {"overdue": row[0] or 0, "today": row[1] or 0}
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Query, Session
 from app.formatting import name_text
 from app.models import Company, Contact, Deal, Stage, Task, User
 from app.models.enums import StageKind, TaskState
+from app.models.task import planned_clause
 from app.services.queries.agenda import QUEUE_MODELS
 from app.services.rules.followup import queue_filter
 from app.services.rules.team import active_client_owner_ids
@@ -327,7 +328,7 @@ def task_activity(
     overdue = dict(
         scoped(
             session.query(Task.owner_id, func.count())
-            .filter(Task.state == TaskState.PLANNED.value, Task.due_at < now)
+            .filter(planned_clause(), Task.due_at < now)
             .group_by(Task.owner_id),
             Task,
             actor,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.models import Company, Contact, Deal, Stage, Task
 from app.models.enums import LIVE_CLIENT_STATUSES, ClientStatus, StageKind, TaskState, TaskType
 from app.models.mixins import local_now
+from app.models.task import planned_clause
 from app.services.errors import DomainError, ValidationError
 from app.services.rules import records
 from app.services.rules import validation as v
@@ -84,7 +85,7 @@ def has_planned_task(session: Session, record, excluding: tuple[int, ...] = ()) 
     """Tell whether the record has a planned, not archived task (other than `excluding`)."""
     column = _link_column(record)
     query = select(Task.id).where(
-        column == record.id, Task.state == TaskState.PLANNED.value, Task.archived == false()
+        column == record.id, planned_clause()
     )
     if excluding:
         query = query.where(Task.id.not_in(excluding))

@@ -9,11 +9,11 @@ in the same transaction. Bulk writers that bypass the unit of work call `refresh
 
 from collections.abc import Iterable
 
-from sqlalchemy import event, false, func, inspect, select, update
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, Task
-from app.models.enums import TaskState
+from app.models.task import planned_clause
 
 LINKS = {Company: Task.company_id, Contact: Task.contact_id, Deal: Task.deal_id}
 LINK_KEYS = {"company_id": Company, "contact_id": Contact, "deal_id": Deal}
@@ -29,8 +29,7 @@ def earliest_planned(model):
     table = model.__table__
     return (
         select(func.min(Task.due_at))
-        .where(LINKS[model] == table.c.id, Task.state == TaskState.PLANNED.value,
-               Task.archived == false())
+        .where(LINKS[model] == table.c.id, planned_clause())
         .scalar_subquery()
     )
 

@@ -1,6 +1,6 @@
 """Who sees what: a Manager sees own records; Head and Admin see everything."""
 
-from sqlalchemy import false
+from sqlalchemy import false, literal_column
 from sqlalchemy.orm import Query
 
 FULL_VIEW_ROLES = frozenset({"Admin", "Head"})
@@ -26,7 +26,9 @@ def can_assign_owner(user) -> bool:
 def scope_query(query: Query, model, user, include_archived: bool = False) -> Query:
     """Restrict a query on `model` to the rows `user` may see."""
     if hasattr(model, "archived") and not include_archived:
-        query = query.filter(model.archived == false())  # "= false": indexable
+        # Written "= false" on both databases: indexable, and the very term SQLite needs
+        # to use the partial indexes of planned tasks (app/models/task.py).
+        query = query.filter(model.archived == literal_column("false"))
     if hasattr(model, "owner_id") and not sees_everything(user):
         user_id = getattr(user, "id", None)
         query = query.filter(model.owner_id == user_id) if user_id else query.filter(false())

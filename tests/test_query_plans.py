@@ -1,0 +1,107 @@
+"""The hot statements read the index meant for them, on SQLite and on PostgreSQL.
+
+Each statement is caught as the app runs it (text and parameters) and explained by the
+database itself, so a change in the query's wording that loses its index fails here.
+"""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from app.models.mixins import local_now
+from app.services.queries import agenda
+from app.services.rules import followup
+from tests.helpers import ON_POSTGRESQL, count_statements
+
+
+@contextmanager
+def caught(engine, marker: str):
+    """Collect (statement, parameters) of the statements containing `marker`."""
+    with count_statements(engine, with_parameters=True) as seen:
+        found = []
+        yield found
+    found.extend(pair for pair in seen if marker in pair[0])
+
+
+def plan(session, statement: str, parameters) -> str:
+    """Return the database's plan for a caught statement, as one text."""
+    connection = session.connection()
+    if ON_POSTGRESQL:
+        # A test database is tiny: without this PostgreSQL reads the whole table, which
+        # says nothing about which index it would choose at scale.
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        cursor = connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+    else:
+        cursor = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+    return "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+
+@pytest.fixture
+def busy_manager(make_user, make_company, make_task):
+    """A manager with planned, done and archived tasks, some overdue, some today."""
+    anna = make_user("anna", "Manager")
+    company = make_company(anna, name="Ромашка")
+    now = local_now()
+    for hours in (-30, -2, 1, 3, 50):
+        make_task(anna, company=company, due_at=now.replace(microsecond=0)
+                  + timedelta(hours=hours))
+    make_task(anna, company=company, state="done", result="Договорились")
+    make_task(anna, company=company, archived=True)
+    return anna, company
+
+
+def test_menu_counters_read_the_partial_index_of_planned_tasks(app, session, busy_manager):
+    anna, _ = busy_manager
+    engine = session.get_bind()
+    with caught(engine, "count(") as seen:
+        counts = agenda.task_counters(session, anna, local_now())
+    assert counts["overdue"] + counts["today"] >= 2
+    [(statement, parameters)] = seen
+    found = plan(session, statement, parameters)
+    if ON_POSTGRESQL:  # any partial index of planned tasks: tiny tables tell no more
+        assert "ix_task_planned_" in found and "Seq Scan" not in found, found
+    else:
+        assert "INDEX ix_task_planned_owner_due (owner_id=? AND due_at<?)" in found, found
+    session.rollback()
+
+
+def reads_by_index(found: str) -> bool:
+    """Tell whether a plan reaches the task table through an index, never a full scan."""
+    full_scan = "Seq Scan on task" in found or "SCAN task" in found
+    return "ix_task_" in found and not full_scan
+
+
+def test_has_planned_task_reads_an_index(app, session, busy_manager):
+    _, company = busy_manager
+    engine = session.get_bind()
+    with caught(engine, "FROM task") as seen:
+        assert followup.has_planned_task(session, company)
+    statement, parameters = seen[-1]
+    found = plan(session, statement, parameters)
+    assert reads_by_index(found), found
+    session.rollback()
+
+
+def test_my_day_reads_the_managers_planned_tasks_by_due_time(app, session, busy_manager):
+    anna, _ = busy_manager
+    engine = session.get_bind()
+    with caught(engine, "FROM task") as seen:
+        tasks = agenda.my_tasks(session, anna, local_now())
+    assert tasks["overdue"]
+    plans = [plan(session, statement, parameters) for statement, parameters in seen
+             if "task.due_at <" in statement]
+    assert len(plans) == 2
+    for found in plans:
+        assert reads_by_index(found), found
+    session.rollback()
+
+
+def test_the_counter_query_names_its_index_only_on_sqlite(app, session):
+    compiled = str(agenda._planned_by_owner_and_due(session))
+    if ON_POSTGRESQL:
+        assert compiled == "task"
+    else:
+        assert compiled == "task INDEXED BY ix_task_planned_owner_due"
+    assert session.execute(text("SELECT 1")).scalar() == 1
