@@ -54,6 +54,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     APP_NAME = "CRM"
+    # Every page's frame: FAB's, with a browser tab title naming the page.
+    FAB_BASE_TEMPLATE = "crm/layout.html"
     AUTH_TYPE = AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"

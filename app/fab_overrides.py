@@ -42,8 +42,10 @@ OVERRIDES = (
     # Screens: app/views/base.py and its mixins
     Override(_VIEW, _CRUD, "_init_forms", "dates typed the user's way; the edit form's version"),
     Override(_CAPPED, _CRUD, "_get_list_widget", "capped count, one query per shown relation"),
-    Override(_VIEW, _CRUD, "_add", "owner field hidden from managers; refusals on the field"),
-    Override(_VIEW, _CRUD, "_edit", "version check; refusals keep what was typed"),
+    Override(_VIEW, _CRUD, "_add", "owner field hidden from managers; refusals on the field; "
+             "the saved id for post_add_redirect (the card)"),
+    Override(_VIEW, _CRUD, "_edit", "version check; refusals keep what was typed; "
+             "the saved id for post_edit_redirect (the card)"),
     Override(_ARCHIVING, _CRUD, "_delete", "deleting archives, saying what went with it"),
     Override(_VIEW, _CRUD, "_get_add_widget", "only the form's own fields (owner hidden)"),
     Override(_VIEW, _CRUD, "_get_edit_widget", "only the form's own fields (owner hidden)"),
@@ -51,6 +53,8 @@ OVERRIDES = (
     Override(_ARCHIVING, _MODEL_VIEW, "delete", "asks first, then archives; never a GET delete"),
     Override(_ACTIONS, _MODEL_VIEW, "action", "FAB does not scope actions to visible rows"),
     Override(_ACTIONS, _MODEL_VIEW, "action_post", "FAB does not scope actions to visible rows"),
+    Override("app.views.task.TaskView", _MODEL_VIEW, "list",
+             "the task list opens on the planned tasks"),
     Override("app.views.index.CrmIndexView", "flask_appbuilder.views.IndexView", "index",
              "the home page is My day"),
     # API: app/api/base.py, app/api/routes.py
@@ -126,5 +130,6 @@ TEMPLATES = (
     ("appbuilder/baselib.html", "imported by our add and edit pages for the CSP nonce"),
     ("appbuilder/general/lib.html", "imported by our list widgets for FAB's pagination"),
     ("appbuilder/base.html", "every CRM page's frame"),
+    ("appbuilder/baselayout.html", "crm/layout.html: the browser tab names the page"),
     ("appbuilder/navbar_menu.html", "included by our menu bar for FAB's menu items"),
 )

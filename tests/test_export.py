@@ -44,7 +44,8 @@ def test_csv_export_has_the_rows_of_the_list(client, login, book, who, expected)
         login("Head", "head")
     listing = client.get(f"/companyview/list/?{SEARCH}&psize_CompanyView=100")
     assert listing.status_code == 200
-    listed = re.findall(r"<td>\s*(Альфа[^<]*?)\s*</td>", listing.text)
+    # The name is a link to the card.
+    listed = re.findall(r"<td[^>]*>\s*(?:<a [^>]*>)?(Альфа[^<]*?)\s*(?:</a>)?</td>", listing.text)
     assert listed == expected
     response = client.get(f"/companyview/export/csv?{SEARCH}")
     assert response.status_code == 200

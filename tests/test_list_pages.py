@@ -30,7 +30,8 @@ def _page_links(page: str, view: str = "CompanyView") -> set[int]:
 
 
 def _rows(page: str, prefix: str) -> list[str]:
-    return re.findall(rf"<td>({prefix}[^<]*)</td>", page)
+    # A record's name is a link to its card.
+    return re.findall(rf"<td[^>]*>(?:<a [^>]*>)?({prefix}[^<]*)(?:</a>)?</td>", page)
 
 
 def test_a_list_longer_than_the_cap_says_more_than(client, login, make_company, cap):
@@ -154,7 +155,8 @@ def test_filtering_by_owner_counts_that_owners_rows(client, login, make_user, ma
 def _names_found(client, view: str, column: str, typed: str) -> list[str]:
     page = client.get(f"/{view.lower()}/list/", query_string={f"_flt_0_{column}": typed})
     assert page.status_code == 200
-    return sorted(re.findall(r'<td>([^<]*)</td>', page.get_data(as_text=True)))
+    return sorted(re.findall(r'<td[^>]*>(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>',
+                             page.get_data(as_text=True)))
 
 
 def test_starts_with_search_ignores_case_and_takes_wildcards_as_typed(client, login,

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import abort, flash, g, request
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.urltools import (
@@ -103,6 +103,22 @@ class CrmModelView(ScopedActions, ArchiveInsteadOfDelete, CappedList, ExportMixi
         saving.save_record(self.datamodel.session, g.user, item, is_new=False,
                            next_task=next_task)
 
+    def post_add_redirect(self):
+        """Open the card of the record just added: the user sees what was saved."""
+        return self._to_saved_card() or super().post_add_redirect()
+
+    def post_edit_redirect(self):
+        """Open the card of the record just changed, not the list it was opened from."""
+        return self._to_saved_card() or super().post_edit_redirect()
+
+    def _to_saved_card(self):
+        # _add and _edit leave the saved record's id here: FAB's add() and edit() only
+        # learn that the save succeeded, not what was saved.
+        pk = g.pop("crm_saved_pk", None)
+        if pk is None:
+            return None
+        return redirect(url_for(f"{type(self).__name__}.show", pk=pk))
+
     show_template = "crm/show.html"
     with_timeline = False
 
@@ -192,6 +208,7 @@ class CrmModelView(ScopedActions, ArchiveInsteadOfDelete, CappedList, ExportMixi
                     self._save_failed(error)
                     return self._get_add_widget(form=form, exclude_cols=hidden)
                 flash(str(self.add_row_message), "success")
+                g.crm_saved_pk = self.datamodel.get_pk_value(item)
                 return None
         else:
             if "owner" in form and form.owner.data is None:
@@ -216,6 +233,7 @@ class CrmModelView(ScopedActions, ArchiveInsteadOfDelete, CappedList, ExportMixi
             form._id = pk
             if form.validate() and self._save_edit(form, item):
                 flash(str(self.edit_row_message), "success")
+                g.crm_saved_pk = pk
                 return None
             item = self.datamodel.get(pk, self._base_filters) or abort(404)
         else:

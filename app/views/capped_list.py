@@ -1,6 +1,6 @@
 """Lists that count up to a cap and say "more than N" beyond it, relations preloaded."""
 
-from flask import current_app
+from flask import current_app, request
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 
@@ -23,8 +23,22 @@ class CappedListWidget(ListWidget):
     template = "crm/widgets/list.html"
 
 
+def here() -> str:
+    """Return the page being shown, as a `next` to come back to (no dangling "?")."""
+    return request.full_path.rstrip("?")
+
+
 class CappedList:
-    """A model view mixin: a capped count and one query per relation a list shows."""
+    """A model view mixin: a capped count and one query per relation a list shows.
+
+    `link_column` is shown as a link to the record's card; on a phone only
+    `phone_columns` are shown (the others are hidden below ~576 px by crm.css). With
+    `completes_rows`, a planned row has its complete button (the view's `complete`).
+    """
+
+    link_column: str | None = None
+    phone_columns: tuple[str, ...] = ()
+    completes_rows = False
 
     def _get_list_widget(
         self,
@@ -68,6 +82,11 @@ class CappedList:
             actions=actions,
             filters=filters,
             modelview_name=self.__class__.__name__,
+            link_column=self.link_column,
+            wide_columns=[c for c in self.list_columns if c not in self.phone_columns]
+            if self.phone_columns else [],
+            completes_rows=self.completes_rows,
+            back=here(),
             **kwargs,
         )
         return widgets

@@ -28,6 +28,8 @@ class CompanyView(CrmModelView):
     list_columns = [
         "name", "status", "industry", "phone", "email", "owner", "next_task_at", "changed_at",
     ]
+    link_column = "name"
+    phone_columns = ("name", "status", "next_task_at")
     order_columns = ["name", "status", "industry", "next_task_at", "changed_at"]
     search_columns = [
         "name", "legal_name", "inn", "status", "industry", "phone", "email", "source", "owner",

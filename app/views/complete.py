@@ -32,17 +32,22 @@ class CompleteTaskForm(FlaskForm):
                               widget=BS3TextFieldWidget())
     # The task's version the dialog was opened on: a task changed meanwhile is refused.
     version_seen = HiddenField()
-    deal_stage = SelectField(_l("Move the deal to"), choices=[], validators=[Optional()],
+    deal_stage = SelectField(_l("Deal stage"), choices=[], validators=[Optional()],
                              widget=Select2Widget())
 
-    def outcome_of(self) -> Outcome:
-        """Turn the answers into the service's Outcome."""
+    def outcome_of(self, current_stage_id: int | None = None) -> Outcome:
+        """Turn the answers into the service's Outcome.
+
+        The stage list opens on the deal's own stage: left there, the deal stays put.
+        """
         next_task = None
         if (self.next_subject.data or "").strip():
             next_task = NextTask(type=self.next_type.data, subject=self.next_subject.data,
                                  due_at=self.next_due_at.data)
         # Optional() lets a blank " " through the choice check: read it as no stage.
         stage = small_int(self.deal_stage.data)
+        if stage is not None and stage == current_stage_id:
+            stage = None
         return Outcome(
             result=self.result.data or "",
             cancel=self.outcome.data == "cancelled",

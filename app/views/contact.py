@@ -41,6 +41,8 @@ class ContactView(CrmModelView):
         "last_name", "first_name", "middle_name", "company", "position", "phone", "email",
         "status", "owner", "next_task_at",
     ]
+    link_column = "last_name"
+    phone_columns = ("last_name", "first_name", "status", "next_task_at")
     order_columns = ["last_name", "first_name", "position", "email", "status", "next_task_at"]
     search_columns = [
         "last_name", "first_name", "middle_name", "position", "phone", "mobile_phone", "email",

@@ -25,6 +25,8 @@ class DealView(CrmModelView):
         "title", "company", "contact", "stage", "amount", "currency", "expected_close_date",
         "owner", "next_task_at",
     ]
+    link_column = "title"
+    phone_columns = ("title", "stage", "next_task_at")
     order_columns = ["title", "amount", "expected_close_date", "next_task_at"]
     search_columns = ["title", "stage", "amount", "expected_close_date", "owner", "currency"]
     show_fieldsets = [

@@ -2,6 +2,7 @@
 
 from flask import g, redirect
 from flask_appbuilder import IndexView, expose
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.mixins import local_now
@@ -26,4 +27,5 @@ class CrmIndexView(IndexView):
             queue_cap=agenda.QUEUE_CAP,
             birthdays=agenda.birthdays(db.session, user, now.date()),
             appbuilder=self.appbuilder,
+            title=_l("My day"),
         )

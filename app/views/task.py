@@ -2,20 +2,24 @@
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import ImmutableMultiDict
 
 from app.data.datamodel import ScopedInterface
 from app.labels import LABELS
 from app.models import Stage, Task
+from app.models.enums import TaskState
 from app.models.mixins import local_now
 from app.redirects import safe_next
 from app.services.errors import DomainError
+from app.services.queries import completion
 from app.services.rules import followup
 from app.views.base import ACTIVE_OWNERS, CrmModelView
 from app.views.complete import CompleteTaskForm
-from app.views.fields import task_type_field, when_field
+from app.views.fields import task_state_field, task_type_field, when_field
 from app.views.formatters import COMMON
 from app.views.lookup_field import company_field, contact_field, deal_field
 
@@ -30,6 +34,10 @@ class TaskView(CrmModelView):
     label_columns = LABELS
     formatters_columns = COMMON
     list_columns = ["due_at", "type", "subject", "company", "contact", "deal", "state", "owner"]
+    link_column = "subject"
+    phone_columns = ("due_at", "subject", "state")
+    completes_rows = True
+    list_template = "crm/task_list.html"
     order_columns = ["due_at", "type", "subject", "state"]
     search_columns = ["subject", "type", "state", "due_at", "owner", "result"]
     show_fieldsets = [
@@ -54,40 +62,76 @@ class TaskView(CrmModelView):
     add_form_query_rel_fields = ACTIVE_OWNERS
     edit_form_query_rel_fields = ACTIVE_OWNERS
     base_order = ("due_at", "asc")
+    # The state is searched by its translated name, not by the stored code.
+    search_form_extra_fields = {"state": task_state_field()}
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        """Open on the planned tasks, soonest first; any search or sort shows what it asks.
+
+        The filter is put into the request as FAB's search form writes it, so the search
+        panel shows it and the user can take it away.
+        """
+        if not request.args:
+            request.args = ImmutableMultiDict(self._planned_filter())
+        return super().list()
+
+    def _planned_filter(self) -> dict:
+        """Return the list's argument 'state equals planned', as FAB's search form writes it."""
+        filters = self._filters.get_search_filters()["state"]
+        index = next(i for i, one in enumerate(filters) if type(one) is FilterEqual)
+        return {f"_flt_{index}_state": TaskState.PLANNED.value}
 
     @expose("/complete/<pk>", methods=["GET", "POST"])
     @has_access
     def complete(self, pk):
-        """Show and handle the complete dialog: result, next task or closing."""
+        """Show and handle the complete dialog: result, next task or closing.
+
+        `?next=` (a path of this site) is where the user goes back to: My day, a list, a card.
+        """
         task = self.datamodel.get(pk, self._base_filters)
         if task is None:
             abort(404)
         session = self.datamodel.session
+        target = safe_next(request.args.get("next"), url_for("CrmIndexView.index"))
         form = CompleteTaskForm()
         stages = session.scalars(select(Stage).order_by(Stage.position)).all()
         form.deal_stage.choices = [("", "—")] + [(str(s.id), s.label) for s in stages]
+        current_stage = task.deal.stage_id if task.deal is not None else None
         if request.method == "GET":
             form.next_subject.data = task.subject
             form.next_due_at.data = followup.default_due(local_now())
             form.version_seen.data = task.version
+            form.deal_stage.data = str(current_stage) if current_stage else ""
         elif form.validate_on_submit():
-            # Checked before the task is completed: nothing may fail once it is committed.
-            target = safe_next(request.args.get("next"), url_for("CrmIndexView.index"))
-            try:
-                self.check_version(task, self._seen_version(form))
-                followup.finish_task(session, g.user, task, form.outcome_of())
-            except StaleDataError:
-                flash(str(_l("Someone has just changed this task. Look at it again and retry.")),
-                      "danger")
-            except DomainError as error:
-                session.rollback()
-                field = getattr(form, error.field or "", None)
-                if field is not None:
-                    field.errors = [*list(field.errors or []), str(error.message)]
-                flash(str(error.message), "danger")
-            else:
+            if self._finish(task, form.outcome_of(current_stage), form):
                 flash(str(_l("Task completed.")), "success")
                 return redirect(target)
         return self.render_template(
-            "crm/complete_task.html", form=form, task=task, title=_l("Complete the task"),
+            "crm/complete_task.html", form=form, task=task, back=target,
+            # A plain string: Jinja takes a lazy one for markup and would not escape the subject.
+            title=str(_l("Complete the task “%(subject)s”", subject=task.subject)),
+            quick_dues=completion.quick_dues(local_now(), task.due_at),
+            phones=completion.phones_of(task, g.user),
+            results=completion.recent_results(session, g.user, task),
         )
+
+    def _finish(self, task, outcome: followup.Outcome, form) -> bool:
+        """Complete the task through the service; on refusal say why on the field."""
+        session = self.datamodel.session
+        try:
+            self.check_version(task, self._seen_version(form))
+            followup.finish_task(session, g.user, task, outcome)
+        except StaleDataError:
+            flash(str(_l("Someone has just changed this task. Look at it again and retry.")),
+                  "danger")
+            return False
+        except DomainError as error:
+            session.rollback()
+            field = getattr(form, error.field or "", None)
+            if field is not None:
+                field.errors = [*list(field.errors or []), str(error.message)]
+            flash(str(error.message), "danger")
+            return False
+        return True
