@@ -15,6 +15,11 @@ _FIRST_CALL = [
     [r"New client from a call$", r"menu_access$"],
     [r"FirstCallApi$", r"can_post$"],
 ]
+# The menu bar's search: its results page and its API, for every sales role.
+_SEARCH = [
+    [r"SearchView$", r"can_index$"],
+    [r"SearchApi$", r"can_get$"],
+]
 # The pipeline board and the reports: every sales role, each seeing what it may see.
 _REPORTS = [
     [r"PipelineView$", r"can_(index|move)$"],
@@ -81,6 +86,7 @@ class Config:
             *_API,
             *_OWN_PROFILE,
             *_FIRST_CALL,
+            *_SEARCH,
         ],
         "Manager": [
             [_CRM_VIEWS, r"can_(list|show|add|edit|delete|complete|export)$"],
@@ -90,6 +96,7 @@ class Config:
             *_API,
             *_OWN_PROFILE,
             *_FIRST_CALL,
+            *_SEARCH,
         ],
     }
 

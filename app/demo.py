@@ -27,6 +27,7 @@ from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
 from app.models.mixins import local_now
 from app.services.rules.history import plain
 from app.services.rules.next_task import refresh_all
+from app.services.rules.search_keys import keys_of
 
 DEMO_PASSWORD = "demo-password"
 HEAD_USERNAME = "head"
@@ -41,6 +42,8 @@ NAME_POOL_SIZE = 400  # names of each kind drawn from Faker (fewer once duplicat
 STAGE_CODES = ("cold", "first_contact", "needs", "proposal", "negotiation", "won", "lost")
 BUSINESS_MODELS = (Company, Contact, Deal, Task)
 WRITTEN = (*BUSINESS_MODELS, HistoryEntry)  # in foreign-key order
+# Records whose search keys (phones, e-mails, name words) are written with them.
+SEARCHED = ("company", "contact", "deal")
 
 LIVE = (ClientStatus.POTENTIAL.value, ClientStatus.ACTIVE.value)
 CLIENT_STATUS_WEIGHTS = {
@@ -397,7 +400,12 @@ class DemoWriter:
         }
 
     def add(self, table: str, row: dict, changes: list[dict] | None = None) -> None:
-        """Queue a record row with its history: created, then changed when `changes` given."""
+        """Queue a record row with its history: created, then changed when `changes` given.
+
+        Companies, contacts and deals get their search keys, as the write path sets them.
+        """
+        if table in SEARCHED:
+            row.update(keys_of(table, row))
         self.rows[table].append(row)
         self.log(table, row, "created", row["created_at"], None)
         if changes:

@@ -96,6 +96,13 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # The name search's FTS5 tables (SQLite) have no model: autogenerate leaves them alone.
+    from app.models.indexes import is_text_index_table
+
+    conf_args.setdefault(
+        "include_name",
+        lambda name, kind, _parents: kind != "table" or not is_text_index_table(name))
+
     connectable = get_engine()
 
     with connectable.connect() as connection:

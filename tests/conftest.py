@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.models.mixins import local_now
+from app.services.rules.search_keys import stamp_keys
 from tests.helpers import ON_POSTGRESQL, PASSWORD, PG_SERVER, count_statements, make_config, require
 from tests.helpers_catalogues import compile_catalogues
 
@@ -298,6 +299,7 @@ def make_company(session):
     def build(owner, name: str = "ООО Ромашка", **fields):
         company = Company(name=name, owner_id=owner.id, status=fields.pop("status", "active"),
                           **fields)
+        stamp_keys(company)  # as the write path sets them
         session.add(company)
         session.commit()
         return company
@@ -313,6 +315,7 @@ def make_contact(session):
         status = fields.pop("status", None if company else "active")
         contact = Contact(last_name=last_name, owner_id=owner.id, company=company,
                           status=status, **fields)
+        stamp_keys(contact)  # as the write path sets them
         session.add(contact)
         session.commit()
         return contact
@@ -328,6 +331,7 @@ def make_deal(session, stage):
         deal = Deal(title=title, owner_id=owner.id, company=company, contact=contact,
                     stage=fields.pop("stage", None) or stage("cold"),
                     amount=fields.pop("amount", Decimal("1000.00")), **fields)
+        stamp_keys(deal)  # as the write path sets them
         session.add(deal)
         session.commit()
         return deal

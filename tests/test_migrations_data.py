@@ -53,4 +53,34 @@ def test_data_at_the_previous_revision_survives_the_upgrade(fresh_app):
             "SELECT count(*) FROM task WHERE company_id = 1 AND state = 'planned' "
             "AND archived = false"))
         assert planned == 1
+        # The search keys of the rows already there are filled by the upgrade.
+        assert db.session.execute(text(
+            "SELECT search_name FROM company ORDER BY id")).scalars().all() == [
+            "вектор", "ромашка"]
+        assert db.session.scalar(text("SELECT search_name FROM deal WHERE id = 1")) == "станки"
+        db.session.remove()
+
+
+def test_the_upgrade_fills_the_phone_and_email_keys_of_existing_rows(fresh_app):
+    with fresh_app.app_context():
+        upgrade(revision="0006")
+        insert_rows_at_0001()
+        db.session.execute(text(
+            "UPDATE company SET phone = '8 (495) 123-45-67', email = 'Info@Vector.RU' "
+            "WHERE id = 1"))
+        db.session.execute(text(
+            "UPDATE contact SET last_name = 'Семёнов', mobile_phone = '+7 916 555-44-33' "
+            "WHERE id = 1"))
+        db.session.commit()
+        db.session.remove()
+
+        upgrade()
+        company = db.session.execute(text(
+            "SELECT phone, phone_e164, phone_tail, email_key FROM company WHERE id = 1")).one()
+        assert tuple(company) == ("8 (495) 123-45-67", "+74951234567", "76543215947",
+                                  "info@vector.ru")
+        contact = db.session.execute(text(
+            "SELECT mobile_phone_e164, mobile_phone_tail, search_name FROM contact "
+            "WHERE id = 1")).one()
+        assert tuple(contact) == ("+79165554433", "33445556197", "семенов")
         db.session.remove()

@@ -5,7 +5,7 @@ from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.enums import ClientStatus, check_in
-from app.models.indexes import search_indexes, sort_indexes
+from app.models.indexes import key_indexes, name_search_index, search_indexes, sort_indexes
 from app.models.mixins import RecordMixin
 from app.models.next_task import (
     LIVE,
@@ -29,6 +29,8 @@ class Company(RecordMixin, NextTaskMixin, Model):
         without_next_task_index("ix_company_queue", *QUEUE_COLUMNS, extra=LIVE),
         *next_task_sort_indexes("company"),
         *sort_indexes("company", "status", "industry", "changed_at"),
+        *key_indexes("company", phones=("phone",), emails=("email",)),
+        name_search_index("company"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -46,6 +48,11 @@ class Company(RecordMixin, NextTaskMixin, Model):
     lost_reason: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Search keys, set from the fields above on every save (services/rules/search_keys.py).
+    phone_e164: Mapped[str | None] = mapped_column(String(16))
+    phone_tail: Mapped[str | None] = mapped_column(String(16))
+    email_key: Mapped[str | None] = mapped_column(String(255))
+    search_name: Mapped[str | None] = mapped_column(String(600))
 
     contacts = relationship("Contact", back_populates="company", lazy="select")
     deals = relationship("Deal", back_populates="company", lazy="select")

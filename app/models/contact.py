@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.formatting import name_text
 from app.models.enums import ClientStatus, check_in
-from app.models.indexes import search_indexes, sort_indexes
+from app.models.indexes import key_indexes, name_search_index, search_indexes, sort_indexes
 from app.models.mixins import RecordMixin
 from app.models.next_task import (
     PRIVATE_LIVE,
@@ -39,6 +39,9 @@ class Contact(RecordMixin, NextTaskMixin, Model):
         without_next_task_index("ix_contact_queue", *QUEUE_COLUMNS, extra=PRIVATE_LIVE),
         *next_task_sort_indexes("contact"),
         *sort_indexes("contact", "first_name", "position", "email", "status"),
+        *key_indexes("contact", phones=("phone", "mobile_phone"),
+                     emails=("email", "second_email")),
+        name_search_index("contact"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -62,6 +65,14 @@ class Contact(RecordMixin, NextTaskMixin, Model):
     status: Mapped[str | None] = mapped_column(String(16))
     lost_reason: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str | None] = mapped_column(String(100))
+    # Search keys, set from the fields above on every save (services/rules/search_keys.py).
+    phone_e164: Mapped[str | None] = mapped_column(String(16))
+    phone_tail: Mapped[str | None] = mapped_column(String(16))
+    mobile_phone_e164: Mapped[str | None] = mapped_column(String(16))
+    mobile_phone_tail: Mapped[str | None] = mapped_column(String(16))
+    email_key: Mapped[str | None] = mapped_column(String(255))
+    second_email_key: Mapped[str | None] = mapped_column(String(255))
+    search_name: Mapped[str | None] = mapped_column(String(600))
 
     company = relationship("Company", back_populates="contacts", lazy="select")
     deals = relationship(

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.indexes import search_indexes, sort_indexes
+from app.models.indexes import name_search_index, search_indexes, sort_indexes
 from app.models.mixins import RecordMixin
 from app.models.next_task import (
     NextTaskMixin,
@@ -51,6 +51,7 @@ class Deal(RecordMixin, NextTaskMixin, Model):
                                 "owner_id", "id"),
         *next_task_sort_indexes("deal"),
         *sort_indexes("deal", "title", "amount", "expected_close_date", "changed_at"),
+        name_search_index("deal"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -71,6 +72,8 @@ class Deal(RecordMixin, NextTaskMixin, Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     lost_reason: Mapped[str | None] = mapped_column(String(255))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The title's folded words, set on every save (services/rules/search_keys.py).
+    search_name: Mapped[str | None] = mapped_column(String(600))
 
     company = relationship("Company", back_populates="deals", lazy="select")
     contact = relationship(

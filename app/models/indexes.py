@@ -8,7 +8,7 @@ straight from the index instead of sorting every row that shares a value.
 
 from collections.abc import Iterator
 
-from sqlalchemy import Index, func
+from sqlalchemy import Index, func, text
 
 
 def sort_indexes(table: str, *columns: str) -> Iterator[Index]:
@@ -35,3 +35,47 @@ def search_indexes(column) -> tuple[Index, Index]:
         Index(f"ix_{column.table.name}_archived_{column.key}_folded", columns.archived, folded,
               postgresql_ops=ops, postgresql_include=include),
     )
+
+
+def name_search_index(table: str) -> Index:
+    """Return the index of the table's folded name words (app/services/rules/search_keys.py).
+
+    PostgreSQL: a trigram GIN index (pg_trgm), which answers "a word starts with" in any
+    position. SQLite: a btree serving "the name starts with"; its words are found through
+    the FTS5 table `<table>_fts` the migration builds beside it.
+    """
+    return Index(f"ix_{table}_search_name", "search_name", postgresql_using="gin",
+                 postgresql_ops={"search_name": "gin_trgm_ops"})
+
+
+def filled(column: str) -> dict:
+    """Return the options of a partial index holding the rows where the column has a value.
+
+    Many records lack a second phone or e-mail: in a full index their NULLs make one huge
+    group, and SQLite's statistics then judge the whole index useless and scan the table.
+    `column = ?` and `column LIKE 'x%'` imply the condition, so both databases use it.
+    """
+    condition = text(f"{column} IS NOT NULL")
+    return {"sqlite_where": condition, "postgresql_where": condition}
+
+
+def key_indexes(table: str, phones: tuple[str, ...], emails: tuple[str, ...]) -> Iterator[Index]:
+    """Yield the indexes of the phone (E.164 and reversed digits) and e-mail keys."""
+    for phone in phones:
+        yield Index(f"ix_{table}_{phone}_e164", f"{phone}_e164", **filled(f"{phone}_e164"))
+        # A prefix of the reversed digits: text_pattern_ops lets PostgreSQL's LIKE use it.
+        yield Index(f"ix_{table}_{phone}_tail", f"{phone}_tail",
+                    postgresql_ops={f"{phone}_tail": "text_pattern_ops"},
+                    **filled(f"{phone}_tail"))
+    for email in emails:
+        yield Index(f"ix_{table}_{email}_key", f"{email}_key", **filled(f"{email}_key"))
+
+
+# SQLite's FTS5 tables of the name search and the shadow tables FTS5 keeps for them:
+# built by the migration, invisible to SQLAlchemy's metadata (a virtual table has no model).
+FTS_TABLES = ("company_fts", "contact_fts", "deal_fts")
+
+
+def is_text_index_table(name: str | None) -> bool:
+    """Tell whether a table belongs to the name search's FTS5 index (SQLite only)."""
+    return any(name == table or (name or "").startswith(f"{table}_") for table in FTS_TABLES)

@@ -131,6 +131,10 @@ def _register_lookup(appbuilder) -> None:
 
     # The search behind the company / contact / deal selects of the forms.
     appbuilder.add_view_no_menu(LookupView)
+    from app.views.search import SearchView
+
+    # The results page of the menu bar's search box.
+    appbuilder.add_view_no_menu(SearchView)
 
 
 def _register_team(appbuilder) -> None:

@@ -9,6 +9,7 @@ from app.models import Company, Contact, Deal, Stage, Task, User
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
 from app.models.mixins import local_now
 from app.services.errors import ValidationError
+from app.services.rules import search_keys
 from app.services.rules import validation as v
 from app.services.rules.history import set_actor
 from app.services.rules.visibility import can_assign_owner, can_see
@@ -235,7 +236,7 @@ _CHECKS = {
 
 
 def before_save(session: Session, actor, record, is_new: bool) -> None:
-    """Run the checks for the record's kind, then stamp owner and audit fields.
+    """Run the checks for the record's kind, set its search keys, stamp owner and audit.
 
     :raise ValidationError: naming the first field at fault.
     """
@@ -244,6 +245,8 @@ def before_save(session: Session, actor, record, is_new: bool) -> None:
         check = _CHECKS.get(type(record))
         if check is not None:
             check(session, actor, record)
+        # After the checks: the keys follow the cleaned phones, e-mails and names.
+        search_keys.stamp_keys(record)
         stamp_owner_and_audit(session, actor, record, is_new)
 
 
