@@ -30,6 +30,10 @@ _SQLA = "flask_appbuilder.models.sqla.interface.SQLAInterface"
 _BASE_SM = "flask_appbuilder.security.manager.BaseSecurityManager"
 _SQLA_SM = "flask_appbuilder.security.sqla.manager.SecurityManager"
 _VIEW = "app.views.base.CrmModelView"
+_VERSIONED = "app.views.versioned_forms.VersionedForms"
+_DATES = "app.views.date_field.LocalDateForms"
+_OWNER = "app.views.owner_field.OwnerFieldByRole"
+_STORY = "app.views.record_story.ShowWithStory"
 _CAPPED = "app.views.capped_list.CappedList"
 _ARCHIVING = "app.views.archiving.ArchiveInsteadOfDelete"
 _ACTIONS = "app.views.action_guards.ScopedActions"
@@ -40,16 +44,19 @@ _SM = "app.security.CrmSecurityManager"
 
 OVERRIDES = (
     # Screens: app/views/base.py and its mixins
-    Override(_VIEW, _CRUD, "_init_forms", "dates typed the user's way; the edit form's version"),
+    Override(_DATES, _CRUD, "_init_forms", "dates typed the user's way"),
+    Override(_VERSIONED, _CRUD, "_init_forms", "the edit form's hidden version"),
+    Override("app.views.choice_filters.ChoiceFilters", _CRUD, "_init_forms",
+             "choice columns searched through a select of translated labels"),
     Override(_CAPPED, _CRUD, "_get_list_widget", "capped count, one query per shown relation"),
     Override(_VIEW, _CRUD, "_add", "owner field hidden from managers; refusals on the field; "
              "the saved id for post_add_redirect (the card)"),
     Override(_VIEW, _CRUD, "_edit", "version check; refusals keep what was typed; "
              "the saved id for post_edit_redirect (the card)"),
     Override(_ARCHIVING, _CRUD, "_delete", "deleting archives, saying what went with it"),
-    Override(_VIEW, _CRUD, "_get_add_widget", "only the form's own fields (owner hidden)"),
-    Override(_VIEW, _CRUD, "_get_edit_widget", "only the form's own fields (owner hidden)"),
-    Override(_VIEW, _MODEL_VIEW, "show", "the record's story under its fields"),
+    Override(_OWNER, _CRUD, "_get_add_widget", "only the form's own fields (owner hidden)"),
+    Override(_OWNER, _CRUD, "_get_edit_widget", "only the form's own fields (owner hidden)"),
+    Override(_STORY, _MODEL_VIEW, "show", "the record's story under its fields"),
     Override(_ARCHIVING, _MODEL_VIEW, "delete", "asks first, then archives; never a GET delete"),
     Override(_ACTIONS, _MODEL_VIEW, "action", "FAB does not scope actions to visible rows"),
     Override(_ACTIONS, _MODEL_VIEW, "action_post", "FAB does not scope actions to visible rows"),

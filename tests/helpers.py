@@ -9,7 +9,7 @@ import os
 import re
 import threading
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -29,6 +29,14 @@ DUE = (local_now() + timedelta(days=30)).replace(hour=10, minute=0, second=0, mi
 LATER = DUE.replace(hour=15, minute=30) + timedelta(days=1)
 NEXT_TASK = {"type": "call", "subject": "Первый звонок", "due_at": DUE.isoformat()}
 ERROR_BLOCK = re.compile(r'<div class="alert alert-danger">(.*?)</div>', re.S)
+
+
+def server_now() -> datetime:
+    """Return the server's local time: FAB and the login checks stamp user accounts with it.
+
+    Records (companies, tasks...) use the team's clock instead: `local_now()`.
+    """
+    return datetime.now()
 
 
 def require(component: str, available: bool, why: str) -> None:

@@ -7,6 +7,7 @@ import pytest
 from flask_appbuilder.const import LOGMSG_WAR_SEC_NO_USER
 from flask_appbuilder.security.manager import BaseSecurityManager
 
+from tests.helpers import server_now
 from tests.helpers_catalogues import visible_text
 
 
@@ -84,7 +85,7 @@ def team(app, session, make_user, make_company, make_contact):
     anna.last_login = datetime(2026, 11, 26, 9, 5)
     boris = make_user("Head", "boris", active=False)
     boris.fail_login_count = app.config["CRM_LOCKOUT_ATTEMPTS"]
-    boris.changed_on = datetime.now()
+    boris.changed_on = server_now()
     make_company(anna, "Альфа")
     make_company(anna, "Бета")
     make_contact(anna, "Сидорова")

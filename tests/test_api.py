@@ -1,11 +1,12 @@
 """The REST API: JWT login, visibility per role, create / update / archive by the rules."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from app.models import Company, Contact, Deal, Task
+from app.models.mixins import local_now
 from tests.helpers import DUE, LATER, NEXT_TASK, PASSWORD, api_login
 
 RESOURCES = ("company", "contact", "deal", "task")
@@ -379,7 +380,7 @@ def test_task_is_created_for_own_company_and_needs_a_link(client, make_user, mak
     ("contact", "email", "@@"),
     ("company", "inn", "7707083894"),
     ("company", "phone", "123"),
-    ("contact", "birthday", (datetime.now() + timedelta(days=30)).date().isoformat()),
+    ("contact", "birthday", (local_now() + timedelta(days=30)).date().isoformat()),
     ("deal", "amount", "-5"),
     ("deal", "currency", "рубли"),
     ("task", "subject", "   "),
@@ -547,16 +548,17 @@ def test_schema_messages_are_translated_too(client, make_user):
 
 # ---- lists: paging, filters, order ----
 
-def test_page_size_is_capped_at_100(client, make_user, session):
+def test_page_size_is_capped(app, client, make_user, session):
+    cap = app.config["FAB_API_MAX_PAGE_SIZE"]
     user = make_user("Manager")
     headers = api_login(client, user)
     session.add_all(Company(name=f"Компания {n:03}", owner_id=user.id, status="lost",
-                            lost_reason="архив") for n in range(105))
+                            lost_reason="архив") for n in range(cap + 5))
     session.commit()
-    response = client.get("/api/v1/company/?q=(page_size:500)", headers=headers)
+    response = client.get(f"/api/v1/company/?q=(page_size:{cap * 5})", headers=headers)
     assert response.status_code == 200
-    assert response.json["count"] == 105
-    assert len(response.json["result"]) == 100
+    assert response.json["count"] == cap + 5
+    assert len(response.json["result"]) == cap
 
 
 def test_list_filters_and_order(client, make_user, make_company):

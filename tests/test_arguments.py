@@ -5,9 +5,7 @@ import re
 import pytest
 
 from app.models import Company
-
-# The most rows one list page shows, whatever page size the address asks for.
-PAGE_SIZE_CAP = 100
+from app.views.arguments import MAX_PAGE_SIZE
 
 BAD_URLS = (
     "/companyview/list/?page_CompanyView=abc",
@@ -34,16 +32,16 @@ def test_malformed_arguments_never_answer_500(client, login, url):
 
 
 def test_page_size_is_capped(client, login, session):
-    """Asking for a hundred million rows a page shows the cap's hundred, not all 105."""
+    """Asking for a hundred million rows a page shows the cap's rows, not all of them."""
     manager = login("Manager")
     session.add_all([Company(name=f"Компания {number:03}", owner_id=manager.id, status="active")
-                     for number in range(PAGE_SIZE_CAP + 5)])
+                     for number in range(MAX_PAGE_SIZE + 5)])
     session.commit()
     page = client.get("/companyview/list/?psize_CompanyView=100000000"
                       "&_oc_CompanyView=name&_od_CompanyView=asc")
     assert page.status_code == 200
     shown = re.findall(r"Компания (\d{3})", page.get_data(as_text=True))
-    assert sorted(set(shown)) == [f"{number:03}" for number in range(PAGE_SIZE_CAP)]
+    assert sorted(set(shown)) == [f"{number:03}" for number in range(MAX_PAGE_SIZE)]
 
 
 def test_complete_dialog_never_redirects_to_another_host(client, login, make_company,

@@ -4,11 +4,12 @@ FAB's date-time filter calls a picker script FAB never loads: adding the users l
 "last login" filter raised a script error (the watch fixture fails on any).
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from tests.browser import expect, log_in
+from tests.helpers import server_now
 
 FORMATS = {"ru": "%d.%m.%Y", "en": "%m/%d/%Y"}
 FIRST_DAY = {"ru": "Пн", "en": "Su"}
@@ -19,7 +20,7 @@ def users(make_user, session):
     """An admin, a manager who logged in a week ago and one who never did."""
     admin = make_user("Admin", "root")
     away = make_user("Manager", "away")
-    away.last_login = datetime.now() - timedelta(days=7)
+    away.last_login = server_now() - timedelta(days=7)
     make_user("Manager", "never")
     session.commit()
     return admin

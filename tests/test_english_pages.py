@@ -8,7 +8,7 @@ names Russian in Russian.
 """
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -59,7 +59,7 @@ def _sample(app, session, make_user, make_company, make_contact, make_deal, make
         leaving,
         last_name="Brown",
         first_name="Mary",
-        birthday=datetime.now().date() + timedelta(days=2),
+        birthday=local_now().date() + timedelta(days=2),
     )
     deal = make_deal(
         leaving,
@@ -67,7 +67,7 @@ def _sample(app, session, make_user, make_company, make_contact, make_deal, make
         contact=contact,
         title="Spring supply",
         amount=Decimal("1234567.89"),
-        expected_close_date=datetime.now().date() + timedelta(days=30),
+        expected_close_date=local_now().date() + timedelta(days=30),
     )
     make_deal(leaving, contact=private, title="Private order", stage=stage("won"))
     task = make_task(

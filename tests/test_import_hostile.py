@@ -1,13 +1,13 @@
-"""Hostile files given to the import: refused clearly, quickly and in little memory.
+"""Hostile files given to the import: refused clearly and in little memory.
 
-Each file is built here, small, with zipfile: an XLSX is a zip of XML parts, and the
-attacks are in the parts (a declared dimension, millions of rows, a DTD, a zip bomb).
+Each file is built small, with zipfile (tests/helpers_xlsx.py): an XLSX is a zip of XML
+parts, and the attacks are in the parts (a declared dimension, millions of rows, a DTD, a
+zip bomb). That they are also refused quickly is measured by bench/import_hostile.py.
 """
 
 import io
 import os
 import random
-import time
 import tracemalloc
 import zipfile
 
@@ -16,82 +16,17 @@ import pytest
 from flask_babel import force_locale
 
 from app.services.io import importer, spreadsheet
-
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" '
-    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/'
-    'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-    'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    "</Types>"
+from tests.helpers_xlsx import (
+    BILLION_LAUGHS,
+    CONTENT_TYPES,
+    EXTERNAL_ENTITY,
+    MAIN,
+    ROWS,
+    WORKBOOK,
+    row,
+    sheet,
+    xlsx,
 )
-PACKAGE_RELS = (
-    f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS}">'
-    f'<Relationship Id="rId1" Type="{DOC_RELS}/officeDocument" Target="xl/workbook.xml"/>'
-    "</Relationships>"
-)
-WORKBOOK = (
-    f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{DOC_RELS}">'
-    '<sheets><sheet name="Лист1" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-WORKBOOK_RELS = (
-    f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS}">'
-    f'<Relationship Id="rId1" Type="{DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
-    "</Relationships>"
-)
-BILLION_LAUGHS = (
-    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
-    '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">'
-    '<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">'
-    '<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">'
-    '<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">'
-    '<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">'
-    '<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">'
-    '<!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>'
-)
-EXTERNAL_ENTITY = '<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
-
-
-def _cell(reference: str, value) -> str:
-    if isinstance(value, int):
-        return f'<c r="{reference}"><v>{value}</v></c>'
-    return f'<c r="{reference}" t="inlineStr"><is><t>{value}</t></is></c>'
-
-
-def _row(number: int, values) -> str:
-    cells = "".join(_cell(f"{column}{number}", value) for column, value in values)
-    return f'<row r="{number}">{cells}</row>'
-
-
-def _sheet(rows: str, dimension: str = "A1:B3", prolog: str = "") -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet xmlns="{MAIN}">'
-            f'<dimension ref="{dimension}"/><sheetData>{rows}</sheetData></worksheet>')
-
-
-def _xlsx(sheet: str, **parts: str) -> bytes:
-    """Return an XLSX file (zip) of the given sheet XML; `parts` replace the others."""
-    files = {"[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": PACKAGE_RELS,
-             "xl/workbook.xml": WORKBOOK, "xl/_rels/workbook.xml.rels": WORKBOOK_RELS,
-             "xl/worksheets/sheet1.xml": sheet}
-    files.update({name.replace("__", "/"): text for name, text in parts.items()})
-    output = io.BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return output.getvalue()
-
-
-ROWS = (_row(1, [("A", "Название"), ("B", "ИНН")])
-        + _row(2, [("A", "ООО Альфа"), ("B", 7707083893)])
-        + _row(3, [("A", "ООО Бета"), ("B", 7736207543)]))
 
 
 def _refusal(app, data: bytes, filename: str = "clients.xlsx") -> str:
@@ -102,17 +37,18 @@ def _refusal(app, data: bytes, filename: str = "clients.xlsx") -> str:
 
 
 def _measured(function):
-    """Run `function`; return its result (or exception), seconds and peak of new memory."""
+    """Run `function`; return its result (or exception) and the peak of new memory.
+
+    How long it takes is measured by bench/import_hostile.py, not asserted here.
+    """
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         result = function()
     except Exception as error:  # the caller looks at what was raised
         result = error
-    seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return result, seconds, peak
+    return result, peak
 
 
 def test_openpyxl_parses_through_defusedxml():
@@ -120,43 +56,43 @@ def test_openpyxl_parses_through_defusedxml():
 
 
 def test_a_plain_sheet_reads_its_rows(app):
-    table = importer.read_table(_xlsx(_sheet(ROWS)), "clients.xlsx")
+    table = importer.read_table(xlsx(sheet(ROWS)), "clients.xlsx")
     assert table.headers == ["Название", "ИНН"]
     assert table.rows == [["ООО Альфа", 7707083893], ["ООО Бета", 7736207543]]
 
 
 @pytest.mark.parametrize("dimension", ["A1:XFD5", "A1:XFD1048576"])
 def test_a_declared_dimension_is_ignored(app, dimension):
-    data = _xlsx(_sheet(ROWS, dimension=dimension))
+    data = xlsx(sheet(ROWS, dimension=dimension))
     assert len(data) < 2000
-    table, seconds, peak = _measured(lambda: importer.read_table(data, "clients.xlsx"))
+    table, peak = _measured(lambda: importer.read_table(data, "clients.xlsx"))
     assert table.headers == ["Название", "ИНН"]
     assert [len(row) for row in table.rows] == [2, 2]  # not padded to 16,384 columns
-    assert seconds < 1 and peak < 5 * 1024 * 1024
+    assert peak < 5 * 1024 * 1024
 
 
 def test_thousands_of_rows_declared_as_wide_as_excel_stay_small(app):
-    rows = "".join(_row(number, [("A", f"ООО {number}"), ("B", number)])
+    rows = "".join(row(number, [("A", f"ООО {number}"), ("B", number)])
                    for number in range(2, 4002))
-    data = _xlsx(_sheet(_row(1, [("A", "Название"), ("B", "ИНН")]) + rows,
+    data = xlsx(sheet(row(1, [("A", "Название"), ("B", "ИНН")]) + rows,
                         dimension="A1:XFD1048576"))
-    table, seconds, peak = _measured(lambda: importer.read_table(data, "clients.xlsx"))
+    table, peak = _measured(lambda: importer.read_table(data, "clients.xlsx"))
     assert len(table.rows) == 4000 and {len(row) for row in table.rows} == {2}
     assert peak < 20 * 1024 * 1024, f"{peak / 1e6:.0f} MB"
 
 
 def test_a_cell_in_the_last_column_does_not_widen_the_rows(app):
-    rows = ROWS + _row(4, [("A", "ООО Гамма"), ("XFD", "far away")])
-    table = importer.read_table(_xlsx(_sheet(rows)), "clients.xlsx")
+    rows = ROWS + row(4, [("A", "ООО Гамма"), ("XFD", "far away")])
+    table = importer.read_table(xlsx(sheet(rows)), "clients.xlsx")
     assert max(len(row) for row in table.rows) == 2
     assert table.rows[-1] == ["ООО Гамма"]
 
 
 def test_reading_stops_at_the_row_limit(app, monkeypatch):
     monkeypatch.setattr(importer, "MAX_ROWS", 1000)
-    rows = "".join(_row(number, [("A", f"ООО {number}"), ("B", number)])
+    rows = "".join(row(number, [("A", f"ООО {number}"), ("B", number)])
                    for number in range(2, 30_002))
-    data = _xlsx(_sheet(_row(1, [("A", "Название")]) + rows))
+    data = xlsx(sheet(row(1, [("A", "Название")]) + rows))
     read = {"cells": 0}
     original = spreadsheet._cell_value
 
@@ -171,11 +107,9 @@ def test_reading_stops_at_the_row_limit(app, monkeypatch):
 
 
 def test_a_row_far_below_is_not_reached_through_empty_rows(app):
-    rows = ROWS + _row(1_048_576, [("A", "ООО Последняя")])
-    table, seconds, _ = _measured(
-        lambda: importer.read_table(_xlsx(_sheet(rows)), "clients.xlsx"))
+    rows = ROWS + row(1_048_576, [("A", "ООО Последняя")])
+    table = importer.read_table(xlsx(sheet(rows)), "clients.xlsx")
     assert [row[0] for row in table.rows][-1] == "ООО Последняя"
-    assert seconds < 1
 
 
 @pytest.mark.parametrize("part, prolog", [
@@ -185,32 +119,31 @@ def test_a_row_far_below_is_not_reached_through_empty_rows(app):
     ("[Content_Types].xml", EXTERNAL_ENTITY),
 ])
 def test_a_dtd_in_any_part_is_refused(app, part, prolog):
-    parts = {"xl/worksheets/sheet1.xml": _sheet(ROWS), "xl/workbook.xml": WORKBOOK,
+    parts = {"xl/worksheets/sheet1.xml": sheet(ROWS), "xl/workbook.xml": WORKBOOK,
              "[Content_Types].xml": CONTENT_TYPES}
     text = parts[part]
     declaration_end = text.index("?>") + 2
     parts[part] = text[:declaration_end] + prolog + text[declaration_end:]
-    data = _xlsx(parts.pop("xl/worksheets/sheet1.xml"),
+    data = xlsx(parts.pop("xl/worksheets/sheet1.xml"),
                  **{name.replace("/", "__"): value for name, value in parts.items()})
-    message, seconds, _ = _measured(lambda: _refusal(app, data))
+    message = _refusal(app, data)
     assert "DTD" in message
-    assert seconds < 1
 
 
 def test_the_entity_guard_holds_without_our_scan(app, monkeypatch):
     """defusedxml refuses entities even where our DTD scan would miss them."""
     monkeypatch.setattr(spreadsheet, "DTD_MARKS", (b"no such mark",))
-    sheet = _sheet(ROWS, prolog=BILLION_LAUGHS).replace("ООО Альфа", "&lol9;")
-    assert "DTD" in _refusal(app, _xlsx(sheet))
+    laughs = sheet(ROWS, prolog=BILLION_LAUGHS).replace("ООО Альфа", "&lol9;")
+    assert "DTD" in _refusal(app, xlsx(laughs))
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(app):
     padding = " " * (8 * 1024 * 1024)  # packs about a thousandfold
-    data = _xlsx(_sheet(ROWS).replace("<sheetData>", padding + "<sheetData>"))
+    data = xlsx(sheet(ROWS).replace("<sheetData>", padding + "<sheetData>"))
     assert len(data) < 64 * 1024
-    message, seconds, peak = _measured(lambda: _refusal(app, data))
+    message, peak = _measured(lambda: _refusal(app, data))
     assert "zip bomb" in message
-    assert seconds < 1 and peak < 5 * 1024 * 1024
+    assert peak < 5 * 1024 * 1024
 
 
 @pytest.mark.parametrize("limit, message", [
@@ -221,8 +154,8 @@ def test_a_workbook_unpacking_past_the_size_limits_is_refused(app, monkeypatch, 
                                                               message):
     monkeypatch.setattr(spreadsheet, limit, 1024 * 1024)
     noise = random.Random(1)
-    rows = "".join(_row(number, [("A", noise.getrandbits(60))]) for number in range(2, 40_000))
-    assert message in _refusal(app, _xlsx(_sheet(ROWS + rows)))
+    rows = "".join(row(number, [("A", noise.getrandbits(60))]) for number in range(2, 40_000))
+    assert message in _refusal(app, xlsx(sheet(ROWS + rows)))
 
 
 def test_shared_strings_have_the_tighter_limit(app, monkeypatch):
@@ -230,12 +163,12 @@ def test_shared_strings_have_the_tighter_limit(app, monkeypatch):
     noise = random.Random(2)
     strings = "".join(f"<si><t>{noise.getrandbits(60)}</t></si>" for _ in range(60_000))
     shared = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}">{strings}</sst>'
-    message = _refusal(app, _xlsx(_sheet(ROWS), **{"xl__sharedStrings.xml": shared}))
+    message = _refusal(app, xlsx(sheet(ROWS), **{"xl__sharedStrings.xml": shared}))
     assert "A part of the XLSX file unpacks to more than 1 MB" in message
 
 
 def test_a_part_holding_more_than_it_declares_is_refused(app):
-    data = bytearray(_xlsx(_sheet(ROWS)))
+    data = bytearray(xlsx(sheet(ROWS)))
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
         info = archive.getinfo("xl/worksheets/sheet1.xml")
     # Lower the size the central directory declares: zipfile must notice the lie.
@@ -263,7 +196,7 @@ def test_a_huge_csv_cell_is_refused_naming_its_line(app):
 def test_a_csv_reading_stops_at_the_row_limit(app, monkeypatch):
     monkeypatch.setattr(importer, "MAX_ROWS", 1000)
     data = ("Название\n" + "".join(f"ООО {number}\n" for number in range(300_000))).encode()
-    message, seconds, peak = _measured(lambda: _refusal(app, data, "clients.csv"))
+    message, peak = _measured(lambda: _refusal(app, data, "clients.csv"))
     assert "too many rows: at most 1000" in message
     # The text is held once; rows are kept up to the limit, not 300,000 of them (45 MB).
     assert peak < 5 * len(data), f"{peak / 1e6:.1f} MB"
@@ -271,10 +204,8 @@ def test_a_csv_reading_stops_at_the_row_limit(app, monkeypatch):
 
 def test_blank_lines_do_not_count_nor_stay(app):
     data = ("Название\n" + "\n" * 500_000 + "ООО Альфа\n").encode()
-    started = time.perf_counter()
     table = importer.read_table(data, "clients.csv")
     assert table.rows == [["ООО Альфа"]]
-    assert time.perf_counter() - started < 2
 
 
 # --- the screen --------------------------------------------------------------------------
@@ -284,7 +215,7 @@ def test_a_hostile_upload_answers_400_naming_the_file(app, client, login, tmp_pa
                                                       monkeypatch):
     monkeypatch.setitem(app.config, "CRM_IMPORT_DIR", str(tmp_path / "imports"))
     login("Manager", "anna")
-    data = _xlsx(_sheet(ROWS, prolog=BILLION_LAUGHS))
+    data = xlsx(sheet(ROWS, prolog=BILLION_LAUGHS))
     response = client.post("/import/?_l_=en", content_type="multipart/form-data",
                            data={"kind": "company", "file": (io.BytesIO(data), "bomb.xlsx")})
     assert response.status_code == 400

@@ -1,6 +1,7 @@
 """The layers import only downwards: a newcomer finds each rule in one place."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,19 @@ def test_the_check_sees_a_forbidden_import():
     found = _imports("views")
     assert any(_from_package(module, names, "app.services") for _, module, names in found)
     assert any(module == "flask" and "g" in names for _, module, names in found)
+
+
+def test_the_rules_ask_the_kinds_table_not_the_record_type():
+    """A new kind of record is one entry of app/services/rules/kinds.py, not a branch per rule."""
+    by_kind = re.compile(r"isinstance\([^)]*\b(Company|Contact|Deal)\b")
+    wrong = [path.name for path in sorted((APP / "services" / "rules").glob("*.py"))
+             if path.name != "kinds.py" and by_kind.search(path.read_text(encoding="utf-8"))]
+    assert wrong == []
+
+
+def test_every_kind_is_known_to_the_history_and_the_archive():
+    from app.services.rules import archive, history
+    from app.services.rules.kinds import KINDS
+
+    assert set(history.ENTITIES) == set(KINDS)
+    assert set(archive.MODELS.values()) == set(KINDS)

@@ -4,13 +4,13 @@ FAB read `login_count` and wrote it back plus one, so logins at the same moment
 overwrote each other's count (as failed logins once did, tests/test_login_lockout.py).
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.models import User
 from tests.conftest import PASSWORD
-from tests.helpers import api_login_as, in_parallel
+from tests.helpers import api_login_as, in_parallel, server_now
 
 PARALLEL = 20
 
@@ -25,7 +25,7 @@ def _stats(session, user):
 
 def test_parallel_logins_are_counted_one_by_one(app, make_user, session):
     user = make_user("Manager", "anna")
-    before = datetime.now() - timedelta(seconds=1)
+    before = server_now() - timedelta(seconds=1)
     codes = in_parallel(app, PARALLEL,
                          lambda client: api_login_as(client, user.username, PASSWORD).status_code)
     assert codes == [200] * PARALLEL

@@ -5,7 +5,7 @@ import io
 import os
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import g
@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from app import create_app
 from app.extensions import db
 from config import ProductionConfig
-from tests.helpers import PASSWORD, csrf_token, make_config, require, require_module
+from tests.helpers import PASSWORD, csrf_token, make_config, require, require_module, server_now
 
 REDIS_URL = os.environ.get("CRM_TEST_REDIS", "redis://127.0.0.1:6379/15")
 REFUSED_RU = "Неверное имя пользователя или пароль, либо учётная запись временно заблокирована"
@@ -352,7 +352,7 @@ def test_the_lock_ends_after_its_minutes(client, lockout, make_user, session):
     assert client.get("/companyview/list/").status_code == 302  # locked
     # Sixteen minutes later (the last failure's time is what counts).
     session.execute(text("UPDATE ab_user SET changed_on = :at WHERE id = :id"),
-                    {"at": datetime.now() - timedelta(minutes=16), "id": user.id})
+                    {"at": server_now() - timedelta(minutes=16), "id": user.id})
     session.commit()
     assert client.post("/login/", data={"username": user.username,
                                         "password": PASSWORD}).status_code == 302
@@ -364,7 +364,7 @@ def test_after_the_lock_one_typo_does_not_lock_again(client, lockout, make_user,
     user = make_user("Manager", "anna")
     _fail(client, user)
     session.execute(text("UPDATE ab_user SET changed_on = :at WHERE id = :id"),
-                    {"at": datetime.now() - timedelta(minutes=16), "id": user.id})
+                    {"at": server_now() - timedelta(minutes=16), "id": user.id})
     session.commit()
     _fail(client, user, times=1)
     answer = client.post("/login/", data={"username": user.username, "password": PASSWORD})

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, inspect
 
 from app.api.fields import team_zone
+from app.models.enums import code_of
 from app.services.rules.validation import MAX_AMOUNT, MAX_ID
 
 LIST_OPERATIONS = frozenset({"in", "not_in"})
@@ -57,7 +58,9 @@ def _scalar(column, value):
     if isinstance(kind, String):
         if not isinstance(value, str | int | float) or "\x00" in str(value):
             raise ValueError(value)
-        return str(value)
+        enum_class = column.info.get("choices")
+        # A code, or its label in the user's language (what the screens show).
+        return code_of(enum_class, str(value)) if enum_class is not None else str(value)
     raise ValueError(value)
 
 

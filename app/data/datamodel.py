@@ -7,7 +7,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import func, inspect, literal_column, select
 from sqlalchemy.orm import selectinload
 
-from app.data.search_filters import CrmFilterConverter
+from app.data.search_filters import ChoiceColumns, CrmFilterConverter
 from app.services.rules import archive, saving
 from app.services.rules.visibility import scope_query
 
@@ -19,7 +19,7 @@ def acting_user():
     return None
 
 
-class ScopedInterface(SQLAInterface):
+class ScopedInterface(ChoiceColumns, SQLAInterface):
     """Every list, show, edit, delete, action, related list and dropdown passes through here.
 
     Rows the acting user may not see are filtered out in SQL; a foreign id simply is not

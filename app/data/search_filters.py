@@ -1,30 +1,40 @@
-"""The lists' "starts with" search, written so that an index can answer it.
+"""The lists' filters: an index-friendly "starts with", typed amounts and dates, choices.
 
 FAB's own filter writes `name ILIKE 'abc%'`, which no ordinary index serves: on a big
 table the database reads rows one by one until it has found a page (or the count's cap).
 Ours writes `lower(name) LIKE lower('abc') || '%'`, the same match, which PostgreSQL reads
 from an index on lower(name) (text_pattern_ops, see app/models/indexes.py) as a range;
 on SQLite it adds that range itself.
+
+A column holding a code of a closed set (a client's status, a task's type) is filtered by
+its code; the screens offer its translated labels in a select (app/views/choice_filters.py),
+and a label typed in the filter's value (an old bookmark, the API) is read as its code.
 """
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from flask_appbuilder.models.sqla.filters import (
+    FilterContains,
+    FilterEndsWith,
     FilterEqual,
     FilterGreater,
     FilterIn,
+    FilterNotContains,
+    FilterNotEndsWith,
     FilterNotEqual,
     FilterNotIn,
+    FilterNotStartsWith,
     FilterSmaller,
     FilterStartsWith,
     SQLAFilterConverter,
     get_field_setup_query,
 )
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import func, literal, or_
+from sqlalchemy import func, inspect, literal, or_
 
 from app.formatting import parse_date_text
+from app.models.enums import code_of
 
 LAST_CHARACTER = chr(0x10FFFF)
 
@@ -131,15 +141,54 @@ def _converted(test: str, filters: list) -> list:
     return filters
 
 
+class ChoiceValue:
+    """A filter on a code column that reads a label typed in the user's language as its code."""
+
+    def apply(self, query, value):
+        return super().apply(query, self._code(value))
+
+    def _code(self, value):
+        if isinstance(value, list | tuple):
+            return [self._code(item) for item in value]
+        enum_class = self.datamodel.choices_of(self.column_name)
+        return code_of(enum_class, value) if enum_class is not None else value
+
+
+# "Equal to" and "not equal to" first: the screens offer only those two with their select
+# of labels (the operator's position is its number in the URL). The rest stay for the API,
+# which accepted them on these columns before they became choices.
+CHOICE_FILTERS = [
+    type(flt.__name__, (ChoiceValue, flt), {})
+    for flt in (FilterEqual, FilterNotEqual, FoldedStartsWith, FilterEndsWith, FilterContains,
+                FilterNotStartsWith, FilterNotEndsWith, FilterNotContains, FilterIn, FilterNotIn)
+]
+CHOICE_OPERATORS_SHOWN = 2
+
+
 class CrmFilterConverter(SQLAFilterConverter):
     """FAB's filters for each column type: an index-friendly "starts with", typed amounts."""
 
-    conversion_table = tuple(
-        (test, _converted(test, filters)) for test, filters in SQLAFilterConverter.conversion_table
+    conversion_table = (
+        ("is_choice", CHOICE_FILTERS),
+        *((test, _converted(test, filters))
+          for test, filters in SQLAFilterConverter.conversion_table),
     )
 
 
-class LocalFilterInterface(SQLAInterface):
+class ChoiceColumns:
+    """A data interface mixin: which columns hold a code of a closed set (`info["choices"]`)."""
+
+    def choices_of(self, col_name: str):
+        """Return the enum whose codes the column holds, or None."""
+        column = inspect(self.obj).columns.get(col_name)
+        return column.info.get("choices") if column is not None else None
+
+    def is_choice(self, col_name: str) -> bool:
+        """Tell whether the column holds a code of a closed set."""
+        return self.choices_of(col_name) is not None
+
+
+class LocalFilterInterface(ChoiceColumns, SQLAInterface):
     """FAB's data interface with the CRM's filters, for screens outside the scoped lists."""
 
     filter_converter_class = CrmFilterConverter

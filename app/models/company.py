@@ -43,7 +43,8 @@ class Company(RecordMixin, NextTaskMixin, Model):
     email: Mapped[str | None] = mapped_column(String(255))
     address: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(
-        String(16), nullable=False, default=ClientStatus.POTENTIAL.value
+        String(16), nullable=False, default=ClientStatus.POTENTIAL.value,
+        info={"choices": ClientStatus},
     )
     lost_reason: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str | None] = mapped_column(String(100))

@@ -62,7 +62,7 @@ class Contact(RecordMixin, NextTaskMixin, Model):
     spouse_name: Mapped[str | None] = mapped_column(String(150))
     preferences: Mapped[str | None] = mapped_column(Text)
     # Status and lost reason apply to private clients (no company) only.
-    status: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str | None] = mapped_column(String(16), info={"choices": ClientStatus})
     lost_reason: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str | None] = mapped_column(String(100))
     # Search keys, set from the fields above on every save (services/rules/search_keys.py).

@@ -63,6 +63,17 @@ def choices(enum_class: type[StrEnum]) -> list[tuple[str, object]]:
     return [(member.value, LABELS[enum_class][member]) for member in enum_class]
 
 
+def code_of(enum_class: type[StrEnum], text):
+    """Return the code a code or a translated label (any case) stands for; else `text` as is."""
+    if not isinstance(text, str):
+        return text
+    typed = text.strip().casefold()
+    for code, name in choices(enum_class):
+        if typed in (code, str(name).casefold()):
+            return code
+    return text
+
+
 def label(enum_class: type[StrEnum], value: str | None) -> str:
     """Return the translated label of a stored value (the value itself if unknown)."""
     if value is None:

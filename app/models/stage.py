@@ -20,7 +20,8 @@ class Stage(Model):
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0, index=True)
-    kind: Mapped[str] = mapped_column(String(8), nullable=False, default=StageKind.OPEN.value)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False, default=StageKind.OPEN.value,
+                                      info={"choices": StageKind})
     probability: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     @hybrid_property

@@ -68,7 +68,8 @@ class Task(RecordMixin, Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    type: Mapped[str] = mapped_column(String(16), nullable=False, default=TaskType.CALL.value)
+    type: Mapped[str] = mapped_column(String(16), nullable=False, default=TaskType.CALL.value,
+                                      info={"choices": TaskType})
     subject: Mapped[str] = mapped_column(String(255), nullable=False)
     due_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     company_id: Mapped[int | None] = mapped_column(
@@ -79,7 +80,8 @@ class Task(RecordMixin, Model):
     )
     deal_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("deal.id", ondelete="RESTRICT"))
     state: Mapped[str] = mapped_column(
-        String(16), nullable=False, default=TaskState.PLANNED.value
+        String(16), nullable=False, default=TaskState.PLANNED.value,
+        info={"choices": TaskState},
     )
     result: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,10 +1,16 @@
-"""The base of every CRM screen: scoped data, rules through the services, errors on fields."""
+"""The base of every CRM screen: scoped data, rules through the services, errors on fields.
+
+`CrmModelView` is the composition of what a CRM screen adds to FAB's, each in its mixin:
+scoped actions, archive instead of delete, a capped list, exports, versioned edit forms,
+the owner field by role, dates typed the user's way, filters by translated choices and
+the record's story. What stays
+here is the save itself: through the services, refusals shown on the field at fault.
+"""
 
 import logging
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_appbuilder import ModelView, expose, has_access
-from flask_appbuilder.models.sqla.filters import FilterInFunction
+from flask_appbuilder import ModelView
 from flask_appbuilder.urltools import (
     get_filter_args,
     get_order_args,
@@ -12,24 +18,23 @@ from flask_appbuilder.urltools import (
     get_page_size_args,
 )
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField
 from wtforms.validators import StopValidation
 
 from app.services.errors import DomainError
-from app.services.queries.timeline import StaleRecord, stale_record, timeline
-from app.services.rules import followup, saving, team
-from app.services.rules.visibility import can_assign_owner
+from app.services.rules import followup, saving
 from app.views.action_guards import ScopedActions
 from app.views.archiving import ArchiveInsteadOfDelete
 from app.views.capped_list import CappedList, CappedListWidget
-from app.views.date_field import localise_date_fields
+from app.views.choice_filters import ChoiceFilters
+from app.views.date_field import LocalDateForms
 from app.views.export import ExportMixin
+from app.views.owner_field import ACTIVE_OWNERS, OwnerFieldByRole
+from app.views.record_story import ShowWithStory
+from app.views.versioned_forms import VersionedForms
 
 log = logging.getLogger(__name__)
 
-# Owner dropdowns (forms and search forms) offer only users who may own records.
-ACTIVE_OWNERS = {"owner": [["id", FilterInFunction, team.active_client_owner_ids]]}
+__all__ = ["ACTIVE_OWNERS", "CrmModelView", "FieldRule", "next_task_of"]
 
 
 def next_task_of(form) -> followup.NextTask | None:
@@ -56,7 +61,9 @@ class FieldRule:
             raise StopValidation(str(error.message)) from error
 
 
-class CrmModelView(ScopedActions, ArchiveInsteadOfDelete, CappedList, ExportMixin, ModelView):
+class CrmModelView(ScopedActions, ArchiveInsteadOfDelete, CappedList, ExportMixin,
+                   VersionedForms, OwnerFieldByRole, LocalDateForms, ChoiceFilters,
+                   ShowWithStory, ModelView):
     """A FAB model view whose saves go through the service layer.
 
     A refused save shows its message next to the field at fault and keeps what the user
@@ -65,27 +72,10 @@ class CrmModelView(ScopedActions, ArchiveInsteadOfDelete, CappedList, ExportMixi
 
     page_size = 25
     list_widget = CappedListWidget
-    search_form_query_rel_fields = ACTIVE_OWNERS
     add_row_message = _l("Added")
     edit_row_message = _l("Changes saved")
     delete_row_message = _l("Archived")
     database_error_message = _l("The record could not be saved. Please try again.")
-
-    # The version of the record the edit form was filled from, checked on save.
-    version_field = "version_seen"
-    # Date columns whose picker opens on years back (a birthday), not on this month.
-    past_date_columns = ("birthday",)
-
-    def _init_forms(self) -> None:
-        """Build FAB's forms with dates typed the user's way, and the edit form's version."""
-        super()._init_forms()
-        for form_class in {self.add_form, self.edit_form}:
-            localise_date_fields(form_class, self.past_date_columns)
-        localise_date_fields(self.search_form, with_datetimes=True)
-        if not hasattr(self.edit_form, self.version_field):
-            self.edit_form = type(
-                self.edit_form.__name__, (self.edit_form,), {self.version_field: HiddenField()}
-            )
 
     def pre_add(self, item, next_task: followup.NextTask | None = None) -> None:
         """Check and stamp a new record; a live one gets its first task with it.
@@ -119,61 +109,15 @@ class CrmModelView(ScopedActions, ArchiveInsteadOfDelete, CappedList, ExportMixi
             return None
         return redirect(url_for(f"{type(self).__name__}.show", pk=pk))
 
-    show_template = "crm/show.html"
-    with_timeline = False
+    def _apply_edit(self, form, item) -> None:
+        """Apply the edit form to the record and save it through the services.
 
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        """Show the record with its related lists and, for clients and deals, its story."""
-        widgets = self._show(pk)
-        item = self.datamodel.get(pk, self._base_filters)
-        story = None
-        if self.with_timeline and item is not None:
-            story = timeline(self.datamodel.session, item, self.label_columns, viewer=g.user)
-        return self.render_template(
-            self.show_template,
-            pk=pk,
-            title=self.show_title,
-            widgets=widgets,
-            related_views=self._related_views,
-            timeline=story,
-        )
-
-    def _hide_owner(self, form, exclude_cols: list) -> list:
-        """Take the owner field away from users who may not assign owners."""
-        if "owner" in form and not can_assign_owner(g.user):
-            del form["owner"]
-            return [*exclude_cols, "owner"]
-        return exclude_cols
-
-    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
-        widgets = widgets or {}
-        widgets["add"] = self.add_widget(
-            form=form,
-            include_cols=[c for c in self.add_columns if c in form],
-            exclude_cols=exclude_cols or [],
-            fieldsets=self.add_fieldsets,
-        )
-        return widgets
-
-    def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
-        widgets = widgets or {}
-        widgets["edit"] = self.edit_widget(
-            form=form,
-            include_cols=[c for c in self.edit_columns if c in form],
-            exclude_cols=exclude_cols or [],
-            fieldsets=self.edit_fieldsets,
-        )
-        return widgets
-
-    def _parent_owner(self, exclude_cols: list):
-        """Return the owner of the record this one is added from (a company's page)."""
-        for column in exclude_cols:
-            parent = self.datamodel.get_related_obj(column, self._filters.get_filter_value(column))
-            if parent is not None and hasattr(parent, "owner"):
-                return parent.owner
-        return None
+        :raise DomainError: when a rule refuses it.
+        """
+        form.populate_obj(item)
+        self.pre_update(item, next_task_of(form))
+        self.datamodel.edit(item)
+        self.post_update(item)
 
     def _refuse(self, form, error: DomainError) -> None:
         self.datamodel.session.rollback()
@@ -246,59 +190,3 @@ class CrmModelView(ScopedActions, ArchiveInsteadOfDelete, CappedList, ExportMixi
         return self._get_related_views_widgets(
             item, filters={}, orders=orders, pages=pages, page_sizes=page_sizes, widgets=widgets
         )
-
-    def _seen_version(self, form) -> int | None:
-        """Return the record's version the form was filled from (None if not sent)."""
-        field = getattr(form, self.version_field, None)
-        try:
-            return int(field.data) if field is not None and field.data else None
-        except (TypeError, ValueError):
-            return None
-
-    def check_version(self, item, seen: int | None) -> None:
-        """Refuse a save based on an older version of the record.
-
-        :raise StaleRecord: naming each field changed meanwhile with its value now.
-        """
-        if seen is not None and seen != item.version:
-            raise stale_record(self.datamodel.session, item, seen, self.label_columns)
-
-    def _refuse_stale(self, form, error: StaleRecord, item) -> None:
-        """Say what changed; the form keeps what was typed, now based on the stored version."""
-        self._refuse(form, error)
-        field = getattr(form, self.version_field, None)
-        if field is not None:
-            field.data = item.version
-
-    def _save_edit(self, form, item) -> bool:
-        """Apply the form to the record and save it; on refusal roll back and say why.
-
-        A save based on an older version of the record (someone saved it meanwhile) is
-        refused with what they changed, whether seen before saving or at the flush.
-        """
-        seen = self._seen_version(form)
-        try:
-            self.check_version(item, seen)
-            form.populate_obj(item)
-            self.pre_update(item, next_task_of(form))
-            self.datamodel.edit(item)
-            self.post_update(item)
-        except StaleRecord as error:
-            self._refuse_stale(form, error, item)
-            return False
-        except DomainError as error:
-            self._refuse(form, error)
-            return False
-        except Exception as error:  # noqa: BLE001  (logged, user sees a clean message)
-            if isinstance(getattr(error, "__cause__", None), StaleDataError) or isinstance(
-                error, StaleDataError
-            ):
-                self.datamodel.session.rollback()
-                stale = stale_record(
-                    self.datamodel.session, item, seen or item.version - 1, self.label_columns
-                )
-                self._refuse_stale(form, stale, item)
-                return False
-            self._save_failed(error)
-            return False
-        return True

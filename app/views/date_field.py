@@ -98,3 +98,17 @@ def localise_date_fields(form_class, past_columns=(), with_datetimes: bool = Fal
             name,
             LocalDateField(*unbound.args, past=name in past_columns, **kwargs),
         )
+
+
+class LocalDateForms:
+    """A model view mixin: the add, edit and search forms take dates typed the user's way."""
+
+    # Date columns whose picker opens on years back (a birthday), not on this month.
+    past_date_columns = ("birthday",)
+
+    def _init_forms(self) -> None:
+        """Build FAB's forms, then swap their date fields for ones typed the user's way."""
+        super()._init_forms()
+        for form_class in {self.add_form, self.edit_form}:
+            localise_date_fields(form_class, self.past_date_columns)
+        localise_date_fields(self.search_form, with_datetimes=True)

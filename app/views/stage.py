@@ -3,16 +3,17 @@
 from flask import redirect, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import DataRequired, NumberRange
 
+from app.data.search_filters import LocalFilterInterface
 from app.labels import LABELS
 from app.models import Stage
 from app.models.enums import StageKind, choices
 from app.services.errors import DomainError
 from app.services.rules.stages import check_stage_deletable, check_stage_kind_change
+from app.views.choice_filters import ChoiceFilters
 from app.views.formatters import COMMON
 
 
@@ -23,8 +24,8 @@ def _kind_field() -> SelectField:
     )
 
 
-class StageView(ModelView):
-    datamodel = SQLAInterface(Stage)
+class StageView(ChoiceFilters, ModelView):
+    datamodel = LocalFilterInterface(Stage)
     list_title = _l("Pipeline stages")
     show_title = _l("Stage")
     add_title = _l("New stage")

@@ -13,14 +13,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Task
+from app.models import Company, Contact, Deal, HistoryEntry, Task
 from app.models.mixins import local_now
 from app.services.errors import DomainError, NotFound
 from app.services.rules.followup import guard
 from app.services.rules.history import ENTITIES, context_of, set_actor
+from app.services.rules.kinds import BY_ENTITY, kind_of
 from app.services.rules.visibility import role_names, sees_everything
 
-MODELS = {"company": Company, "contact": Contact, "deal": Deal, "task": Task}
+MODELS = {entity: kind.model for entity, kind in BY_ENTITY.items()}
 KINDS = ("contacts", "deals", "tasks")
 KIND_LABELS = {"contacts": _l("contacts"), "deals": _l("deals"), "tasks": _l("tasks")}
 REFERENCE_LABELS = {**KIND_LABELS, "reassignments": _l("reassignments")}
@@ -63,25 +64,16 @@ def _dependents(session: Session, record, archived: bool, stamp=None) -> Batch:
         return condition
 
     batch = Batch(record)
+    kind = kind_of(record)
+    carried = kind.dependents(record)
+    if carried is None:
+        # A task, or a contact person: the company's deals and tasks stay with it.
+        return batch
     with session.no_autoflush:
-        if isinstance(record, Company):
-            batch.contacts = session.scalars(
-                select(Contact).where(Contact.company_id == record.id, state(Contact))
-                .order_by(Contact.id)).all()
-            batch.deals = session.scalars(
-                select(Deal).where(Deal.company_id == record.id, state(Deal))
-                .order_by(Deal.id)).all()
-            links = [Task.company_id == record.id]
-        elif isinstance(record, Contact) and record.company_id is None:
-            batch.deals = session.scalars(
-                select(Deal).where(Deal.contact_id == record.id, Deal.company_id.is_(None),
-                                   state(Deal)).order_by(Deal.id)).all()
-            links = [Task.contact_id == record.id]
-        elif isinstance(record, Deal):
-            links = [Task.deal_id == record.id]
-        else:
-            # A task, or a contact person: the company's deals and tasks stay with it.
-            return batch
+        for attribute, model, condition in carried:
+            setattr(batch, attribute, session.scalars(
+                select(model).where(condition, state(model)).order_by(model.id)).all())
+        links = [kind.task_link == record.id]
         contact_ids = [contact.id for contact in batch.contacts]
         deal_ids = [deal.id for deal in batch.deals]
         if contact_ids:
@@ -208,14 +200,7 @@ def restore(session: Session, actor, record) -> Batch:
 def _references(session: Session, record, leaving: set) -> dict[str, int]:
     """Count the rows outside `leaving` that still point at the record, by kind."""
     found: dict[str, int] = {}
-    checks = {
-        Company: [("contacts", Contact, Contact.company_id), ("deals", Deal, Deal.company_id),
-                  ("tasks", Task, Task.company_id)],
-        Contact: [("deals", Deal, Deal.contact_id), ("tasks", Task, Task.contact_id)],
-        Deal: [("tasks", Task, Task.deal_id)],
-        Task: [],
-    }[type(record)]
-    for kind, model, column in checks:
+    for kind, model, column in kind_of(record).referrers:
         ids = [row_id for (entity, row_id) in leaving if entity is model]
         query = select(func.count()).select_from(model).where(column == record.id)
         if ids:
@@ -223,11 +208,6 @@ def _references(session: Session, record, leaving: set) -> dict[str, int]:
         number = session.scalar(query) or 0
         if number:
             found[kind] = number
-    if isinstance(record, Company):
-        moves = session.scalar(select(func.count()).select_from(Reassignment)
-                               .where(Reassignment.company_id == record.id)) or 0
-        if moves:
-            found["reassignments"] = moves
     return found
 
 

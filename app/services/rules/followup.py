@@ -8,18 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, false, inspect, select, update
+from sqlalchemy import exists, inspect, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.models import Company, Contact, Deal, Stage, Task
-from app.models.enums import LIVE_CLIENT_STATUSES, ClientStatus, StageKind, TaskState, TaskType
+from app.models import Stage, Task
+from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
 from app.models.mixins import local_now
 from app.models.task import planned_clause
 from app.services.errors import DomainError, ValidationError
 from app.services.rules import records
 from app.services.rules import validation as v
 from app.services.rules.history import set_actor
+from app.services.rules.kinds import KINDS, kind_of, kind_of_model
 from app.services.rules.visibility import can_see
 
 
@@ -46,25 +47,13 @@ def is_live(record) -> bool:
     """Tell whether a company, contact or deal must have a planned task."""
     if record is None or record.archived:
         return False
-    if isinstance(record, Company):
-        return record.status in LIVE_CLIENT_STATUSES
-    if isinstance(record, Contact):
-        return record.company_id is None and record.company is None and (
-            record.status in LIVE_CLIENT_STATUSES
-        )
-    if isinstance(record, Deal):
-        stage = record.stage
-        return stage is not None and stage.is_open
-    return False
+    kind = KINDS.get(type(record))
+    return kind is not None and kind.live(record)
 
 
 def describe(record) -> str:
     """Name a record in a message: company, private client or deal."""
-    if isinstance(record, Deal):
-        return str(_l("deal «%(title)s»", title=record.title))
-    if isinstance(record, Contact):
-        return str(_l("client %(name)s", name=record.full_name))
-    return str(_l("client «%(name)s»", name=record.name))
+    return kind_of(record).describe(record)
 
 
 def targets_of(task: Task) -> list:
@@ -73,17 +62,9 @@ def targets_of(task: Task) -> list:
     return [record for record in candidates if record is not None and is_live(record)]
 
 
-def _link_column(record):
-    if isinstance(record, Company):
-        return Task.company_id
-    if isinstance(record, Contact):
-        return Task.contact_id
-    return Task.deal_id
-
-
 def has_planned_task(session: Session, record, excluding: tuple[int, ...] = ()) -> bool:
     """Tell whether the record has a planned, not archived task (other than `excluding`)."""
-    column = _link_column(record)
+    column = kind_of(record).task_link
     query = select(Task.id).where(
         column == record.id, planned_clause()
     )
@@ -106,7 +87,7 @@ def _lock_rows(records_: list) -> dict:
     for record in records_:
         if record is None:
             continue
-        if isinstance(record, Deal):
+        if _holds_stage(record):
             stage_id = record.stage.id if record.stage is not None else record.stage_id
             if stage_id is not None:
                 rows.setdefault(Stage, set()).add(stage_id)
@@ -156,9 +137,15 @@ def lock(session: Session, records_: list, *, exclusive: bool = False) -> None:
                 session.refresh(record)
 
 
+def _holds_stage(record) -> bool:
+    # Stages themselves pass through here too (a deal's new stage): they hold nothing.
+    kind = KINDS.get(type(record))
+    return kind is not None and kind.holds_stage
+
+
 def _with_stages(records_: list) -> list:
     stages = [record.stage for record in records_
-              if isinstance(record, Deal) and record.stage is not None]
+              if _holds_stage(record) and record.stage is not None]
     return [record for record in [*records_, *stages] if record is not None]
 
 
@@ -221,13 +208,7 @@ def build_task(actor, spec: NextTask, *, company=None, contact=None, deal=None,
 
 def links_for(record) -> dict:
     """Return the links a follow-up task of this record carries (client and deal)."""
-    if isinstance(record, Deal):
-        return {"company": record.company,
-                "contact": record.contact if record.company is None else None,
-                "deal": record}
-    if isinstance(record, Contact):
-        return {"company": record.company, "contact": record, "deal": None}
-    return {"company": record, "contact": None, "deal": None}
+    return kind_of(record).task_links(record)
 
 
 def attach_first_task(session: Session, actor, record, spec: NextTask | None) -> Task | None:
@@ -393,26 +374,4 @@ def queue_filter(model):
     It reads the stored next task date (app/services/rules/next_task.py keeps it), which the
     model's partial "queue" index holds for exactly these rows.
     """
-    return _live_condition(model) & model.next_task_at.is_(None)
-
-
-def _live_status(column):
-    """Return `column IN ('potential', 'active')` with the values written into the SQL.
-
-    The queue's partial indexes carry this very condition; SQLite uses such an index only
-    when the query repeats it word for word, which a bound parameter would not.
-    """
-    values = bindparam(f"live_{column.table.name}", list(LIVE_CLIENT_STATUSES),
-                       expanding=True, literal_execute=True)
-    return column.in_(values)
-
-
-def _live_condition(model):
-    # Written as the queue indexes' condition is, so that SQLite matches them too.
-    not_archived = model.archived == false()
-    if model is Company:
-        return not_archived & _live_status(Company.status)
-    if model is Contact:
-        return not_archived & Contact.company_id.is_(None) & _live_status(Contact.status)
-    open_stages = select(Stage.id).where(Stage.is_open)
-    return not_archived & Deal.stage_id.in_(open_stages)
+    return kind_of_model(model).live_where() & model.next_task_at.is_(None)

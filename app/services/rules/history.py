@@ -11,10 +11,11 @@ from decimal import Decimal
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from app.models import Company, Contact, Deal, HistoryEntry, Task
+from app.models import HistoryEntry
 from app.models.mixins import local_now
+from app.services.rules.kinds import KINDS, kind_of
 
-ENTITIES = {Company: "company", Contact: "contact", Deal: "deal", Task: "task"}
+ENTITIES = {model: kind.entity for model, kind in KINDS.items()}
 UNTRACKED_FIELDS = frozenset(
     {"id", "changed_at", "changed_by_id", "created_at", "created_by_id", "version",
      "birthday_key", "archived_at"}
@@ -37,15 +38,7 @@ def plain(value):
 
 def context_of(record) -> dict[str, int | None]:
     """Return the company, contact and deal a record's history belongs to."""
-    if isinstance(record, Company):
-        return {"company_id": record.id, "contact_id": None, "deal_id": None}
-    if isinstance(record, Contact):
-        return {"company_id": record.company_id, "contact_id": record.id, "deal_id": None}
-    if isinstance(record, Deal):
-        return {"company_id": record.company_id, "contact_id": record.contact_id,
-                "deal_id": record.id}
-    return {"company_id": record.company_id, "contact_id": record.contact_id,
-            "deal_id": record.deal_id}
+    return kind_of(record).context(record)
 
 
 def field_changes(record) -> list[dict]:
