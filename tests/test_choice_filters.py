@@ -20,7 +20,7 @@ def _options(field_html: str) -> dict[str, str]:
 
 
 def _names(page: str) -> list[str]:
-    return sorted(re.findall(r"<td>(ООО [^<]*)</td>", page))
+    return sorted(re.findall(r"<td>(?:<a [^>]*>)?(ООО [^<]*)<", page))
 
 
 @pytest.fixture

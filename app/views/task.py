@@ -80,7 +80,7 @@ class TaskView(CrmModelView):
     def _planned_filter(self) -> dict:
         """Return the list's argument 'state equals planned', as FAB's search form writes it."""
         filters = self._filters.get_search_filters()["state"]
-        index = next(i for i, one in enumerate(filters) if type(one) is FilterEqual)
+        index = next(i for i, one in enumerate(filters) if isinstance(one, FilterEqual))
         return {f"_flt_{index}_state": TaskState.PLANNED.value}
 
     @expose("/complete/<pk>", methods=["GET", "POST"])
