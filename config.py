@@ -27,6 +27,11 @@ _REPORTS = [
     [r"(Pipeline|Reports|Sales funnel|Won and lost|Tasks by manager|No next task by manager"
      r"|New clients)$", r"menu_access$"],
 ]
+# Cadence, sales plan and forecast: each sales role reads its own; setting the plan is Head's.
+_PLANNING = [
+    [r"(OffCadenceView|PlanView|ForecastView)$", r"can_index$"],
+    [r"(Off cadence|Sales plan|Forecast)$", r"menu_access$"],
+]
 # The REST API (/api/v1/) for every sales role, scoped like the screens; its documentation.
 _API = [
     [r"(CompanyApi|ContactApi|DealApi|TaskApi)$", r"can_(get|post|put|delete|info|complete)$"],
@@ -78,11 +83,13 @@ class Config:
             *_IMPORT,
             [_CRM_MENUS, r"menu_access$"],
             [r"(ReassignView|ReassignmentView)$", r"can_(index|list|show)$"],
+            [r"PlanView$", r"can_edit$"],
             [r"(Team|Reassign clients|Reassignments)$", r"menu_access$"],
             # The archive: list and restore; deleting for good (can_purge) is Admin's.
             [r"ArchiveView$", r"can_(index|restore)$"],
             [r"Archive$", r"menu_access$"],
             *_REPORTS,
+            *_PLANNING,
             *_API,
             *_OWN_PROFILE,
             *_FIRST_CALL,
@@ -93,6 +100,7 @@ class Config:
             *_IMPORT,
             [_CRM_MENUS, r"menu_access$"],
             *_REPORTS,
+            *_PLANNING,
             *_API,
             *_OWN_PROFILE,
             *_FIRST_CALL,

@@ -28,6 +28,9 @@ PAGES = (
     ("chart: tasks by manager", "/reports/tasks/"),
     ("chart: no next task by manager", "/reports/no-next-task/"),
     ("chart: new clients", "/reports/new-clients/"),
+    ("off cadence", "/off-cadence/"),
+    ("sales plan against fact", "/plan/"),
+    ("forecast", "/forecast/"),
 )
 
 

@@ -22,7 +22,7 @@ from app.services.rules.search_keys import stamp_keys
 from tests.helpers import ON_POSTGRESQL, PASSWORD, PG_SERVER, count_statements, make_config, require
 from tests.helpers_catalogues import compile_catalogues
 
-BUSINESS_TABLES = ("history", "reassignment", "task", "deal", "contact", "company")
+BUSINESS_TABLES = ("sales_plan", "history", "reassignment", "task", "deal", "contact", "company")
 # The real-browser fixtures (live_server, browser, watch, new_page, page), once per run.
 pytest_plugins = ["tests.browser"]
 DATABASE_MARKERS = {

@@ -30,6 +30,8 @@ CONTEXT = 60
 
 def _sample(app, session, make_user, make_company, make_contact, make_deal, make_task, stage):
     """Records of every kind, with Latin names, for the pages that show one."""
+    from flask_babel import force_locale
+
     from app.models import Reassignment
     from app.services.rules.reassignment import reassign
 
@@ -83,7 +85,9 @@ def _sample(app, session, make_user, make_company, make_contact, make_deal, make
         subject="Send the price list",
         due_at=local_now() + timedelta(hours=1),
     )
-    reassign(session, admin, leaving, taking)
+    # The admin works in English: the introduction task it plans is written in English.
+    with force_locale("en"):
+        reassign(session, admin, leaving, taking)
     # A record of the team lead left without a next task, for the queue and its report.
     make_company(admin, name="Globex Corporation")
     return {

@@ -60,8 +60,10 @@ def test_reassign_moves_the_clients_with_their_whole_history(session, make_user,
     assert session.get(Deal, leaver_book["won_deal"].id).owner_id == keeper.id
     done = session.get(Task, leaver_book["done"].id)
     assert (done.owner_id, done.state, done.result) == (keeper.id, "done", "Договорились")
+    # The moves' entries (the handover briefs and introductions come on top: test_handover).
     entries = session.scalars(
-        select(HistoryEntry).where(HistoryEntry.reassignment_id == record.id)
+        select(HistoryEntry).where(HistoryEntry.reassignment_id == record.id,
+                                   HistoryEntry.action == "reassigned")
     ).all()
     assert len(entries) == 9
     alpha_entry = next(e for e in entries if e.entity == "company"

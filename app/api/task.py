@@ -14,6 +14,7 @@ from app.data.datamodel import ScopedInterface
 from app.models import Task
 from app.models.enums import TaskType
 from app.services.errors import DomainError
+from app.services.queries import cadence
 from app.services.rules import followup
 
 SHOWN = [
@@ -70,9 +71,11 @@ class TaskApi(CrmModelApi):
             return self.refuse(errors.domain_messages(error))
         except SQLAlchemyError as error:
             return self.database_failure(error)
+        warning = cadence.completion_warning(self.datamodel.session, task, planned)
         return self.response(
             200, id=task.id, result=self.show_model_schema.dump(task),
             next_task=self.show_model_schema.dump(planned) if planned is not None else None,
+            warnings=[warning] if warning else [],
         )
 
     @expose("/<pk>/complete", methods=["POST"])
@@ -118,6 +121,13 @@ class TaskApi(CrmModelApi):
                         nullable: true
                         allOf:
                         - $ref: '#/components/schemas/{{self.__class__.__name__}}.get'
+                      warnings:
+                        type: array
+                        description: >-
+                          What the completion allowed but the team's rules advise against,
+                          for example a next task planned beyond the stage's cadence.
+                        items:
+                          type: string
             400:
               $ref: '#/components/responses/400'
             401:

@@ -8,10 +8,11 @@ from app.models.deal import Deal
 from app.models.history import HistoryEntry
 from app.models.profile import UserProfile
 from app.models.reassignment import Reassignment
+from app.models.sales_plan import SalesPlan
 from app.models.stage import Stage
 from app.models.task import Task
 
 __all__ = [
-    "Company", "Contact", "Deal", "HistoryEntry", "Reassignment", "Stage", "Task", "User",
-    "UserProfile",
+    "Company", "Contact", "Deal", "HistoryEntry", "Reassignment", "SalesPlan", "Stage", "Task",
+    "User", "UserProfile",
 ]

@@ -14,11 +14,12 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.indexes import name_search_index, search_indexes, sort_indexes
-from app.models.mixins import RecordMixin
+from app.models.mixins import RecordMixin, local_now
 from app.models.next_task import (
     NextTaskMixin,
     next_task_sort_indexes,
@@ -50,6 +51,16 @@ class Deal(RecordMixin, NextTaskMixin, Model):
         without_next_task_index("ix_deal_queue", "archived", "next_task_at", "stage_id",
                                 "owner_id", "id"),
         *next_task_sort_indexes("deal"),
+        # Off cadence (app/services/queries/cadence.py): a manager's or everyone's deals of
+        # the stages with a limit, compared from the index alone.
+        Index("ix_deal_owner_cadence", "owner_id", "archived", "stage_id", "last_touch_at",
+              "next_task_at"),
+        Index("ix_deal_cadence", "archived", "stage_id", "last_touch_at", "next_task_at"),
+        # The forecast: open deals by expected close month, summed from the index alone.
+        Index("ix_deal_owner_forecast", "owner_id", "archived", "expected_close_date",
+              "stage_id", "currency", "amount"),
+        Index("ix_deal_forecast", "archived", "expected_close_date", "stage_id", "currency",
+              "amount"),
         *sort_indexes("deal", "title", "amount", "expected_close_date", "changed_at"),
         name_search_index("deal"),
     )
@@ -68,12 +79,20 @@ class Deal(RecordMixin, NextTaskMixin, Model):
     )
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3), nullable=False, default="RUB")
-    expected_close_date: Mapped[date | None] = mapped_column(Date)
+    # The old value is loaded before a change, so that a move is always counted and told.
+    expected_close_date: Mapped[date | None] = mapped_column(Date, active_history=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     lost_reason: Mapped[str | None] = mapped_column(String(255))
     notes: Mapped[str | None] = mapped_column(Text)
     # The title's folded words, set on every save (services/rules/search_keys.py).
     search_name: Mapped[str | None] = mapped_column(String(600))
+    # The latest done task on the deal, or its creation while there is none; kept with
+    # next_task_at by app/services/rules/next_task.py.
+    last_touch_at: Mapped[datetime | None] = mapped_column(DateTime, default=local_now)
+    # How often the expected close date was moved from one date to another
+    # (app/services/rules/close_date.py counts it as the history records the change).
+    close_date_moves: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                  server_default=text("0"))
 
     company = relationship("Company", back_populates="deals", lazy="select")
     contact = relationship(

@@ -14,6 +14,10 @@ class Stage(Model):
     __table_args__ = (
         CheckConstraint(check_in("kind", StageKind), name="ck_stage_kind"),
         CheckConstraint("probability BETWEEN 0 AND 100", name="ck_stage_probability"),
+        CheckConstraint(
+            "max_days_between_touches IS NULL OR max_days_between_touches BETWEEN 1 AND 365",
+            name="ck_stage_cadence",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -23,6 +27,8 @@ class Stage(Model):
     kind: Mapped[str] = mapped_column(String(8), nullable=False, default=StageKind.OPEN.value,
                                       info={"choices": StageKind})
     probability: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The cadence: a deal in this stage is touched at least every N days (empty: no limit).
+    max_days_between_touches: Mapped[int | None] = mapped_column(Integer)
 
     @hybrid_property
     def is_open(self) -> bool:

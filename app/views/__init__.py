@@ -10,6 +10,7 @@ def register_views(appbuilder) -> None:
     _register_clients(appbuilder)
     _register_sales(appbuilder)
     _register_reports(appbuilder)
+    _register_planning(appbuilder)
     _register_team(appbuilder)
     _register_archive(appbuilder)
     _register_administration(appbuilder)
@@ -86,6 +87,36 @@ def _register_reports(appbuilder) -> None:
             view, name, label=label, icon=icon, category="Reports",
             category_label=_l("Reports"), category_icon="fa-chart-column",
         )
+
+
+def _register_planning(appbuilder) -> None:
+    from app.models.mixins import local_now
+    from app.services.queries.cadence import is_off_cadence
+    from app.views.cadence import OffCadenceView
+    from app.views.forecast import ForecastView
+    from app.views.plan import PlanView
+
+    appbuilder.add_view(
+        OffCadenceView, "Off cadence", label=_l("Off cadence"), icon="fa-hourglass-half",
+        category="Sales",
+    )
+    appbuilder.add_view(
+        PlanView, "Sales plan", label=_l("Sales plan"), icon="fa-bullseye", category="Reports",
+    )
+    appbuilder.add_view(
+        ForecastView, "Forecast", label=_l("Forecast"), icon="fa-chart-area",
+        category="Reports",
+    )
+    appbuilder.app.context_processor(_my_plan_block)
+    appbuilder.app.add_template_global(is_off_cadence, "crm_off_cadence")
+    appbuilder.app.add_template_global(lambda: local_now().date(), "crm_today")
+
+
+def _my_plan_block() -> dict:
+    from app.views.plan import my_plan
+
+    # My day's block calls it; other pages never do, so it costs them nothing.
+    return {"crm_my_plan": my_plan}
 
 
 def _register_administration(appbuilder) -> None:

@@ -50,13 +50,16 @@ class ReassignView(BaseView):
         to_user = _user(source.get("to_user"))
         counts = None
         errors: dict[str, str] = {}
+        # Ticked unless the head unticked it in the preview they saw.
+        introduce = not source.get("introduce_shown") or bool(source.get("introduce"))
         # A form sent, or a link naming both managers, gets its choice checked and counted.
         if request.method == "POST" or (from_user and to_user):
             try:
                 team.check_reassignment_choice(g.user, from_user, to_user, company)
                 if request.method == "POST" and request.form.get("confirm"):
                     record = reassignment.reassign(
-                        db.session, g.user, from_user, to_user, company
+                        db.session, g.user, from_user, to_user, company,
+                        introduce=introduce,
                     )
                     flash(str(_l("Moved to %(name)s.", name=record.to_user)), "success")
                     return redirect(url_for("ReassignmentView.show", pk=record.id))
@@ -68,7 +71,7 @@ class ReassignView(BaseView):
         return self.render_template(
             self.template, from_choices=owners, to_choices=[u for u in owners if u.active],
             from_user=from_user, to_user=to_user, company=company, counts=counts,
-            kind_labels=KIND_LABELS, errors=errors,
+            kind_labels=KIND_LABELS, errors=errors, introduce=introduce,
             title=_l("Transfer to another manager") if company else _l("Reassign clients"),
         )
 

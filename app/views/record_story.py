@@ -28,4 +28,5 @@ class ShowWithStory:
             widgets=widgets,
             related_views=self._related_views,
             timeline=story,
+            item=item,
         )

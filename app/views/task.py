@@ -15,7 +15,7 @@ from app.models.enums import TaskState
 from app.models.mixins import local_now
 from app.redirects import safe_next
 from app.services.errors import DomainError
-from app.services.queries import completion
+from app.services.queries import cadence, completion
 from app.services.rules import followup
 from app.views.base import ACTIVE_OWNERS, CrmModelView
 from app.views.complete import CompleteTaskForm
@@ -105,8 +105,12 @@ class TaskView(CrmModelView):
             form.version_seen.data = task.version
             form.deal_stage.data = str(current_stage) if current_stage else ""
         elif form.validate_on_submit():
-            if self._finish(task, form.outcome_of(current_stage), form):
+            finished, planned = self._finish(task, form.outcome_of(current_stage), form)
+            if finished:
                 flash(str(_l("Task completed.")), "success")
+                warning = cadence.completion_warning(session, task, planned)
+                if warning:
+                    flash(warning, "warning")
                 return redirect(target)
         return self.render_template(
             "crm/complete_task.html", form=form, task=task, back=target,
@@ -117,21 +121,24 @@ class TaskView(CrmModelView):
             results=completion.recent_results(session, g.user, task),
         )
 
-    def _finish(self, task, outcome: followup.Outcome, form) -> bool:
-        """Complete the task through the service; on refusal say why on the field."""
+    def _finish(self, task, outcome: followup.Outcome, form) -> tuple[bool, Task | None]:
+        """Complete the task through the service; on refusal say why on the field.
+
+        Returns whether it was completed, and the next task planned on the way.
+        """
         session = self.datamodel.session
         try:
             self.check_version(task, self._seen_version(form))
-            followup.finish_task(session, g.user, task, outcome)
+            planned = followup.finish_task(session, g.user, task, outcome)
         except StaleDataError:
             flash(str(_l("Someone has just changed this task. Look at it again and retry.")),
                   "danger")
-            return False
+            return False, None
         except DomainError as error:
             session.rollback()
             field = getattr(form, error.field or "", None)
             if field is not None:
                 field.errors = [*list(field.errors or []), str(error.message)]
             flash(str(error.message), "danger")
-            return False
-        return True
+            return False, None
+        return True, planned

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app import formatting
 from app.models import Task, UserProfile
 from app.models.enums import TaskType, label
-from app.services.queries import agenda
+from app.services.queries import agenda, cadence
 from app.services.rules.team import active_client_owner_ids
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ SMTP_TIMEOUT = 30
 # The path of a task's page (TaskView's route, stable by the naming rule).
 TASK_PATH = "/taskview/show/{id}"
 QUEUE_PATH = "/queue/"
+OFF_CADENCE_PATH = "/off-cadence/"
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,14 @@ class Digest:
     overdue_count: int
     today_count: int
     queue_count: int
+    off_cadence_count: int = 0
     overdue: list[Task] = field(default_factory=list)
     today: list[Task] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.overdue_count or self.today_count or self.queue_count)
+        return not (self.overdue_count or self.today_count or self.queue_count
+                    or self.off_cadence_count)
 
 
 @dataclass
@@ -148,6 +151,7 @@ def collect_digest(
         overdue_count=counts["overdue"],
         today_count=counts["today"],
         queue_count=agenda.queue_count(session, user),
+        off_cadence_count=cadence.count_off_cadence(session, user, user.id, now.date()),
     )
     if digest.overdue_count or digest.today_count:
         tasks = agenda.my_tasks(session, user, now, limit=limit)
@@ -201,6 +205,16 @@ def render_text(digest: Digest, base_url: str) -> str:
                 digest.queue_count,
                 count=shown,
                 url=root + QUEUE_PATH,
+            )
+        )
+        lines.append("")
+    if digest.off_cadence_count:
+        lines.append(
+            ngettext(
+                "%(num)d deal off cadence: %(url)s",
+                "%(num)d deals off cadence: %(url)s",
+                digest.off_cadence_count,
+                url=root + OFF_CADENCE_PATH,
             )
         )
         lines.append("")

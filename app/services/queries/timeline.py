@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "created": _l("created"), "changed": _l("changed"), "archived": _l("archived"),
     "restored": _l("restored"), "reassigned": _l("moved to another manager"),
     "deleted": _l("deleted for good"),
+    "handover": _l("handed over: a brief for the new manager"),
 }
 REFERENCES = {"owner_id": User, "stage_id": Stage, "company_id": Company,
               "contact_id": Contact, "deal_id": Deal}

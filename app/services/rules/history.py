@@ -18,7 +18,7 @@ from app.services.rules.kinds import KINDS, kind_of
 ENTITIES = {model: kind.entity for model, kind in KINDS.items()}
 UNTRACKED_FIELDS = frozenset(
     {"id", "changed_at", "changed_by_id", "created_at", "created_by_id", "version",
-     "birthday_key", "archived_at"}
+     "birthday_key", "archived_at", "last_touch_at", "close_date_moves"}
 )
 
 

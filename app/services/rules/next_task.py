@@ -1,5 +1,8 @@
 """Keep `next_task_at` of companies, contacts and deals equal to their earliest planned task.
 
+A deal's `last_touch_at` (its latest done task, or its creation) rides along: the same
+task changes move both.
+
 One place does it: `refresh` recomputes the date of given records with one set-based
 UPDATE per table, and a flush hook (installed by `install`, like the history hook) calls
 it for the records of every task a flush inserts, changes or deletes, old links and new,
@@ -9,10 +12,11 @@ in the same transaction. Bulk writers that bypass the unit of work call `refresh
 
 from collections.abc import Iterable
 
-from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy import event, false, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, Task
+from app.models.enums import TaskState
 from app.models.task import planned_clause
 
 LINKS = {Company: Task.company_id, Contact: Task.contact_id, Deal: Task.deal_id}
@@ -34,11 +38,26 @@ def earliest_planned(model):
     )
 
 
+def last_touch():
+    """Return the SQL expression 'the deal's latest done task, or its creation if none'."""
+    table = Deal.__table__
+    latest = (
+        select(func.max(Task.done_at))
+        .where(Task.deal_id == table.c.id, Task.state == TaskState.DONE.value,
+               Task.archived == false())
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, table.c.created_at)
+
+
 def _statement(model):
     table = model.__table__
     # Naming changed_at keeps its onupdate stamp away: the record itself did not change.
-    return update(table).values(next_task_at=earliest_planned(model),
-                                changed_at=table.c.changed_at)
+    values = {"next_task_at": earliest_planned(model), "changed_at": table.c.changed_at}
+    if model is Deal:
+        # The tasks that move a deal's next task are those that make its last touch.
+        values["last_touch_at"] = last_touch()
+    return update(table).values(values)
 
 
 def refresh(session: Session, companies: Iterable[int] = (), contacts: Iterable[int] = (),
@@ -111,11 +130,12 @@ def expire_refreshed(session: Session, _flush_context) -> None:
     """Make loaded records read their refreshed date again (after_flush_postexec)."""
     for ids in session.info.pop(_DONE, []):
         for model, record_ids in ids.items():
+            fields = ["next_task_at", "last_touch_at"] if model is Deal else ["next_task_at"]
             for record_id in record_ids:
                 record = session.identity_map.get(inspect(model).identity_key_from_primary_key(
                     (record_id,)))
                 if record is not None:
-                    session.expire(record, ["next_task_at"])
+                    session.expire(record, fields)
 
 
 HOOKS = (("before_flush", remember_old_links), ("after_flush", refresh_flushed),

@@ -10,6 +10,7 @@ from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Stage
 from app.models.enums import TaskState
 from app.models.mixins import local_now
 from app.services.errors import DomainError, ValidationError
+from app.services.rules import handover
 from app.services.rules.visibility import can_assign_owner
 
 KINDS = ("companies", "private_clients", "contacts", "deals", "tasks")
@@ -152,12 +153,14 @@ def _move(session: Session, move: Move, actor_id: int, to_user_id: int,
 
 
 def reassign(session: Session, actor, from_user: User, to_user: User,
-             company: Company | None = None) -> Reassignment:
+             company: Company | None = None, *, introduce: bool = True) -> Reassignment:
     """Move everything of `from_user` (or one company) to `to_user`, all or nothing.
 
     A client takes along its deals and tasks, closed and done ones included; a done
     task keeps its author (who created it, and in the history who completed it). Every
     moved record gets a history entry, and the move itself is kept as a Reassignment.
+    Each client moved gets a handover brief in its feed and, with `introduce`, an
+    "introduce yourself" task for the new owner (app/services/rules/handover.py).
 
     :raise DomainError: if the actor may not reassign or the managers are not valid.
     """
@@ -174,6 +177,7 @@ def reassign(session: Session, actor, from_user: User, to_user: User,
         for move in reversed(moves):
             moved = _move(session, move, actor.id, to_user.id, record.id)
             setattr(record, move.kind, getattr(record, move.kind) + moved)
+        handover.write_briefs(session, actor, record, introduce=introduce)
         session.commit()
     except Exception:
         session.rollback()

@@ -1,0 +1,184 @@
+"""The forecast: open deals by expected close month, amount x stage probability, vs plan.
+
+Amounts are summed per currency; the plan (app/services/queries/plan.py) is in the main
+currency (RUB) and is compared with the RUB amounts. Deals whose expected close date has
+passed are in the "overdue" row, those without one in "no date". Warnings name the open
+deals whose expected close date is past, whose next task comes after it, or whose date
+moved three times or more (`Deal.close_date_moves`, counted as the history records it).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import extract, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.models import Deal, SalesPlan, Stage
+from app.services.queries.cadence import day_number
+from app.services.queries.reports import Amounts, add_months
+from app.services.rules.close_date import WARN_AT
+from app.services.rules.visibility import scope_query, sees_everything
+
+MONTHS = 6
+LISTED = 100
+OVERDUE, NO_DATE = "overdue", "no_date"
+
+
+@dataclass
+class ForecastRow:
+    """One month (or the overdue / no date bucket): deals, amounts, weighted, plan."""
+
+    key: str
+    month: date | None
+    count: int = 0
+    amounts: Amounts = field(default_factory=dict)
+    weighted: Amounts = field(default_factory=dict)
+    plan: Decimal | None = None
+
+    @property
+    def gap(self) -> Decimal | None:
+        """Return the weighted RUB amount minus the plan (negative: short of plan)."""
+        if self.plan is None:
+            return None
+        return self.weighted.get("RUB", Decimal("0.00")) - self.plan
+
+
+@dataclass
+class Warning:
+    """An open deal the forecast cannot trust, with the reasons."""
+
+    deal: Deal
+    past: bool
+    task_after_close: bool
+    moved: bool
+
+
+@dataclass
+class Forecast:
+    rows: list[ForecastRow]
+    total: ForecastRow
+    warnings: list[Warning]
+    warning_count: int
+
+
+def _scoped(query, actor, manager_id: int | None):
+    query = scope_query(query, Deal, actor)
+    if manager_id is not None and sees_everything(actor):
+        query = query.filter(Deal.owner_id == manager_id)
+    return query
+
+
+def _open(query):
+    return query.join(Stage, Stage.id == Deal.stage_id).filter(Stage.is_open)
+
+
+def _add(amounts: Amounts, currency: str | None, amount) -> None:
+    if amount is not None:
+        key = currency or "RUB"
+        amounts[key] = amounts.get(key, Decimal("0.00")) + Decimal(amount).quantize(
+            Decimal("0.01"))
+
+
+def _weigh(amount, probability: int) -> Decimal:
+    return (Decimal(amount or 0) * probability / 100).quantize(Decimal("0.01"))
+
+
+def _rows(session, actor, manager_id, first: date, end: date) -> dict:
+    rows = {OVERDUE: ForecastRow(OVERDUE, None), NO_DATE: ForecastRow(NO_DATE, None)}
+    month = first
+    while month < end:
+        rows[month.isoformat()] = ForecastRow(month.isoformat(), month)
+        month = add_months(month, 1)
+    year, number = extract("year", Deal.expected_close_date), \
+        extract("month", Deal.expected_close_date)
+    overdue = Deal.expected_close_date < first
+    query = _open(session.query(
+        overdue, year, number, Stage.probability, Deal.currency, func.count(),
+        func.sum(Deal.amount)))
+    query = _scoped(query, actor, manager_id).filter(
+        or_(Deal.expected_close_date.is_(None), Deal.expected_close_date < end)
+    ).group_by(overdue, year, number, Stage.probability, Deal.currency)
+    for is_overdue, row_year, row_month, probability, currency, count, amount in query:
+        if row_year is None:
+            key = NO_DATE
+        elif is_overdue:
+            key = OVERDUE
+        else:
+            key = date(int(row_year), int(row_month), 1).isoformat()
+        row = rows[key]
+        row.count += count
+        _add(row.amounts, currency, amount)
+        _add(row.weighted, currency, _weigh(amount, probability))
+    return rows
+
+
+def _plans(session, actor, manager_id, first: date, end: date) -> dict[date, Decimal]:
+    query = select(SalesPlan.month, func.sum(SalesPlan.amount)).where(
+        SalesPlan.month >= first, SalesPlan.month < end).group_by(SalesPlan.month)
+    if not sees_everything(actor):
+        query = query.where(SalesPlan.manager_id == getattr(actor, "id", None))
+    elif manager_id is not None:
+        query = query.where(SalesPlan.manager_id == manager_id)
+    return {month: amount for month, amount in session.execute(query) if amount is not None}
+
+
+def _warning_condition(today: date):
+    return or_(
+        Deal.expected_close_date < today,
+        day_number(Deal.next_task_at) > day_number(Deal.expected_close_date),
+        Deal.close_date_moves >= WARN_AT,
+    )
+
+
+def _warnings(session, actor, manager_id, today: date, limit: int):
+    base = _scoped(_open(session.query(Deal.id)), actor, manager_id).filter(
+        _warning_condition(today))
+    total = base.order_by(None).with_entities(func.count(Deal.id)).scalar() or 0
+    ids = [deal_id for (deal_id,) in base.order_by(
+        Deal.expected_close_date, Deal.id).limit(limit)]
+    deals = {deal.id: deal for deal in session.query(Deal).filter(Deal.id.in_(ids)).options(
+        selectinload(Deal.company), selectinload(Deal.contact))} if ids else {}
+    warnings = []
+    for deal_id in ids:
+        deal = deals.get(deal_id)
+        if deal is None:
+            continue
+        close = deal.expected_close_date
+        warnings.append(Warning(
+            deal,
+            past=close is not None and close < today,
+            task_after_close=close is not None and deal.next_task_at is not None
+            and deal.next_task_at.date() > close,
+            moved=deal.close_date_moves >= WARN_AT,
+        ))
+    return warnings, total
+
+
+def forecast(session: Session, actor, today: date, manager_id: int | None = None,
+             months: int = MONTHS, limit: int = LISTED) -> Forecast:
+    """Return the forecast of the open deals the actor may see, from the current month.
+
+    One GROUP BY for the months (ix_deal_forecast / ix_deal_owner_forecast), one for the
+    plan, a count and a page of warnings.
+    """
+    first = today.replace(day=1)
+    end = add_months(first, months)
+    rows = _rows(session, actor, manager_id, first, end)
+    for month, amount in _plans(session, actor, manager_id, first, end).items():
+        row = rows.get(month.isoformat())
+        if row is not None:
+            row.plan = Decimal(amount).quantize(Decimal("0.01"))
+    ordered = [rows[OVERDUE], *(rows[key] for key in rows if key not in (OVERDUE, NO_DATE)),
+               rows[NO_DATE]]
+    total = ForecastRow("total", None)
+    for row in ordered:
+        total.count += row.count
+        for currency, amount in row.amounts.items():
+            _add(total.amounts, currency, amount)
+        for currency, amount in row.weighted.items():
+            _add(total.weighted, currency, amount)
+        if row.plan is not None:
+            total.plan = (total.plan or Decimal("0.00")) + row.plan
+    warnings, count = _warnings(session, actor, manager_id, today, limit)
+    return Forecast(ordered, total, warnings, count)
