@@ -34,7 +34,8 @@ _PLANNING = [
 ]
 # The REST API (/api/v1/) for every sales role, scoped like the screens; its documentation.
 _API = [
-    [r"(CompanyApi|ContactApi|DealApi|TaskApi)$", r"can_(get|post|put|delete|info|complete)$"],
+    [r"(CompanyApi|ContactApi|DealApi|TaskApi)$",
+     r"can_(get|post|put|delete|info|complete|log_call)$"],
     [r"StageApi$", r"can_get$"],
     [r"OpenApi$", r"can_get$"],
     [r"SwaggerView$", r"can_show$"],
@@ -79,7 +80,7 @@ class Config:
     FAB_ROLES = {
         "Admin": [[r".*", r".*"]],
         "Head": [
-            [_CRM_VIEWS, r"(can_(list|show|add|edit|delete|complete|export)|transfer)$"],
+            [_CRM_VIEWS, r"(can_(list|show|add|edit|delete|complete|export|log_call)|transfer)$"],
             *_IMPORT,
             [_CRM_MENUS, r"menu_access$"],
             [r"(ReassignView|ReassignmentView)$", r"can_(index|list|show)$"],
@@ -96,7 +97,7 @@ class Config:
             *_SEARCH,
         ],
         "Manager": [
-            [_CRM_VIEWS, r"can_(list|show|add|edit|delete|complete|export)$"],
+            [_CRM_VIEWS, r"can_(list|show|add|edit|delete|complete|export|log_call)$"],
             *_IMPORT,
             [_CRM_MENUS, r"menu_access$"],
             *_REPORTS,

@@ -56,7 +56,8 @@ OVERRIDES = (
     Override(_ARCHIVING, _CRUD, "_delete", "deleting archives, saying what went with it"),
     Override(_OWNER, _CRUD, "_get_add_widget", "only the form's own fields (owner hidden)"),
     Override(_OWNER, _CRUD, "_get_edit_widget", "only the form's own fields (owner hidden)"),
-    Override(_STORY, _MODEL_VIEW, "show", "the record's story under its fields"),
+    Override(_STORY, _MODEL_VIEW, "show", "the record's card (header, feed, log a call) or "
+             "its story under its fields; no related-list tabs"),
     Override(_ARCHIVING, _MODEL_VIEW, "delete", "asks first, then archives; never a GET delete"),
     Override(_ACTIONS, _MODEL_VIEW, "action", "FAB does not scope actions to visible rows"),
     Override(_ACTIONS, _MODEL_VIEW, "action_post", "FAB does not scope actions to visible rows"),

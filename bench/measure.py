@@ -10,6 +10,8 @@ from sqlalchemy import event
 
 LIST_MEDIAN_MS = 30
 PAGE_MEDIAN_MS = 50
+# The card of a client with a long story is opened as often as a list: the lists' target.
+CARD_MEDIAN_MS = 30
 P95_MS = 100
 REASSIGN_SECONDS = 5
 BUILD_SECONDS = 600
@@ -21,7 +23,7 @@ class Figure:
 
     label: str
     url: str
-    kind: str  # "list", "page" or "action"
+    kind: str  # "list", "card", "page" or "action"
     median_ms: float
     p95_ms: float
     statements: int
@@ -31,7 +33,7 @@ class Figure:
 
     def misses(self) -> list[str]:
         """Return what misses its target, in words (empty when everything is met)."""
-        target = LIST_MEDIAN_MS if self.kind == "list" else PAGE_MEDIAN_MS
+        target = median_target(self.kind)
         found = []
         if self.median_ms >= target:
             found.append(f"median {self.median_ms:.0f} ms >= {target} ms")
@@ -42,6 +44,11 @@ class Figure:
         if self.status != self.expected_status:
             found.append(f"status {self.status}, not {self.expected_status}")
         return found
+
+
+def median_target(kind: str) -> int:
+    """Return the median a page of this kind must stay under, in milliseconds."""
+    return {"list": LIST_MEDIAN_MS, "card": CARD_MEDIAN_MS}.get(kind, PAGE_MEDIAN_MS)
 
 
 # A list loads each relation it shows in one query, and skips it while every row on the

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.models import Company, Contact, Deal, Task
 from app.services.rules.visibility import scope_query
-from app.views.base import LIST_COUNT_CAP
+from app.views.capped_list import LIST_COUNT_CAP
 
 PAGE_SIZE = 25
 FAR = 0.8  # the far page sits this far into the list
@@ -60,8 +60,11 @@ def busiest(session, owner_id: int, link) -> int:
     )
 
 
-def plan(session, user, manager_id: int, cap: int = LIST_COUNT_CAP) -> list[Page]:
+def plan(session, user, manager_id: int, cap: int = LIST_COUNT_CAP,
+         long_feed_id: int | None = None) -> list[Page]:
     """Return the pages to time for the user; shown records belong to the manager.
+
+    `long_feed_id` is a client of the manager with 500 tasks: its card is timed too.
 
     Lists: the first page, a far page, sorted by a column, with a search. A list counts
     at most `cap` rows and pages up to there, so the far page lies within the cap.
@@ -81,6 +84,9 @@ def plan(session, user, manager_id: int, cap: int = LIST_COUNT_CAP) -> list[Page
                         ("deal", Task.deal_id)):
         record_id = busiest(session, manager_id, link)
         pages.append(Page(f"{label} show page", f"/{label}view/show/{record_id}", "page"))
+    if long_feed_id is not None:
+        pages.append(Page("card with a long feed (500 tasks)",
+                          f"/companyview/show/{long_feed_id}", "card"))
     task_id = planned_tasks(session, manager_id, 1)[0][0]
     pages.append(Page("complete-task form", f"/taskview/complete/{task_id}", "page"))
     pages += [Page(label, url, "page") for label, url in PAGES]

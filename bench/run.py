@@ -6,9 +6,9 @@ For each database it builds a throw-away database with the demo generator (20 ma
 100,000 companies, 20,000 private clients, about 200,000 contact persons, 150,000 deals,
 1,000,000 tasks), then, as manager1 and as the head, times every list (first page, a far
 page, sorted, with a search; statements at page sizes 25 and 100), the show pages, My day,
-the queue, every chart, the board, the complete-task form and completing a task with a
-next task; last, it times reassigning manager1's clients. It prints the report and writes
-it to bench/results.md.
+the queue, every chart, the board, the card of a client with 500 tasks, the complete-task
+form and completing a task with a next task; last, it times reassigning manager1's
+clients. It prints the report and writes it to bench/results.md.
 """
 
 import argparse
@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from bench.demo_database import demo_app
+from bench.long_feed import add_long_feed_client
 from bench.measure import Figure, page_size_verdict, statements_of, time_requests
 from bench.pages import completion, plan, planned_tasks
 from bench.report import Section, markdown
@@ -56,14 +57,14 @@ def log_in(app, username: str):
 
 
 def time_pages(app, engine, username: str, manager_id: int, owner_id: int,
-               runs: int) -> list[Figure]:
+               runs: int, long_feed_id: int | None = None) -> list[Figure]:
     """Time every page as the user, then completing tasks of `owner_id` with a next task."""
     from app.extensions import db
     from app.models import User
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
-        pages = plan(db.session, user, manager_id)
+        pages = plan(db.session, user, manager_id, long_feed_id=long_feed_id)
         tasks = planned_tasks(db.session, owner_id, runs + 1)
         db.session.remove()
     client = log_in(app, username)
@@ -125,13 +126,14 @@ def measure_database(kind: str, args: argparse.Namespace) -> Section:
                   WTF_CSRF_ENABLED=False) as (app, build):
         with app.app_context():
             ids = dict(db.session.execute(select(User.username, User.id)).all())
+            long_feed_id = add_long_feed_client(db.session, ids["manager1"])
             section = Section(kind, server_version(db.session), build)
             engine = db.engine
             db.session.remove()
         manager, other = ids["manager1"], ids["manager2"]
         for username, owner in (("manager1", manager), ("head", other)):
             section.figures[username] = time_pages(app, engine, username, manager, owner,
-                                                   args.runs)
+                                                   args.runs, long_feed_id)
         section.moved, section.reassign_seconds = reassign(app)
         print(f"  reassignment: {section.reassign_seconds:.2f} s", flush=True)
     return section

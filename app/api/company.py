@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.api.base import CrmModelApi
+from app.api.log_call import LogCallRoute, LogCallSchema
 from app.data.datamodel import ScopedInterface
 from app.models import Company
 from app.models.enums import ClientStatus
@@ -18,8 +19,9 @@ WRITTEN = [
 ]
 
 
-class CompanyApi(CrmModelApi):
+class CompanyApi(LogCallRoute, CrmModelApi):
     resource_name = "company"
+    openapi_spec_component_schemas = (LogCallSchema,)
     list_title = _l("Companies")
     show_title = _l("Company")
     add_title = _l("New company")

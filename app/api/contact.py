@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.api.base import CrmModelApi
+from app.api.log_call import LogCallRoute, LogCallSchema
 from app.data.datamodel import ScopedInterface
 from app.models import Contact
 from app.models.enums import ClientStatus
@@ -19,8 +20,9 @@ WRITTEN = [
 ]
 
 
-class ContactApi(CrmModelApi):
+class ContactApi(LogCallRoute, CrmModelApi):
     resource_name = "contact"
+    openapi_spec_component_schemas = (LogCallSchema,)
     list_title = _l("Contacts")
     show_title = _l("Contact")
     add_title = _l("New contact")

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.api.base import CrmModelApi
+from app.api.log_call import LogCallRoute, LogCallSchema
 from app.data.datamodel import ScopedInterface
 from app.models import Deal
 
@@ -17,8 +18,9 @@ WRITTEN = [
 ]
 
 
-class DealApi(CrmModelApi):
+class DealApi(LogCallRoute, CrmModelApi):
     resource_name = "deal"
+    openapi_spec_component_schemas = (LogCallSchema,)
     list_title = _l("Deals")
     show_title = _l("Deal")
     add_title = _l("New deal")

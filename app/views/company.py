@@ -9,6 +9,7 @@ from app.labels import LABELS
 from app.models import Company
 from app.services.rules import validation
 from app.views.base import ACTIVE_OWNERS, CrmModelView, FieldRule
+from app.views.card import ClientCard
 from app.views.contact import ContactView
 from app.views.deal import DealView
 from app.views.fields import NEXT_TASK_COLUMNS, client_status_field, next_task_fields
@@ -16,8 +17,7 @@ from app.views.formatters import COMMON
 from app.views.task import TaskView
 
 
-class CompanyView(CrmModelView):
-    with_timeline = True
+class CompanyView(ClientCard, CrmModelView):
     datamodel = ScopedInterface(Company)
     list_title = _l("Companies")
     show_title = _l("Company")

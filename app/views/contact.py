@@ -11,6 +11,7 @@ from app.models import Contact
 from app.models.enums import ClientStatus, choices
 from app.services.rules import validation
 from app.views.base import ACTIVE_OWNERS, CrmModelView, FieldRule
+from app.views.card import ClientCard
 from app.views.deal import DealView
 from app.views.fields import NEXT_TASK_COLUMNS, next_task_fields
 from app.views.formatters import COMMON
@@ -28,8 +29,7 @@ def _private_status_field() -> SelectField:
     )
 
 
-class ContactView(CrmModelView):
-    with_timeline = True
+class ContactView(ClientCard, CrmModelView):
     datamodel = ScopedInterface(Contact)
     list_title = _l("Contacts")
     show_title = _l("Contact")

@@ -6,14 +6,14 @@ from app.data.datamodel import ScopedInterface
 from app.labels import LABELS
 from app.models import Deal
 from app.views.base import ACTIVE_OWNERS, CrmModelView
+from app.views.card import ClientCard
 from app.views.fields import NEXT_TASK_COLUMNS, AmountField, next_task_fields
 from app.views.formatters import COMMON
 from app.views.lookup_field import company_field, contact_field
 from app.views.task import TaskView
 
 
-class DealView(CrmModelView):
-    with_timeline = True
+class DealView(ClientCard, CrmModelView):
     datamodel = ScopedInterface(Deal)
     list_title = _l("Deals")
     show_title = _l("Deal")

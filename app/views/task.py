@@ -11,7 +11,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from app.data.datamodel import ScopedInterface
 from app.labels import LABELS
 from app.models import Stage, Task
-from app.models.enums import TaskState
+from app.models.enums import TaskState, label
 from app.models.mixins import local_now
 from app.redirects import safe_next
 from app.services.errors import DomainError
@@ -82,6 +82,18 @@ class TaskView(CrmModelView):
         filters = self._filters.get_search_filters()["state"]
         index = next(i for i, one in enumerate(filters) if isinstance(one, FilterEqual))
         return {f"_flt_{index}_state": TaskState.PLANNED.value}
+
+    def card_context(self, item) -> dict:
+        """Give the task's card its header: the client and deal, the complete button."""
+        client = item.company or item.contact
+        if item.deal is not None:
+            back = url_for("DealView.show", pk=item.deal.id)
+        elif client is not None:
+            view = "CompanyView" if item.company is not None else "ContactView"
+            back = url_for(f"{view}.show", pk=client.id)
+        else:
+            back = url_for("TaskView.show", pk=item.id)
+        return {"task": item, "task_state": label(TaskState, item.state), "back_to": back}
 
     @expose("/complete/<pk>", methods=["GET", "POST"])
     @has_access

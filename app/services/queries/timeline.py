@@ -29,6 +29,7 @@ REFERENCES = {"owner_id": User, "stage_id": Stage, "company_id": Company,
               "contact_id": Contact, "deal_id": Deal}
 ENUM_FIELDS = {"status": ClientStatus, "state": TaskState, "type": TaskType, "kind": StageKind}
 NAMES = {Company: "company", Contact: "contact", Deal: "deal", Task: "task"}
+TASK_LINKS = {Company: Task.company_id, Contact: Task.contact_id, Deal: Task.deal_id}
 DATE_FIELDS = frozenset({"birthday", "expected_close_date"})
 DATETIME_FIELDS = frozenset({"due_at", "done_at", "closed_at"})
 MONEY_FIELDS = frozenset({"amount"})
@@ -53,6 +54,8 @@ class Event:
     changes: list[tuple[str, str, str]] = field(default_factory=list)
     reassignment_id: int | None = None
     kind: str = ""  # company, contact, deal or task: the record the line is about
+    fields: tuple[str, ...] = ()  # the stored names of the changed fields
+    action_code: str = ""  # created, changed, archived... as stored
 
 
 def _condition(record):
@@ -70,7 +73,8 @@ def _visible(model, viewer):
     """Return the condition 'the viewer may open this row', or None when they see all."""
     if viewer is _EVERYONE or model not in NAMES or sees_everything(viewer):
         return None
-    return (model.owner_id == getattr(viewer, "id", None)) & (model.archived == false())
+    # `owner_id + 0`: the rows are found by id; the owner index would read the whole book.
+    return (model.owner_id + 0 == getattr(viewer, "id", None)) & (model.archived == false())
 
 
 def _names(session: Session, entries: list[HistoryEntry], viewer=None) -> dict:
@@ -148,18 +152,25 @@ def _action_text(entry: HistoryEntry) -> str:
 
 
 def timeline(session: Session, record, labels: dict, limit: int = 100, *,
-             viewer) -> list[Event]:
+             viewer, without_task_creation: bool = False) -> list[Event]:
     """Return the record's story as `viewer` may read it, newest first, values in words.
 
     A company's, contact's or deal's story includes what happened to the records tied to
     it; a task's is its own. `labels` maps field names to their translated labels.
     Updates that changed no tracked field are left out. A Manager reads only entries
     about records they may open, and no name of another manager's record.
+    `without_task_creation` leaves out the creation of the tasks linked to the record now
+    (its card shows them as tasks); a task since moved elsewhere keeps its line.
     """
+    query = select(HistoryEntry).where(_condition(record))
+    if without_task_creation and type(record) in TASK_LINKS:
+        linked = select(Task.id).where(TASK_LINKS[type(record)] == record.id)
+        query = query.where(~((HistoryEntry.entity == "task")
+                              & (HistoryEntry.action == "created")
+                              & HistoryEntry.entity_id.in_(linked)))
     entries = [
         entry for entry in session.scalars(
-            select(HistoryEntry).where(_condition(record))
-            .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc()).limit(limit * 2)
+            query.order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc()).limit(limit * 2)
         )
         if entry.changes or entry.action != "changed"
     ]
@@ -175,6 +186,8 @@ def timeline(session: Session, record, labels: dict, limit: int = 100, *,
             title=names.get((_model_of(entry.entity), entry.entity_id), ""),
             action=_action_text(entry), changes=change_lines(entry, names, labels),
             reassignment_id=entry.reassignment_id, kind=entry.entity,
+            fields=tuple(change.get("field") for change in entry.changes or []),
+            action_code=entry.action,
         )
         for entry in entries
     ]
