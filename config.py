@@ -20,6 +20,12 @@ _SEARCH = [
     [r"SearchView$", r"can_index$"],
     [r"SearchApi$", r"can_get$"],
 ]
+# The inbox of leads, its screen and API, for every sales role (each sees own items).
+_INBOX = [
+    [r"InboxView$", r"can_(index|show|decide)$"],
+    [r"Inbox$", r"menu_access$"],
+    [r"InboxApi$", r"can_(get|post)$"],
+]
 # The pipeline board and the reports: every sales role, each seeing what it may see.
 _REPORTS = [
     [r"PipelineView$", r"can_(index|move)$"],
@@ -95,6 +101,7 @@ class Config:
             *_OWN_PROFILE,
             *_FIRST_CALL,
             *_SEARCH,
+            *_INBOX,
         ],
         "Manager": [
             [_CRM_VIEWS, r"can_(list|show|add|edit|delete|complete|export|log_call)$"],
@@ -106,6 +113,7 @@ class Config:
             *_OWN_PROFILE,
             *_FIRST_CALL,
             *_SEARCH,
+            *_INBOX,
         ],
     }
 
@@ -155,6 +163,14 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     CRM_PROXY_COUNT = int(os.environ.get("CRM_PROXY_COUNT", "0"))
 
+    # The inbox: minutes to answer a new lead, the website form's allowed origins and
+    # limit per client address, and the telephony webhook's tokens (comma-separated).
+    CRM_LEAD_ANSWER_MINUTES = int(os.environ.get("CRM_LEAD_ANSWER_MINUTES", "15"))
+    CRM_INTAKE_ORIGINS = os.environ.get("CRM_INTAKE_ORIGINS", "")
+    CRM_INTAKE_RATE_LIMIT = os.environ.get("CRM_INTAKE_RATE_LIMIT", "20 per hour")
+    CRM_INTAKE_MAX_BYTES = 16 * 1024
+    CRM_INTAKE_TOKENS = os.environ.get("CRM_INTAKE_TOKENS", "")
+
 
 class TestConfig(Config):
     """Settings for the test suite: a throw-away database and cheap password hashing."""
@@ -166,6 +182,8 @@ class TestConfig(Config):
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Tests log in many times a minute; tests/test_security*.py switch the limit on.
     RATELIMIT_ENABLED = False
+    CRM_INTAKE_TOKENS = "test-intake-token"
+    CRM_INTAKE_ORIGINS = "https://shop.example"
 
 
 class ProductionConfig(Config):

@@ -33,6 +33,7 @@ def create_app(config: object | None = None) -> Flask:
     from app.views import register_views
     from app.views.errors import register_error_pages
     from app.views.index import CrmIndexView
+    from app.views.intake_form import install_intake_form
     from app.views.locale import install_locale_selection
 
     app.config.setdefault("FAB_INDEX_VIEW", None)
@@ -52,6 +53,7 @@ def create_app(config: object | None = None) -> Flask:
     install_security_headers(app)
     register_cli(app)
     install_serving(app)
+    install_intake_form(app)
     install_first_hooks(app)
     return app
 

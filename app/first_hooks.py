@@ -6,7 +6,8 @@ own (the login limiter, FAB's user) while it starts. These must come before all 
 1. `start_request`: the request id, so that even a refused request is logged with it;
 2. `forget_previous_locale`: each request chooses its language anew, before any text;
 3. `cap_upload`: the import's size limit, before the CSRF check reads the whole body;
-4. the security manager's `before_request`: `g.user` set before the limiter may refuse
+4. `cap_intake_form`: the public website form's small limit, for the same reason;
+5. the security manager's `before_request`: `g.user` set before the limiter may refuse
    (its 429 page draws the menu of the logged-in user).
 """
 
@@ -23,7 +24,8 @@ def install_first_hooks(app: Flask) -> None:
     """Run the hooks listed in this module's notes first, in that order."""
     from app.logging_setup import start_request
     from app.views.import_view import cap_upload
+    from app.views.intake_form import cap_intake_form
     from app.views.locale import forget_previous_locale
 
-    put_first(app, [start_request, forget_previous_locale, cap_upload,
+    put_first(app, [start_request, forget_previous_locale, cap_upload, cap_intake_form,
                     app.appbuilder.sm.before_request])

@@ -22,7 +22,8 @@ from app.services.rules.search_keys import stamp_keys
 from tests.helpers import ON_POSTGRESQL, PASSWORD, PG_SERVER, count_statements, make_config, require
 from tests.helpers_catalogues import compile_catalogues
 
-BUSINESS_TABLES = ("sales_plan", "history", "reassignment", "task", "deal", "contact", "company")
+BUSINESS_TABLES = ("sales_plan", "history", "reassignment", "task", "inbox_item", "deal",
+                   "contact", "company")
 # The real-browser fixtures (live_server, browser, watch, new_page, page), once per run.
 pytest_plugins = ["tests.browser"]
 DATABASE_MARKERS = {
@@ -205,6 +206,8 @@ def _clean_database(app):
         for table in BUSINESS_TABLES:
             db.session.execute(text(f"DELETE FROM {table}"))
         db.session.execute(text("DELETE FROM stage WHERE code IS NULL"))
+        # The lead rotation starts anew with each test's managers.
+        db.session.execute(text("UPDATE intake_turn SET last_user_id = NULL"))
         db.session.execute(text("DELETE FROM ab_user_role"))
         db.session.execute(text("DELETE FROM ab_user"))
         db.session.commit()

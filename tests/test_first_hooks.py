@@ -2,13 +2,15 @@
 
 from app.logging_setup import start_request
 from app.views.import_view import cap_upload
+from app.views.intake_form import cap_intake_form
 from app.views.locale import forget_previous_locale
 
 
 def test_the_first_hooks_run_first_in_their_stated_order(app):
     hooks = app.before_request_funcs[None]
-    first = [start_request, forget_previous_locale, cap_upload, app.appbuilder.sm.before_request]
-    assert hooks[:4] == first
+    first = [start_request, forget_previous_locale, cap_upload, cap_intake_form,
+             app.appbuilder.sm.before_request]
+    assert hooks[:5] == first
     # Each once: FAB's own g.user hook may come again later, ours are not repeated.
-    assert [hook for hook in hooks if hook in first[:3]] == first[:3]
-    assert len(hooks) > 4, "AppBuilder's hooks come after them"
+    assert [hook for hook in hooks if hook in first[:4]] == first[:4]
+    assert len(hooks) > 5, "AppBuilder's hooks come after them"

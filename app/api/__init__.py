@@ -7,11 +7,13 @@ def register_apis(appbuilder) -> None:
     from app.api.contact import ContactApi
     from app.api.deal import DealApi
     from app.api.first_call import FirstCallApi
+    from app.api.inbox import InboxApi
+    from app.api.intake import IntakeApi
     from app.api.search import SearchApi
     from app.api.stage import StageApi
     from app.api.task import TaskApi
 
     for api in (CompanyApi, ContactApi, DealApi, TaskApi, StageApi):
         appbuilder.add_api(api)
-    appbuilder.add_api(FirstCallApi)
-    appbuilder.add_api(SearchApi)
+    for api in (FirstCallApi, SearchApi, InboxApi, IntakeApi):
+        appbuilder.add_api(api)

@@ -6,6 +6,8 @@ from app.models.company import Company
 from app.models.contact import Contact
 from app.models.deal import Deal
 from app.models.history import HistoryEntry
+from app.models.inbox_item import InboxItem
+from app.models.intake_turn import IntakeTurn
 from app.models.profile import UserProfile
 from app.models.reassignment import Reassignment
 from app.models.sales_plan import SalesPlan
@@ -13,6 +15,6 @@ from app.models.stage import Stage
 from app.models.task import Task
 
 __all__ = [
-    "Company", "Contact", "Deal", "HistoryEntry", "Reassignment", "SalesPlan", "Stage", "Task",
-    "User", "UserProfile",
+    "Company", "Contact", "Deal", "HistoryEntry", "InboxItem", "IntakeTurn", "Reassignment",
+    "SalesPlan", "Stage", "Task", "User", "UserProfile",
 ]

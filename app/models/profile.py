@@ -1,7 +1,7 @@
 """What the CRM keeps about a user beyond FAB's account: language, calendar secret, sessions."""
 
 from flask_appbuilder import Model
-from sqlalchemy import ForeignKey, Integer, String, text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
@@ -19,5 +19,9 @@ class UserProfile(Model):
     # deactivation) ends them all, whichever process or host issued them.
     session_version: Mapped[int] = mapped_column(Integer, nullable=False,
                                                  server_default=text("0"), default=0)
+
+    # Whether new leads of the inbox come to this manager in turn (the admin switches it).
+    takes_leads: Mapped[bool] = mapped_column(Boolean, nullable=False,
+                                              server_default=true(), default=True)
 
     user = relationship("User", lazy="joined")

@@ -35,7 +35,8 @@ class Task(RecordMixin, Model):
         CheckConstraint(check_in("type", TaskType), name="ck_task_type"),
         CheckConstraint(check_in("state", TaskState), name="ck_task_state"),
         CheckConstraint(
-            "company_id IS NOT NULL OR contact_id IS NOT NULL OR deal_id IS NOT NULL",
+            "company_id IS NOT NULL OR contact_id IS NOT NULL OR deal_id IS NOT NULL"
+            " OR inbox_item_id IS NOT NULL",
             name="ck_task_link",
         ),
         CheckConstraint("state <> 'done' OR result IS NOT NULL", name="ck_task_done_result"),
@@ -47,6 +48,7 @@ class Task(RecordMixin, Model):
         Index("ix_task_contact_state", "contact_id", "state", "archived", "due_at"),
         Index("ix_task_deal_state", "deal_id", "state", "archived", "due_at"),
         Index("ix_task_done_at", "done_at"),
+        Index("ix_task_inbox_item", "inbox_item_id", "state"),
         # Tasks done per manager and day (by who did them), read from the index alone.
         Index("ix_task_done_report", "state", "done_at", "done_by_id", "archived"),
         Index("ix_task_owner_state_done", "owner_id", "state", "done_at"),
@@ -79,6 +81,10 @@ class Task(RecordMixin, Model):
         Integer, ForeignKey("contact.id", ondelete="RESTRICT")
     )
     deal_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("deal.id", ondelete="RESTRICT"))
+    # The inbox item a task answers (its "answer the lead" task, or a call's follow-up).
+    inbox_item_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("inbox_item.id", ondelete="RESTRICT")
+    )
     state: Mapped[str] = mapped_column(
         String(16), nullable=False, default=TaskState.PLANNED.value,
         info={"choices": TaskState},
@@ -94,6 +100,7 @@ class Task(RecordMixin, Model):
     company = relationship("Company", back_populates="tasks", lazy="select")
     contact = relationship("Contact", back_populates="tasks", lazy="select")
     deal = relationship("Deal", back_populates="tasks", lazy="select")
+    inbox_item = relationship("InboxItem", back_populates="tasks", lazy="select")
 
     @property
     def is_planned(self) -> bool:

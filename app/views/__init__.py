@@ -7,6 +7,7 @@ from app import formatting
 
 def register_views(appbuilder) -> None:
     """Add every view to the app, with stable menu names and translated labels."""
+    _register_inbox(appbuilder)
     _register_clients(appbuilder)
     _register_sales(appbuilder)
     _register_reports(appbuilder)
@@ -21,6 +22,17 @@ def register_views(appbuilder) -> None:
     _register_menu_counters(appbuilder)
     _register_assets(appbuilder)
     _register_template_filters(appbuilder)
+
+
+def _register_inbox(appbuilder) -> None:
+    from app.views.inbox import InboxView
+
+    # In the Clients menu; the menu bar's labelled counter "Inbox N" leads to it too
+    # (a top-level item of its own would push the admin's menu bar onto two lines).
+    appbuilder.add_view(
+        InboxView, "Inbox", label=_l("Inbox"), icon="fa-inbox", category="Clients",
+        category_label=_l("Clients"), category_icon="fa-users",
+    )
 
 
 def _register_clients(appbuilder) -> None:
@@ -122,6 +134,7 @@ def _my_plan_block() -> dict:
 def _register_administration(appbuilder) -> None:
     from app.views.admin_access import AccessRightsView
     from app.views.stage import StageView
+    from app.views.website_form import WebsiteFormView
 
     # FAB's "Security" menu (seven technical items) gives way to one Administration menu:
     # users, stages, and the permission screens behind a single "Access rights" page.
@@ -134,6 +147,10 @@ def _register_administration(appbuilder) -> None:
     )
     appbuilder.add_view(
         StageView, "Stages", label=_l("Pipeline stages"), icon="fa-bars-staggered",
+        category="Administration",
+    )
+    appbuilder.add_view(
+        WebsiteFormView, "Website form", label=_l("Website form"), icon="fa-code",
         category="Administration",
     )
     appbuilder.add_view(

@@ -11,7 +11,8 @@ insides (listed with the others in app/fab_overrides.py, which pins the version)
 
 from datetime import datetime
 
-from flask import current_app, redirect, url_for
+from flask import current_app, flash, g, redirect, url_for
+from flask_appbuilder.actions import action
 from flask_appbuilder.fields import QuerySelectMultipleField
 from flask_appbuilder.fieldwidgets import (
     BS3PasswordFieldWidget,
@@ -28,10 +29,11 @@ from wtforms.validators import DataRequired, Email, EqualTo, StopValidation
 
 from app import formatting
 from app.data.search_filters import LocalFilterInterface
+from app.services.errors import DomainError
 from app.services.rules import accounts
 from app.services.rules.setup import ROLE_NAMES
 from app.services.rules.team import clients_owned
-from app.services.rules.users import check_user_deletable
+from app.services.rules.users import check_user_deletable, set_takes_leads, takes_leads
 from app.views.admin_roles import role_label, role_labels
 from app.views.date_field import localise_date_fields
 
@@ -85,12 +87,14 @@ class UserListInterface(LocalFilterInterface):
     def query(self, *args, **kwargs):
         count, users = super().query(*args, **kwargs)
         owned = clients_owned(self.session, [user.id for user in users])
+        leads = takes_leads(self.session, [user.id for user in users])
         policy = current_app.appbuilder.sm.lockout_policy
         now = datetime.now()  # failed logins are stamped in the server's local time
         for user in users:
             user.crm_name = formatting.person_name(user)
             user.crm_clients = owned.get(user.id, 0)
             user.crm_locked_until = accounts.locked_until(user, policy, now)
+            user.crm_takes_leads = leads[user.id]
         return count, users
 
 
@@ -172,6 +176,7 @@ LABELS = {
     "changed_by": _l("Changed by"),
     "crm_clients": _l("Clients"),
     "crm_locked_until": _l("Locked"),
+    "crm_takes_leads": _l("Takes new leads"),
 }
 
 
@@ -200,7 +205,7 @@ class CrmUserDBModelView(UserDBModelView):
         ),
     }
     list_columns = ["crm_name", "username", "roles", "active", "last_login",
-                    "crm_locked_until", "crm_clients"]
+                    "crm_locked_until", "crm_takes_leads", "crm_clients"]
     order_columns = ["username", "active", "last_login"]
     search_columns = ["first_name", "last_name", "username", "email", "active", "last_login"]
     base_order = ("last_name", "asc")
@@ -214,6 +219,7 @@ class CrmUserDBModelView(UserDBModelView):
         "changed_on": formatting.datetime_text,
         "crm_locked_until": _locked,
         "crm_clients": _count,
+        "crm_takes_leads": yes_no,
     }
     show_fieldsets = [
         (_l("User"), {"fields": ["username", "active", "roles"]}),
@@ -236,6 +242,26 @@ class CrmUserDBModelView(UserDBModelView):
         "last_name": [PlainText(64)],
         "username": [PlainText(64)],
     }
+
+    @action("crm_leads_on", _l("Takes new leads"), icon="fa-inbox", single=False)
+    def crm_leads_on(self, users):
+        """Let the chosen managers get new leads of the inbox in turn."""
+        return self._switch_leads(users, True)
+
+    @action("crm_leads_off", _l("Takes no new leads"), icon="fa-ban", single=False)
+    def crm_leads_off(self, users):
+        """Stop giving new leads to the chosen managers (their own clients' leads still come)."""
+        return self._switch_leads(users, False)
+
+    def _switch_leads(self, users, value: bool):
+        users = users if isinstance(users, list) else [users]
+        try:
+            set_takes_leads(self.datamodel.session, g.user, [user.id for user in users], value)
+        except DomainError as error:
+            flash(str(error.message), "danger")
+        else:
+            flash(str(_l("Saved.")), "success")
+        return redirect(url_for(f"{type(self).__name__}.list"))
 
     def __init__(self, **kwargs) -> None:
         # FAB's security manager hands every user view a plain interface; ours loads a

@@ -1,4 +1,4 @@
-"""The counters in the menu bar: overdue, today's, and the queue without a next task."""
+"""The counters in the menu bar: new leads, overdue, today's, the queue without a next task."""
 
 import time
 
@@ -7,6 +7,7 @@ from flask import g, request, session
 from app.extensions import db
 from app.models.mixins import local_now
 from app.services.queries import agenda
+from app.services.queries import inbox as inbox_queries
 
 # The queue count scans the user's live records: keep it for a while in the session,
 # and forget it whenever the user changes something.
@@ -34,6 +35,8 @@ def menu_counters() -> dict | None:
         counts = agenda.task_counters(db.session, user, local_now())
         counts["queue"] = queue_count_kept(user)
         counts["queue_cap"] = agenda.QUEUE_CAP
+        counts["inbox"] = inbox_queries.new_count(db.session, user)
+        counts["inbox_cap"] = inbox_queries.COUNT_CAP + 1
         g.crm_counters = counts
     return g.crm_counters
 

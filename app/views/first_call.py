@@ -1,6 +1,6 @@
 """New client from a call: client, contact person, deal, the call and the next task, one form."""
 
-from flask import flash, g, redirect, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,7 +13,8 @@ from app.models import User
 from app.models.enums import TaskType, choices
 from app.models.mixins import local_now
 from app.services.errors import DomainError
-from app.services.rules import first_call
+from app.services.queries import inbox as inbox_queries
+from app.services.rules import first_call, intake
 from app.services.rules.followup import NextTask, default_due
 from app.services.rules.visibility import can_assign_owner
 from app.views.date_field import LocalDateField
@@ -95,6 +96,23 @@ def form_field(service_field: str | None) -> str:
     return f"{part}_{name}" if part else name
 
 
+def prefill(form: FirstCallForm, lead) -> None:
+    """Start the form from an inbox lead: who wrote, how to reach them, what they asked."""
+    names = (lead.name or "").split()
+    form.kind.data = first_call.COMPANY if lead.company_name else first_call.PERSON
+    form.client_name.data = lead.company_name
+    if lead.company_name:
+        form.client_phone.data = lead.phone
+        form.client_email.data = lead.email
+        form.client_inn.data = lead.inn
+    form.contact_last_name.data = names[-1] if len(names) > 1 else (names[0] if names else "")
+    form.contact_first_name.data = names[0] if len(names) > 1 else ""
+    form.contact_phone.data = lead.phone
+    form.contact_email.data = lead.email
+    form.call_result.data = lead.message
+    form.next_subject.data = str(_l("Answer the lead"))
+
+
 class FirstCallView(BaseView):
     route_base = "/first-call"
     default_view = "index"
@@ -110,15 +128,35 @@ class FirstCallView(BaseView):
                                   for user in users]
             form.owner.data = form.owner.data or str(g.user.id)
 
+    def _lead(self):
+        """Return the inbox item named by `?inbox=`, if any (404 if not the user's)."""
+        pk = request.args.get("inbox")
+        if pk is None:
+            return None
+        item = inbox_queries.get(db.session, g.user, pk)
+        if item is None:
+            abort(404)
+        return item
+
     @expose("/", methods=["GET", "POST"])
     @has_access
     def index(self):
-        """Show the one-screen form; save all of it, then open the new client's card."""
+        """Show the one-screen form; save all of it, then open the new client's card.
+
+        With `?inbox=<id>` the form starts from the lead, and saving accepts it.
+        """
+        lead = self._lead()
         form = FirstCallForm()
         self._choices(form)
+        if lead is not None and not form.is_submitted():
+            prefill(form, lead)
         if form.validate_on_submit():
             try:
-                made = first_call.register_first_call(db.session, g.user, form.first_call(g.user))
+                if lead is not None:
+                    made = intake.accept(db.session, g.user, lead, form.first_call(g.user))
+                else:
+                    made = first_call.register_first_call(db.session, g.user,
+                                                          form.first_call(g.user))
             except DomainError as error:
                 field = getattr(form, form_field(error.field), None)
                 if field is not None:
@@ -132,6 +170,7 @@ class FirstCallView(BaseView):
         elif form.is_submitted():
             flash(str(_l("Check the fields marked in red.")), "danger")
         return self.render_template(
-            "crm/first_call.html", form=form, title=_l("New client from a call"),
+            "crm/first_call.html", form=form, lead=lead,
+            title=_l("New client from a lead") if lead else _l("New client from a call"),
             show_owner=can_assign_owner(g.user),
         )

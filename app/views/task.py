@@ -105,6 +105,9 @@ class TaskView(CrmModelView):
         task = self.datamodel.get(pk, self._base_filters)
         if task is None:
             abort(404)
+        if task.is_planned and task.inbox_item is not None and task.inbox_item.is_new:
+            # Answering a lead is deciding it: accept, link or decline on its page.
+            return redirect(url_for("InboxView.show", pk=task.inbox_item_id))
         session = self.datamodel.session
         target = safe_next(request.args.get("next"), url_for("CrmIndexView.index"))
         form = CompleteTaskForm()

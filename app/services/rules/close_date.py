@@ -2,12 +2,11 @@
 
 The history records every change of the field (app/services/rules/history.py); the
 forecast warns about deals whose date moved three times or more, and reads that from a
-counter on the deal, kept here by a flush hook in the same transaction as the change,
+counter on the deal, kept here by an update hook in the same transaction as the change,
 instead of parsing the history of every open deal at each view.
 """
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
 
 from app.models import Deal
 
@@ -24,14 +23,13 @@ def moved(deal: Deal) -> bool:
     return old is not None and new is not None and old != new
 
 
-def count_moves(session: Session, _flush_context, _instances) -> None:
-    """Add one to the counter of every deal whose expected close date moves (before_flush)."""
-    for deal in session.dirty:
-        if isinstance(deal, Deal) and moved(deal):
-            deal.close_date_moves = (deal.close_date_moves or 0) + 1
+def count_move(_mapper, _connection, deal: Deal) -> None:
+    """Add one to the deal's counter when its expected close date moves (before_update)."""
+    if moved(deal):
+        deal.close_date_moves = (deal.close_date_moves or 0) + 1
 
 
-def install(session_class=Session) -> None:
-    """Attach the counting hook to every ORM session (idempotent)."""
-    if not event.contains(session_class, "before_flush", count_moves):
-        event.listen(session_class, "before_flush", count_moves)
+def install() -> None:
+    """Attach the counting hook to the deals' updates (idempotent)."""
+    if not event.contains(Deal, "before_update", count_move):
+        event.listen(Deal, "before_update", count_move)

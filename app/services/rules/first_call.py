@@ -91,13 +91,13 @@ class Registered:
     next_task: Task
 
 
-def _checked(session: Session, actor, part: str, record) -> None:
+def _checked(session: Session, actor, part: str, record, *, is_new: bool = True) -> None:
     """Run the record's usual checks, naming the part of the screen in a refusal.
 
     :raise ValidationError: with the field as `part.field` (or `owner`).
     """
     try:
-        saving.save_record(session, actor, record, is_new=True, next_task=None,
+        saving.save_record(session, actor, record, is_new=is_new, next_task=None,
                            require_cover=False)
     except ValidationError as error:
         raise _in_part(part, error) from error
@@ -142,7 +142,26 @@ def _person(call: FirstCall, company: Company | None) -> Contact:
     )
 
 
-def _write(session: Session, actor, call: FirstCall) -> Registered:
+def _call_done(session: Session, actor, call: FirstCall, record, call_task: Task | None) -> Task:
+    """Write the call as a done task: a new one, or `call_task` (a lead's answer task) done."""
+    now = local_now().replace(second=0, microsecond=0)
+    if call_task is None:
+        done = Task(type=TaskType.CALL.value, subject=str(_l("Incoming call")), due_at=now,
+                    state=TaskState.DONE.value, result=call.call_result, done_at=now,
+                    **followup.links_for(record))
+        _checked(session, actor, "call", done)
+        session.add(done)
+        return done
+    for key, value in followup.links_for(record).items():
+        setattr(call_task, key, value)
+    call_task.state = TaskState.DONE.value
+    call_task.result = call.call_result
+    call_task.done_at = local_now()
+    _checked(session, actor, "call", call_task, is_new=False)
+    return call_task
+
+
+def _write(session: Session, actor, call: FirstCall, call_task: Task | None = None) -> Registered:
     if call.kind not in KINDS:
         raise ValidationError(_l("Client: choose a company or a private person."), "kind")
     company = contact = deal = None
@@ -160,12 +179,7 @@ def _write(session: Session, actor, call: FirstCall) -> Registered:
                     stage=_stage(session, call.deal.stage_id), company=company, contact=contact)
         _checked(session, actor, "deal", deal)
         session.add(deal)
-    now = local_now().replace(second=0, microsecond=0)
-    done = Task(type=TaskType.CALL.value, subject=str(_l("Incoming call")), due_at=now,
-                state=TaskState.DONE.value, result=call.call_result, done_at=now,
-                **followup.links_for(deal or client))
-    _checked(session, actor, "call", done)
-    session.add(done)
+    done = _call_done(session, actor, call, deal or client, call_task)
     try:
         # The deal's task carries the client too: one planned task covers both.
         planned = followup.attach_first_task(session, actor, deal or client, call.next_task)
@@ -175,6 +189,19 @@ def _write(session: Session, actor, call: FirstCall) -> Registered:
         raise _in_part("next_task", error, NEXT_TASK_FIELDS) from error
     return Registered(client=client, company=company, contact=contact, deal=deal, call=done,
                       next_task=planned)
+
+
+def write_first_call(session: Session, actor, call: FirstCall,
+                     call_task: Task | None = None) -> Registered:
+    """Write the client with its contact, deal, the call done and the next task; no commit.
+
+    `call_task`, a planned task (a lead's answer task), becomes the done call instead of
+    a new one. For the doors that write more in the same transaction (accepting a lead).
+
+    :raise ValidationError: naming the part and field at fault (`contact.email`...).
+    """
+    set_actor(session, actor)
+    return _write(session, actor, call, call_task)
 
 
 def register_first_call(session: Session, actor, call: FirstCall) -> Registered:

@@ -12,8 +12,9 @@ from sqlalchemy import exists, inspect, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.models import Stage, Task
+from app.models import InboxItem, Stage, Task
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
+from app.models.inbox_item import InboxState
 from app.models.mixins import local_now
 from app.models.task import planned_clause
 from app.services.errors import DomainError, ValidationError
@@ -289,6 +290,25 @@ def _move_deal(session: Session, actor, deal, outcome: Outcome) -> None:
     _check_and_stamp(session, actor, deal, is_new=False)
 
 
+def _refuse_undecided_lead(task: Task) -> None:
+    """Refuse completing the answer task of a lead still new: the inbox decides it.
+
+    :raise DomainError: if the task answers an item of the inbox not yet decided.
+    """
+    if task.inbox_item is not None and task.inbox_item.state == InboxState.NEW.value:
+        raise DomainError(_l("Decide the lead in the inbox: accept it, link it to a client "
+                             "or decline it."))
+
+
+def _stamp_answered(session: Session, task: Task) -> None:
+    """Note when a lead was first answered: the first done task on its inbox item."""
+    if task.inbox_item_id is None or task.state != TaskState.DONE.value:
+        return
+    session.execute(update(InboxItem).where(InboxItem.id == task.inbox_item_id,
+                                            InboxItem.answered_at.is_(None))
+                    .values(answered_at=task.done_at))
+
+
 def finish_task(session: Session, actor, task: Task, outcome: Outcome) -> Task | None:
     """Complete (or cancel) a task, then plan the next one or close the client / deal.
 
@@ -312,6 +332,7 @@ def finish_task(session: Session, actor, task: Task, outcome: Outcome) -> Task |
         lock(session, [*targets, new_stage, task])
         if task.state != TaskState.PLANNED.value:
             raise DomainError(_l("Someone else has just completed this task."))
+        _refuse_undecided_lead(task)
         if outcome.cancel:
             task.state = TaskState.CANCELLED.value
             task.result = (outcome.result or "").strip() or None
@@ -332,6 +353,7 @@ def finish_task(session: Session, actor, task: Task, outcome: Outcome) -> Task |
         session.flush()
         refuse_uncovered(uncovered(session, targets_of(task), excluding=(task.id,))
                          if next_task is None else [])
+        _stamp_answered(session, task)
         session.commit()
     except Exception:
         session.rollback()
@@ -344,6 +366,7 @@ def check_can_archive_task(session: Session, task: Task) -> None:
 
     :raise NextTaskRequired: naming the record that would be left without one.
     """
+    _refuse_undecided_lead(task)
     links = [task.company, task.contact, task.deal]
     guard(session, links, excluding=(task.id,), hold=[task],
           when=lambda: task.state == TaskState.PLANNED.value and not task.archived)

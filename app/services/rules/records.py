@@ -188,7 +188,7 @@ def check_task(actor, task: Task) -> None:
         task.contact = task.contact or (task.deal.contact if task.company is None else None)
     if task.company is None and task.contact is None and task.deal is None and not (
         task.company_id or task.contact_id or task.deal_id
-    ):
+    ) and task.inbox_item is None and task.inbox_item_id is None:
         raise ValidationError(
             _l("Link the task to a company, a contact or a deal."), "company"
         )

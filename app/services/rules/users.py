@@ -1,11 +1,13 @@
 """Rules about users who leave: they are deactivated and reassigned, never deleted."""
 
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Company, Contact, Deal, Task
+from app.models import Company, Contact, Deal, Task, UserProfile
 from app.services.errors import DomainError
+from app.services.rules.visibility import role_names
 
 
 def owned_records(session: Session, user) -> int:
@@ -33,3 +35,25 @@ def check_user_deletable(session: Session, user) -> None:
                 count, name=str(user),
             )
         )
+
+
+def takes_leads(session: Session, user_ids: list[int]) -> dict[int, bool]:
+    """Return {user id: takes new leads} for the users (on unless switched off)."""
+    rows = session.execute(select(UserProfile.user_id, UserProfile.takes_leads)
+                           .where(UserProfile.user_id.in_(user_ids)))
+    found = dict(rows.all())
+    return {user_id: found.get(user_id, True) is not False for user_id in user_ids}
+
+
+def set_takes_leads(session: Session, actor, user_ids: list[int], value: bool) -> None:
+    """Switch whether the users get new leads of the inbox in turn; commit.
+
+    :raise DomainError: if the actor is not an admin.
+    """
+    if "Admin" not in role_names(actor):
+        raise DomainError(_l("Only an administrator may change this."))
+    for user_id in user_ids:
+        profile = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
+        profile.takes_leads = value
+        session.add(profile)
+    session.commit()

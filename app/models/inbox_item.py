@@ -1,0 +1,135 @@
+"""A lead or message that arrived by itself (website form, call, e-mail), until it is decided."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.enums import check_in
+from app.models.mixins import local_now
+
+
+class InboxSource(StrEnum):
+    FORM = "form"
+    CALL = "call"
+    EMAIL = "email"
+
+
+class InboxState(StrEnum):
+    NEW = "new"
+    ACCEPTED = "accepted"
+    LINKED = "linked"
+    DECLINED = "declined"
+
+
+class DeclineReason(StrEnum):
+    SPAM = "spam"
+    NOT_CLIENT = "not_client"
+    OTHER = "other"
+
+
+INBOX_LABELS = {
+    InboxSource: {InboxSource.FORM: _l("Website form"), InboxSource.CALL: _l("Phone call"),
+                  InboxSource.EMAIL: _l("E-mail")},
+    InboxState: {InboxState.NEW: lazy_pgettext("lead state", "New"),
+                 InboxState.ACCEPTED: _l("Accepted"),
+                 InboxState.LINKED: _l("Linked to a client"),
+                 InboxState.DECLINED: _l("Declined")},
+    DeclineReason: {DeclineReason.SPAM: _l("Spam"),
+                    DeclineReason.NOT_CLIENT: _l("Not a client"),
+                    DeclineReason.OTHER: _l("Other")},
+}
+
+
+def inbox_label(enum_class: type[StrEnum], value: str | None) -> str:
+    """Return the translated label of a source, state or decline reason."""
+    try:
+        return str(INBOX_LABELS[enum_class][enum_class(value)])
+    except ValueError:
+        return value or ""
+
+
+class InboxItem(Model):
+    __tablename__ = "inbox_item"
+    __table_args__ = (
+        CheckConstraint(check_in("source", InboxSource), name="ck_inbox_item_source"),
+        CheckConstraint(check_in("state", InboxState), name="ck_inbox_item_state"),
+        CheckConstraint("decline_reason IS NULL OR " + check_in("decline_reason", DeclineReason),
+                        name="ck_inbox_item_decline_reason"),
+        # A repeated webhook (the same call id) finds the row it wrote the first time.
+        UniqueConstraint("source", "external_id", name="uq_inbox_item_source_external"),
+        # A manager's inbox and its counter: own items of a state, newest first.
+        Index("ix_inbox_item_owner_state_received", "owner_id", "state", "received_at", "id"),
+        # The head's inbox: every item of a state, newest first.
+        Index("ix_inbox_item_state_received", "state", "received_at", "id"),
+        # The speed-to-lead report: items received in a period.
+        Index("ix_inbox_item_received", "received_at", "owner_id", "answered_at"),
+        Index("ix_inbox_item_company_id", "company_id"),
+        Index("ix_inbox_item_contact_id", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    # The sender's own id of the event (a call id): one row per event, however often sent.
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default=InboxState.NEW.value)
+    received_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=local_now)
+    # Every item has an owner from the moment it arrives (no lead waits unseen).
+    owner_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="RESTRICT"), nullable=False
+    )
+    name: Mapped[str | None] = mapped_column(String(255))
+    company_name: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(255))
+    inn: Mapped[str | None] = mapped_column(String(12))
+    message: Mapped[str | None] = mapped_column(Text)
+    # What only one source has: the page and UTM tags of a form, the call's direction,
+    # status, duration and recording; shown as they came.
+    details: Mapped[dict | None] = mapped_column(JSON)
+    # The client the item became or joined (accepted or linked).
+    company_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("company.id", ondelete="RESTRICT")
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("contact.id", ondelete="RESTRICT")
+    )
+    decline_reason: Mapped[str | None] = mapped_column(String(16))
+    decline_text: Mapped[str | None] = mapped_column(String(500))
+    # Speed to lead: the first done task on the item, and when it was decided.
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="RESTRICT")
+    )
+
+    owner = relationship("User", foreign_keys=[owner_id], lazy="select")
+    company = relationship("Company", lazy="select")
+    contact = relationship("Contact", lazy="select")
+    tasks = relationship("Task", back_populates="inbox_item", lazy="select")
+
+    @property
+    def is_new(self) -> bool:
+        return self.state == InboxState.NEW.value
+
+    @property
+    def client(self):
+        """The company or private client the item became or joined, if any."""
+        return self.company if self.company_id is not None else self.contact
+
+    def __str__(self) -> str:
+        return self.name or self.company_name or self.phone or self.email or f"#{self.id}"
