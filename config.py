@@ -170,6 +170,13 @@ class Config:
     CRM_INTAKE_RATE_LIMIT = os.environ.get("CRM_INTAKE_RATE_LIMIT", "20 per hour")
     CRM_INTAKE_MAX_BYTES = 16 * 1024
     CRM_INTAKE_TOKENS = os.environ.get("CRM_INTAKE_TOKENS", "")
+    # The sales mailbox read by `flask --app run crm intake` (IMAP; SSL unless "false").
+    CRM_IMAP_HOST = os.environ.get("CRM_IMAP_HOST", "")
+    CRM_IMAP_PORT = os.environ.get("CRM_IMAP_PORT", "")
+    CRM_IMAP_USER = os.environ.get("CRM_IMAP_USER", "")
+    CRM_IMAP_PASSWORD = os.environ.get("CRM_IMAP_PASSWORD", "")
+    CRM_IMAP_FOLDER = os.environ.get("CRM_IMAP_FOLDER", "INBOX")
+    CRM_IMAP_SSL = os.environ.get("CRM_IMAP_SSL", "true")
 
 
 class TestConfig(Config):

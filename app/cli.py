@@ -158,6 +158,46 @@ def digest_command() -> None:
         raise click.ClickException(f"{report.failed} message(s) refused by the mail server.")
 
 
+@crm.command("intake")
+@click.option("--every", type=click.IntRange(0, 86_400), default=0, show_default=True,
+              help="Read the mailbox again every N seconds (0: once, for cron).")
+@in_default_language
+def intake_command(every: int) -> None:
+    """Read the sales mailbox (CRM_IMAP_*): each unread letter into the inbox or its client."""
+    import imaplib
+    import logging
+    import time
+
+    from app.services.io.mail_intake import pull_mail
+    from app.services.io.mailbox import MailboxSettings
+
+    config = current_app.config
+    settings = MailboxSettings.from_config(config)
+    if settings is None:
+        raise click.ClickException(_("No mailbox is set: give CRM_IMAP_HOST, CRM_IMAP_USER "
+                                     "and CRM_IMAP_PASSWORD."))
+    minutes = int(config.get("CRM_LEAD_ANSWER_MINUTES") or 15)
+    while True:
+        try:
+            count = pull_mail(db.session, settings, answer_minutes=minutes)
+        except (imaplib.IMAP4.error, OSError) as error:
+            if not every:
+                raise click.ClickException(
+                    _("The mailbox could not be read: %(error)s", error=error)) from error
+            # A loop outlives a mail server's bad minute: say so and try at the next turn.
+            logging.getLogger(__name__).warning("The mailbox could not be read: %s", error)
+        else:
+            if count is None:
+                click.echo(_("Another reader is reading the mailbox now."))
+            else:
+                click.echo(_("Letters read: %(count)s.", count=count))
+        finally:
+            db.session.remove()
+        if not every:
+            return
+        time.sleep(every)
+
+
 @crm.command("backup")
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
 @in_default_language

@@ -359,3 +359,22 @@ def make_task(session):
         return task
 
     return build
+
+
+@pytest.fixture(scope="session")
+def imap_server():
+    """A private Dovecot on a loopback port, for the tests that read a real mailbox."""
+    from tests.helpers_imap import running_imap_server
+
+    with running_imap_server() as server:
+        yield server
+
+
+@pytest.fixture
+def mailbox(imap_server):
+    """The settings of an emptied test mailbox (plain IMAP on loopback)."""
+    from app.services.io.mailbox import MailboxSettings
+
+    imap_server.empty()
+    return MailboxSettings(host=imap_server.host, port=imap_server.port,
+                           user=imap_server.user, password=imap_server.password, ssl=False)

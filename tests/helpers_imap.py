@@ -79,6 +79,18 @@ class ImapServer:
         finally:
             connection.logout()
 
+    def empty(self, folder: str = "INBOX") -> None:
+        """Delete every message of the folder."""
+        connection = self.connect()
+        try:
+            connection.select(folder)
+            status, found = connection.search(None, "ALL")
+            if status == "OK" and found[0]:
+                connection.store(b",".join(found[0].split()).decode(), "+FLAGS", "\\Deleted")
+                connection.expunge()
+        finally:
+            connection.logout()
+
     def count(self, folder: str = "INBOX", criteria: str = "ALL") -> int:
         """Return how many messages of the folder match an IMAP search."""
         connection = self.connect()

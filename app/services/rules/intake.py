@@ -276,6 +276,67 @@ def receive_call(session: Session, actor, event: CallEvent, *,
     return _stored_once(session, InboxSource.CALL.value, event.call_id, write)
 
 
+@dataclass
+class Letter:
+    """What an e-mail to the sales mailbox brought: sender, subject, their own words."""
+
+    message_id: str
+    sender_name: str | None = None
+    sender_email: str | None = None
+    subject: str | None = None
+    text: str | None = None
+    sent_at: datetime | None = None
+    attachments: int = 0
+
+
+def _letter_details(letter: Letter) -> dict:
+    return {"subject": letter.subject or None, "attachments": letter.attachments or None,
+            "sent_at": letter.sent_at.isoformat() if letter.sent_at else None}
+
+
+def receive_mail(session: Session, actor, letter: Letter, *,
+                 answer_minutes: int = DEFAULT_ANSWER_MINUTES) -> tuple[InboxItem, bool]:
+    """Store a letter once (by its Message-ID); return the item and whether it is new.
+
+    A letter from a known client's address is linked to that client at once and gives
+    its owner a task to answer it, with the letter on the client's feed; an unknown
+    sender becomes a new inbox item with its answer task.
+    """
+    existing = _existing(session, InboxSource.EMAIL.value, letter.message_id)
+    if existing is not None:
+        return existing, False
+    set_actor(session, actor)
+    address = inbox_queries.normal_email(letter.sender_email)
+
+    def write() -> InboxItem:
+        key = inbox_queries.Key(email=address)
+        matches = inbox_queries.matching_clients(session, [key])[key]
+        owner_id = _owner_of_match(session, matches)
+        client = matches[0] if owner_id is not None else None
+        now = local_now()
+        item = InboxItem(source=InboxSource.EMAIL.value, external_id=letter.message_id,
+                         received_at=now, name=(letter.sender_name or None), email=address,
+                         message=letter.text or None, details=_letter_details(letter),
+                         owner_id=owner_id or next_in_turn(session))
+        if client is not None:
+            item.state = InboxState.LINKED.value
+            item.decided_at = now
+            _link_item(item, client)
+        else:
+            item.state = InboxState.NEW.value
+        session.add(item)
+        who = letter.sender_name or address or "?"
+        subject = str(_l("Answer the e-mail from %(who)s: %(subject)s", who=who,
+                         subject=letter.subject or "—"))
+        task = _answer_task(session, item, subject, now + timedelta(minutes=answer_minutes),
+                            TaskType.EMAIL.value, client=client)
+        # The letter itself travels with the task: the card's feed and My day show it.
+        task.notes = letter.text or None
+        return item
+
+    return _stored_once(session, InboxSource.EMAIL.value, letter.message_id, write)
+
+
 def _call_details(event: CallEvent) -> dict:
     return {"from": event.from_number, "to": event.to_number, "direction": event.direction,
             "status": event.status, "duration": event.duration,
