@@ -103,6 +103,25 @@ def test_first_call_from_my_day_to_the_card_in_one_form(new_page, live_server, m
     assert session.scalars(select(Task).where(Task.state == "done")).one().result == (
         "Просит предложение на 10 палет")
 
+    # A week later the client calls back: the call typed on the card completes the next
+    # task and plans the one after it, without leaving the card. One page load.
+    assert page.is_checked("#log-call-completes input[type=checkbox]")
+    page.fill("#call-result", "Предложение получили, ждут счёт")
+    page.fill("#call-next_subject", "Выставить счёт")
+    with page.expect_navigation():
+        page.click("#log-call-save")
+    assert page.url.endswith(f"/companyview/show/{company.id}"), page.url
+    assert len(loads) == 3, loads  # the whole first call and its follow-up: 3 page loads
+    assert "Выставить счёт" in page.inner_text("#card-next-task")
+    _no_horizontal_scroll(page, width)
+    save_screenshot(page, tmp_path, f"first-call-{texts['lang']}-{width}-followed-up")
+    session.expire_all()
+    session.refresh(planned)
+    assert (planned.state, planned.result) == ("done", "Предложение получили, ждут счёт")
+    following = session.scalars(select(Task).where(Task.state == "planned")).one()
+    assert (following.subject, following.company_id, following.deal_id) == (
+        "Выставить счёт", company.id, deal.id)
+
 
 @pytest.mark.parametrize("locale", ["ru-RU", "en-US"])
 def test_private_person_and_an_error_at_its_field(new_page, live_server, manager, session,

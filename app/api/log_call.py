@@ -3,7 +3,7 @@
 from flask import Response, request
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -13,6 +13,7 @@ from app.api.fields import Text
 from app.api.schemas import NextTaskSchema
 from app.services.errors import DomainError
 from app.services.rules import log_call
+from app.services.rules.validation import MAX_ID
 
 
 class LogCallSchema(Schema):
@@ -25,6 +26,13 @@ class LogCallSchema(Schema):
         NextTaskSchema, allow_none=True,
         metadata={"description": "Required unless another task is still planned for "
                                  "the client (and the deal)."},
+    )
+    completes = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "The id of a planned task of this record that the call "
+                                 "answers: it is completed with the result (as "
+                                 "POST /api/v1/task/<id>/complete), instead of a "
+                                 "separate call being saved."},
     )
 
 
@@ -43,7 +51,8 @@ class LogCallRoute:
         except SchemaError as error:
             return self.response_422(message=errors.schema_messages(error.messages))
         note = log_call.CallNote(result=data["result"],
-                                 next_task=next_task_of(data.get("next_task")))
+                                 next_task=next_task_of(data.get("next_task")),
+                                 completes=data.get("completes"))
         try:
             logged = log_call.log_call(self.datamodel.session, self.actor(), record, note)
         except DomainError as error:

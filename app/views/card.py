@@ -4,7 +4,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from app.models.enums import ClientStatus, TaskType, choices, label
@@ -30,13 +30,18 @@ class LogCallForm(FlaskForm):
                                validators=[Optional(), Length(max=255), plain_text],
                                render_kw={"class": "form-control"})
     next_due_at = when_field(_l("When"), default=lambda: default_due(local_now()))
+    # Ticked, the call completes the card's next task (its id) instead of adding a call.
+    completes = BooleanField(_l("This call completes the next task"), default=True)
+    completes_id = HiddenField()
 
     def note(self) -> log_call.CallNote:
         """Turn the answers into the service's CallNote."""
         subject = (self.next_subject.data or "").strip()
         next_task = NextTask(type=self.next_type.data, subject=subject,
                              due_at=self.next_due_at.data) if subject else None
-        return log_call.CallNote(result=self.result.data, next_task=next_task)
+        completes = small_int(self.completes_id.data) if self.completes.data else None
+        return log_call.CallNote(result=self.result.data, next_task=next_task,
+                                 completes=completes)
 
 
 class ClientCard:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.models import Company, Contact, Deal, Task
 from app.models.enums import TaskState, TaskType
 from app.models.mixins import local_now
-from app.services.errors import NotFound
+from app.services.errors import NotFound, ValidationError
 from app.services.rules import followup, saving
 from app.services.rules import validation as v
 from app.services.rules.history import set_actor
@@ -30,6 +30,9 @@ class CallNote:
 
     result: str | None = None
     next_task: followup.NextTask | None = None
+    # The planned task this call answers (the card's next task): it is completed with
+    # the call's result instead of a second, separate call being written.
+    completes: int | None = None
 
 
 @dataclass
@@ -77,8 +80,35 @@ def _covered_by(record) -> list:
     return [r for r in (links["company"], links["contact"], links["deal"]) if r is not None]
 
 
+def _answered_task(session: Session, actor, record, task_id: int) -> Task:
+    """Return the planned task of the record that the call answers.
+
+    :raise ValidationError: naming `completes` when it is not a planned task of the card.
+    """
+    task = session.get(Task, task_id) if 0 < task_id <= v.MAX_ID else None
+    links = followup.links_for(record)
+    belongs = task is not None and any(
+        linked is not None and getattr(task, f"{name}_id") == linked.id
+        for name, linked in links.items())
+    if not belongs or task.archived or not can_see(task, actor):
+        raise ValidationError(_l("Task: this task is not planned on this card any more."),
+                              "completes")
+    return task
+
+
+def _complete(session: Session, actor, record, note: CallNote) -> LoggedCall:
+    """Complete the card's planned task with the call's result, through the one door."""
+    task = _answered_task(session, actor, record, note.completes)
+    planned = followup.finish_task(session, actor, task, followup.Outcome(
+        result=note.result or "", next_task=note.next_task))
+    return LoggedCall(call=task, next_task=planned)
+
+
 def log_call(session: Session, actor, record, note: CallNote) -> LoggedCall:
     """Save a call done now with its result and plan the next task, or write nothing.
+
+    With `note.completes`, the call is the card's planned task, completed as the complete
+    dialog would (followup.finish_task) and the next task planned with it.
 
     :raise NotFound: if the actor may not see the record.
     :raise ValidationError: if the result or the next task is not valid (`result`,
@@ -89,6 +119,8 @@ def log_call(session: Session, actor, record, note: CallNote) -> LoggedCall:
     """
     if not isinstance(record, CARDS) or not can_see(record, actor):
         raise NotFound(_l("No such client or deal."))
+    if note.completes is not None:
+        return _complete(session, actor, record, note)
     set_actor(session, actor)
     try:
         logged = _write(session, actor, record, note)
