@@ -28,7 +28,7 @@ def create_app(config: object | None = None) -> Flask:
     from app.cli import register_cli
     from app.first_hooks import install_first_hooks
     from app.security_headers import install_security_headers
-    from app.services.rules import close_date, history, next_task
+    from app.services.rules import close_date, history, next_task, summaries
     from app.serving import install_serving
     from app.views import register_views
     from app.views.errors import register_error_pages
@@ -40,6 +40,7 @@ def create_app(config: object | None = None) -> Flask:
     history.install()
     next_task.install()
     close_date.install()
+    summaries.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     csrf.init_app(app)

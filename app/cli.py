@@ -233,6 +233,24 @@ def restore_command(path: str, yes: bool) -> None:
     click.echo(_("Restored from %(path)s.", path=path))
 
 
+@crm.command("rebuild-summaries")
+@in_default_language
+def rebuild_summaries_command() -> None:
+    """Fill the charts' summary tables again from the tasks, deals and clients."""
+    from app.services.rules.summaries import rebuild
+
+    try:
+        written = rebuild(db.session)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    click.echo(_("Summaries rebuilt: %(days)s manager-days of done tasks, %(deals)s rows of "
+                 "closed deals, %(clients)s rows of new clients.",
+                 days=written["task_done_day"], deals=written["deal_closed_month"],
+                 clients=written["client_created_month"]))
+
+
 def register_cli(app) -> None:
     """Attach the `crm` command group to the app."""
     app.cli.add_command(crm)

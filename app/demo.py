@@ -28,6 +28,7 @@ from app.models.mixins import local_now
 from app.services.rules.history import plain
 from app.services.rules.next_task import refresh_all
 from app.services.rules.search_keys import keys_of
+from app.services.rules.summaries import rebuild as rebuild_summaries
 
 DEMO_PASSWORD = "demo-password"
 HEAD_USERNAME = "head"
@@ -875,6 +876,7 @@ def generate_demo(appbuilder, session: Session, companies: int = 200, managers: 
         write_clients(writer, owners, companies)
         # Rows went in bulk, past the flush hook: date every record once, set-based.
         refresh_all(session)
+        rebuild_summaries(session)
         advance_sequences(session)
         session.commit()
     except BaseException:

@@ -47,6 +47,7 @@ LABELS = {
     "state": _l("State"),
     "result": _l("Result"),
     "done_at": _l("Done at"),
+    "done_by": _l("Done by"),
     "kind": _l("Kind"),
     "probability": _l("Probability, %"),
     "label": _l("Name"),

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from app.models import Company, Contact, Deal, Task
-from app.services.rules.visibility import scope_query
+from app.services.rules.visibility import scope_query, sees_everything
 from app.views.capped_list import LIST_COUNT_CAP
 
 PAGE_SIZE = 25
@@ -90,6 +90,10 @@ def plan(session, user, manager_id: int, cap: int = LIST_COUNT_CAP,
     task_id = planned_tasks(session, manager_id, 1)[0][0]
     pages.append(Page("complete-task form", f"/taskview/complete/{task_id}", "page"))
     pages += [Page(label, url, "page") for label, url in PAGES]
+    if sees_everything(user):
+        # The head's home page is the team day; her own day has its own address.
+        pages = [page for page in pages if page.url != "/"]
+        pages += [Page("team day", "/", "page"), Page("My day", "/my-day/", "page")]
     return pages
 
 

@@ -23,7 +23,8 @@ from tests.helpers import ON_POSTGRESQL, PASSWORD, PG_SERVER, count_statements, 
 from tests.helpers_catalogues import compile_catalogues
 
 BUSINESS_TABLES = ("sales_plan", "history", "reassignment", "task", "inbox_item", "deal",
-                   "contact", "company")
+                   "contact", "company", "task_done_day", "deal_closed_month",
+                   "client_created_month")
 # The real-browser fixtures (live_server, browser, watch, new_page, page), once per run.
 pytest_plugins = ["tests.browser"]
 DATABASE_MARKERS = {
@@ -203,6 +204,7 @@ def _clean_database(app):
         yield
         db.session.rollback()
         stale = _stale_next_task_dates(db.session)
+        stale += _stale_summaries(db.session)
         for table in BUSINESS_TABLES:
             db.session.execute(text(f"DELETE FROM {table}"))
         db.session.execute(text("DELETE FROM stage WHERE code IS NULL"))
@@ -213,7 +215,15 @@ def _clean_database(app):
         db.session.commit()
         db.session.remove()
     if stale:
-        pytest.fail("next_task_at is not the earliest planned task: " + "; ".join(stale))
+        pytest.fail("next_task_at or a chart's summary is not what the records say: "
+                    + "; ".join(stale))
+
+
+def _stale_summaries(session) -> list[str]:
+    """Name every summary row (done tasks, closed deals, new clients) the records contradict."""
+    from app.services.rules.summaries import differences
+
+    return differences(session)
 
 
 def _stale_next_task_dates(session) -> list[str]:

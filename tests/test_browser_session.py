@@ -22,6 +22,11 @@ def _path(page) -> str:
     return urlparse(page.url).path
 
 
+MY_DAY = {"ru": "Мой день", "en": "My day"}
+HOME_TITLE = {"Manager": MY_DAY, "Head": {"ru": "Команда сегодня", "en": "Team day"},
+              "Admin": {"ru": "Команда сегодня", "en": "Team day"}}
+
+
 def _open_menu(page, icon: str) -> None:
     """Open the navbar's dropdown whose toggle shows this icon (the flag, the user)."""
     page.locator("ul.navbar-right a.dropdown-toggle", has=page.locator(icon)).click()
@@ -37,7 +42,8 @@ def test_log_in_through_the_form_and_out_through_the_user_menu(page, make_user, 
     with page.expect_navigation():
         page.locator("form[name=login] [type=submit]").click()
     assert _path(page) == "/"
-    expect(page.locator("h2").first).to_have_text("Мой день")
+    # The head lands on her team's day, everyone else on their own.
+    expect(page.locator("h2").first).to_have_text(HOME_TITLE[role]["ru"])
     expect(page.locator("ul.navbar-right")).to_contain_text(user.first_name)
 
     _open_menu(page, ".fa-user")
@@ -58,13 +64,13 @@ def test_the_language_switches_from_the_navbar_and_back(page, make_user, role):
     log_in(page, make_user(role))
     heading = page.locator("h2").first
     menu = page.locator("ul.navbar-nav").first
-    expect(heading).to_have_text("Мой день")
+    expect(heading).to_have_text(HOME_TITLE[role]["ru"])
     expect(menu).to_contain_text("Компании")
 
     _open_menu(page, ".flag")
     with page.expect_navigation():
         page.locator("ul.navbar-right a", has_text="English").click()
-    expect(heading).to_have_text("My day")
+    expect(heading).to_have_text(HOME_TITLE[role]["en"])
     expect(menu).to_contain_text("Companies")
     expect(menu).not_to_contain_text("Компании")
 
@@ -75,7 +81,7 @@ def test_the_language_switches_from_the_navbar_and_back(page, make_user, role):
     with page.expect_navigation():
         page.locator("ul.navbar-right a", has_text="Русский").click()
     page.goto("/")
-    expect(heading).to_have_text("Мой день")
+    expect(heading).to_have_text(HOME_TITLE[role]["ru"])
     expect(menu).to_contain_text("Компании")
 
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import insert
 
 from app.models import Company
+from app.services.rules import summaries
 
 
 @pytest.fixture
@@ -128,6 +129,8 @@ def test_counts_are_written_as_the_reader_writes_numbers(app, client, login, ses
          "owner_id": manager.id, "created_by_id": manager.id}
         for number in range(1001)
     ])
+    # A bulk insert passes by the flush hook that keeps the charts' summaries.
+    summaries.rebuild(session)
     session.commit()
     cap(1000)
     assert _count_text(client.get(f"/companyview/list/?_l_={language}").data.decode()) == over

@@ -110,6 +110,9 @@ class LocalDayFilter:
     """
 
     def apply(self, query, value):
+        moment = _moment(value)
+        if moment is not None:
+            return self._apply_moment(query, moment)
         try:
             day = parse_date_text(value) if isinstance(value, str) else None
         except (ValueError, OverflowError):
@@ -126,6 +129,34 @@ class LocalDayFilter:
         if self.arg_name == "gt":
             return query.filter(field >= end)
         return query.filter(field < start)
+
+
+    def _apply_moment(self, query, moment: datetime):
+        """Compare with an exact moment: before it ("lt"), from it on ("gt"), or at it.
+
+        The team day's links carry the moment its figures were counted at, so that the list
+        shows exactly the rows counted: overdue is "due before now", today's "from now on".
+        """
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        if self.arg_name == "lt":
+            return query.filter(field < moment)
+        if self.arg_name == "gt":
+            return query.filter(field >= moment)
+        if self.arg_name == "neq":
+            return query.filter(field != moment)
+        return query.filter(field == moment)
+
+
+def _moment(value) -> datetime | None:
+    """Return the moment of an ISO date-time text (2026-12-10T14:30:00), else None."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    # Times are stored naive in the team's zone (app/models/mixins.py: local_now).
+    return moment.replace(tzinfo=None)
 
 
 def _localised(mixin, filters: list) -> list:

@@ -2,9 +2,11 @@
 
 from flask_appbuilder.security.sqla.models import User
 
+from app.models.client_created_month import ClientCreatedMonth
 from app.models.company import Company
 from app.models.contact import Contact
 from app.models.deal import Deal
+from app.models.deal_closed_month import DealClosedMonth
 from app.models.history import HistoryEntry
 from app.models.inbox_item import InboxItem
 from app.models.intake_turn import IntakeTurn
@@ -13,8 +15,10 @@ from app.models.reassignment import Reassignment
 from app.models.sales_plan import SalesPlan
 from app.models.stage import Stage
 from app.models.task import Task
+from app.models.task_done_day import TaskDoneDay
 
 __all__ = [
-    "Company", "Contact", "Deal", "HistoryEntry", "InboxItem", "IntakeTurn", "Reassignment",
-    "SalesPlan", "Stage", "Task", "User", "UserProfile",
+    "ClientCreatedMonth", "Company", "Contact", "Deal", "DealClosedMonth", "HistoryEntry",
+    "InboxItem", "IntakeTurn", "Reassignment", "SalesPlan", "Stage", "Task", "TaskDoneDay",
+    "User", "UserProfile",
 ]

@@ -44,6 +44,8 @@ class Deal(RecordMixin, NextTaskMixin, Model):
         Index("ix_deal_company_id", "company_id"),
         Index("ix_deal_contact_id", "contact_id"),
         Index("ix_deal_expected_close_date", "expected_close_date"),
+        # The team day: open deals past their expected close date, per manager.
+        Index("ix_deal_past_close", "archived", "stage_id", "expected_close_date", "owner_id"),
         # Won and lost per month: the deals closed in a period, read from the index alone.
         Index("ix_deal_closed", "closed_at", "stage_id", "owner_id", "archived", "currency",
               "amount", postgresql_include=["lost_reason"]),

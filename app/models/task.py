@@ -101,6 +101,8 @@ class Task(RecordMixin, Model):
     contact = relationship("Contact", back_populates="tasks", lazy="select")
     deal = relationship("Deal", back_populates="tasks", lazy="select")
     inbox_item = relationship("InboxItem", back_populates="tasks", lazy="select")
+    # For the tasks list's filter "done by" (the team day links to it).
+    done_by = relationship("User", foreign_keys=[done_by_id], lazy="select")
 
     @property
     def is_planned(self) -> bool:

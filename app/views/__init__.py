@@ -235,6 +235,7 @@ def _register_template_filters(appbuilder) -> None:
         "crm_datetime": formatting.datetime_text,
         "crm_date": formatting.date_text,
         "crm_money": formatting.money_text,
+        "crm_number": formatting.number_text,
     }
     for name, function in filters.items():
         appbuilder.app.add_template_filter(function, name)

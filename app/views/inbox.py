@@ -17,6 +17,7 @@ from app.services.queries import inbox as inbox_queries
 from app.services.rules import intake
 from app.services.rules.followup import NextTask
 from app.services.rules.visibility import sees_everything
+from app.views.arguments import small_int
 from app.views.fields import DATETIME_FORMATS
 
 STATES = ("new", "all")
@@ -47,7 +48,9 @@ class InboxView(BaseView):
         """List the user's new leads (or all of them), each with its matching clients."""
         state = request.args.get("state", "new")
         state = state if state in STATES else "new"
-        items = inbox_queries.items(db.session, g.user, None if state == "all" else state)
+        owner = small_int(request.args.get("owner")) if sees_everything(g.user) else None
+        items = inbox_queries.items(db.session, g.user, None if state == "all" else state,
+                                    owner_id=owner)
         matches = inbox_queries.matches_for(db.session, g.user, items)
         return self.render_template(
             "crm/inbox.html", title=_l("Inbox"), items=items, matches=matches, state=state,

@@ -21,8 +21,11 @@ class QueueView(BaseView):
     def index(self):
         """List what has no next task, each row with a one-click 'plan a task'."""
         page = small_int(request.args.get("page"), 100_000) or 0
-        rows = agenda.queue(db.session, g.user, limit=PAGE, offset=page * PAGE)
+        # The head's team day links to one manager's queue.
+        owner_id = small_int(request.args.get("owner"))
+        rows = agenda.queue(db.session, g.user, limit=PAGE, offset=page * PAGE,
+                            owner_id=owner_id)
         return self.render_template(
-            "crm/queue.html", rows=rows, page=page, page_size=PAGE,
+            "crm/queue.html", rows=rows, page=page, page_size=PAGE, owner_id=owner_id,
             show_owner=sees_everything(g.user), title=_l("Without a next task"),
         )

@@ -39,7 +39,10 @@ class TaskView(CrmModelView):
     completes_rows = True
     list_template = "crm/task_list.html"
     order_columns = ["due_at", "type", "subject", "state"]
-    search_columns = ["subject", "type", "state", "due_at", "owner", "result"]
+    # Done at / done by: the team day's "done today" and "done this week" link here.
+    search_columns = ["subject", "type", "state", "due_at", "owner", "result", "done_at",
+                      "done_by"]
+    search_form_query_rel_fields = {**ACTIVE_OWNERS, "done_by": ACTIVE_OWNERS["owner"]}
     show_fieldsets = [
         (_l("Task"), {"fields": ["type", "subject", "due_at", "state", "result", "done_at"]}),
         (_l("Linked to"), {"fields": ["company", "contact", "deal"]}),

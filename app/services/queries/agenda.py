@@ -9,7 +9,7 @@ from app.models import Company, Contact, Deal, Task
 from app.models.task import PLANNED_OWNER_DUE_INDEX, PLANNED_PREDICATE, planned_clause
 from app.services.rules.followup import queue_filter
 from app.services.rules.validation import birthday_key
-from app.services.rules.visibility import scope_query
+from app.services.rules.visibility import scope_query, sees_everything
 
 QUEUE_CAP = 100
 
@@ -52,6 +52,18 @@ def _planned_by_owner_and_due(session: Session):
     return Task.__table__
 
 
+def _task_counts(now: datetime, *conditions):
+    """Return the query of overdue and the rest of today's planned tasks per owner."""
+    _, end = day_bounds(now)
+    overdue = func.count().filter(Task.due_at < now)
+    today = func.count().filter(Task.due_at >= now)
+    return (
+        select(Task.owner_id, overdue, today)
+        .where(*conditions, planned_clause(), Task.due_at < end)
+        .group_by(Task.owner_id)
+    )
+
+
 def task_counters(session: Session, user, now: datetime) -> dict[str, int]:
     """Count the user's overdue tasks and the rest of today's, in one indexed query.
 
@@ -67,11 +79,22 @@ def task_counters(session: Session, user, now: datetime) -> dict[str, int]:
     return {"overdue": row[0] or 0, "today": row[1] or 0}
 
 
+def task_counters_by_owner(session: Session, now: datetime) -> dict[int, dict[str, int]]:
+    """Count everyone's overdue and rest-of-today tasks per owner, in one query (team day)."""
+    return {
+        owner_id: {"overdue": overdue or 0, "today": today or 0}
+        for owner_id, overdue, today in session.execute(_task_counts(now))
+    }
+
+
 QUEUE_MODELS = (("companies", Company), ("private_clients", Contact), ("deals", Deal))
 
 
-def _queue_query(session: Session, user, model):
-    return scope_query(session.query(model), model, user).filter(queue_filter(model))
+def _queue_query(session: Session, user, model, owner_id: int | None = None):
+    query = scope_query(session.query(model), model, user).filter(queue_filter(model))
+    if owner_id is not None and sees_everything(user):
+        query = query.filter(model.owner_id == owner_id)
+    return query
 
 
 def queue_count(session: Session, user, cap: int = QUEUE_CAP) -> int:
@@ -85,8 +108,11 @@ def queue_count(session: Session, user, cap: int = QUEUE_CAP) -> int:
     return total
 
 
-def queue(session: Session, user, limit: int = 50, offset: int = 0) -> dict[str, list]:
+def queue(session: Session, user, limit: int = 50, offset: int = 0,
+          owner_id: int | None = None) -> dict[str, list]:
     """Return the visible live clients and open deals that have no planned task.
+
+    The head may ask for one manager's (`owner_id`); a manager always gets their own.
 
     The records waiting are picked first (a materialised CTE, read from the partial
     "queue" indexes), then sorted by name: a planner left to itself would walk the whole
@@ -96,7 +122,7 @@ def queue(session: Session, user, limit: int = 50, offset: int = 0) -> dict[str,
     result = {}
     for kind, model in QUEUE_MODELS:
         waiting = (
-            _queue_query(session, user, model).with_entities(model.id)
+            _queue_query(session, user, model, owner_id).with_entities(model.id)
             .cte(f"waiting_{kind}").prefix_with("MATERIALIZED")
         )
         query = (

@@ -143,11 +143,16 @@ def scoped(statement, user):
 
 
 def items(session: Session, user, state: str | None = InboxState.NEW.value,
-          limit: int = PAGE, offset: int = 0) -> list[InboxItem]:
-    """Return a page of the user's items of a state (all states with None), newest first."""
+          limit: int = PAGE, offset: int = 0, owner_id: int | None = None) -> list[InboxItem]:
+    """Return a page of the user's items of a state (all states with None), newest first.
+
+    `owner_id` narrows the head's view to one manager's items (a manager sees own anyway).
+    """
     statement = scoped(select(InboxItem), user)
     if state is not None:
         statement = statement.where(InboxItem.state == state)
+    if owner_id is not None:
+        statement = statement.where(InboxItem.owner_id == owner_id)
     statement = (statement.order_by(InboxItem.received_at.desc(), InboxItem.id.desc())
                  .limit(limit).offset(offset)
                  .options(selectinload(InboxItem.owner), selectinload(InboxItem.company),
@@ -181,3 +186,11 @@ def answer_task(session: Session, item: InboxItem):
     return session.scalar(select(Task).where(
         Task.inbox_item_id == item.id, Task.state == TaskState.PLANNED.value,
         Task.archived == false()).order_by(Task.id).limit(1))
+
+
+def waiting_by_owner(session: Session) -> dict[int, int]:
+    """Count everyone's new (undecided) items per owner, in one query (the team day)."""
+    statement = (select(InboxItem.owner_id, func.count())
+                 .where(InboxItem.state == InboxState.NEW.value)
+                 .group_by(InboxItem.owner_id))
+    return dict(session.execute(statement).all())

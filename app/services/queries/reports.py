@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, extract, false, func, type_coerce
+from sqlalchemy import func
 from sqlalchemy.orm import Query, Session
 
 from app.formatting import name_text
-from app.models import Company, Contact, Deal, Stage, Task, User
-from app.models.enums import StageKind, TaskState
+from app.models import ClientCreatedMonth, Deal, DealClosedMonth, Stage, Task, TaskDoneDay, User
+from app.models.client_created_month import COMPANY
+from app.models.enums import StageKind
 from app.models.task import planned_clause
 from app.services.queries.agenda import QUEUE_MODELS
 from app.services.rules.followup import queue_filter
@@ -41,13 +42,12 @@ def scoped(query: Query, model, actor, manager_id: int | None) -> Query:
     return query
 
 
-def _done_by(query: Query, actor, manager_id: int | None) -> Query:
-    """Keep the done tasks the actor may count: a manager their own work, the head any."""
-    query = query.filter(Task.archived == false())
+def summary_scope(query: Query, column, actor, manager_id: int | None) -> Query:
+    """Keep the summary rows the actor may count: a manager their own, the head any."""
     if not sees_everything(actor):
-        return query.filter(Task.done_by_id == getattr(actor, "id", None))
+        return query.filter(column == getattr(actor, "id", None))
     if manager_id is not None:
-        query = query.filter(Task.done_by_id == manager_id)
+        query = query.filter(column == manager_id)
     return query
 
 
@@ -133,10 +133,6 @@ class Period:
         return datetime.combine(self.start, time()), datetime.combine(self.end, time())
 
 
-def _month_columns(column) -> tuple:
-    return extract("year", column), extract("month", column)
-
-
 # --- a. the sales funnel ---------------------------------------------------------------
 
 
@@ -204,54 +200,64 @@ class WonLost:
     total: MonthOutcome
 
 
+def _amount(amounts: int, amount) -> Decimal | None:
+    return amount if amounts else None
+
+
 def won_lost(session: Session, actor, period: Period, manager_id: int | None = None) -> WonLost:
     """Count and sum the deals closed won or lost in each month of the period.
 
-    Two GROUP BYs over the deals closed in the period (read from index ix_deal_closed
-    alone), joined to the few stages for their kind. Lost reasons: the most frequent, with
-    their counts.
+    Read from the summary of closed deals per manager and month (app/services/rules/
+    summaries.py keeps it with every write), joined to the few stages for their kind:
+    a few hundred rows whatever the number of deals. Lost reasons: the most frequent,
+    with their counts.
     """
-    start, end = period.bounds
-    closed = (Deal.closed_at >= start, Deal.closed_at < end)
-    year, month = _month_columns(Deal.closed_at)
+    summary = DealClosedMonth
+    in_period = (summary.month >= period.start, summary.month < period.end)
+    count, amounts = func.sum(summary.n), func.sum(summary.amount_n)
     query = (
-        session.query(
-            year, month, Stage.kind, Deal.currency, func.count(), func.sum(Deal.amount)
-        )
-        .join(Stage, Stage.id == Deal.stage_id)
-        .filter(Stage.kind.in_([StageKind.WON.value, StageKind.LOST.value]), *closed)
-        .group_by(year, month, Stage.kind, Deal.currency)
+        session.query(summary.month, Stage.kind, summary.currency, count, amounts,
+                      func.sum(summary.amount))
+        .join(Stage, Stage.id == summary.stage_id)
+        .filter(Stage.kind.in_([StageKind.WON.value, StageKind.LOST.value]), *in_period)
+        .group_by(summary.month, Stage.kind, summary.currency)
+        .having(count != 0)
     )
     months = {first: MonthOutcome(first) for first in period.months}
     total = MonthOutcome(period.start)
-    for row_year, row_month, kind, currency, count, amount in scoped(
-        query, Deal, actor, manager_id
+    for first, kind, currency, number, with_amount, amount in summary_scope(
+        query, summary.owner_id, actor, manager_id
     ):
-        outcome = months.get(date(int(row_year), int(row_month), 1))
+        outcome = months.get(_as_date(first))
         if outcome is None:
             continue
         for target in (outcome, total):
             if kind == StageKind.WON.value:
-                target.won += count
-                _add(target.won_amounts, currency, amount)
+                target.won += number
+                _add(target.won_amounts, currency, _amount(with_amount, amount))
             else:
-                target.lost += count
-                _add(target.lost_amounts, currency, amount)
-    count = func.count()
+                target.lost += number
+                _add(target.lost_amounts, currency, _amount(with_amount, amount))
     reasons = (
-        scoped(
-            session.query(Deal.lost_reason, count)
-            .join(Stage, Stage.id == Deal.stage_id)
-            .filter(Stage.kind == StageKind.LOST.value, *closed)
-            .group_by(Deal.lost_reason),
-            Deal,
+        summary_scope(
+            session.query(summary.lost_reason, count)
+            .join(Stage, Stage.id == summary.stage_id)
+            .filter(Stage.kind == StageKind.LOST.value, *in_period)
+            .group_by(summary.lost_reason)
+            .having(count != 0),
+            summary.owner_id,
             actor,
             manager_id,
         )
-        .order_by(count.desc(), Deal.lost_reason)
+        .order_by(count.desc(), summary.lost_reason)
         .limit(TOP_REASONS)
     )
-    return WonLost(list(months.values()), [(reason, n) for reason, n in reasons], total)
+    return WonLost(list(months.values()), [(reason or None, n) for reason, n in reasons], total)
+
+
+def _as_date(value) -> date:
+    """Return a date column's value as a date (a driver may hand it back as text)."""
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 # --- c. tasks done per manager per week, overdue tasks ---------------------------------
@@ -292,39 +298,43 @@ class TaskActivity:
         return sum(row.overdue for row in self.managers)
 
 
+def done_days(session: Session, actor, first: date, end: date,
+              manager_id: int | None = None) -> list[tuple[int, date, int]]:
+    """Return (who did them, day, how many) of the tasks done from `first` to before `end`.
+
+    One query over the summary of done tasks (who did them: a manager counts their own
+    work, also on clients since handed over), visibility applied.
+    """
+    query = summary_scope(
+        session.query(TaskDoneDay.user_id, TaskDoneDay.day, TaskDoneDay.n)
+        .filter(TaskDoneDay.day >= first, TaskDoneDay.day < end, TaskDoneDay.n != 0),
+        TaskDoneDay.user_id,
+        actor,
+        manager_id,
+    )
+    return [(user_id, _as_date(day), count) for user_id, day, count in query]
+
+
 def task_activity(
     session: Session, actor, now: datetime, weeks: int = 8, manager_id: int | None = None
 ) -> TaskActivity:
     """Count the tasks done per manager per week (the last `weeks`), and overdue ones.
 
-    Done: one GROUP BY manager who did them and day over the tasks done in those weeks
-    (a manager counts their own work, also on clients since handed over), read from index
-    ix_task_done_report alone; the days are folded into weeks here. Overdue: planned tasks
+    Done: the summary of tasks done per manager who did them and day (a manager counts
+    their own work, also on clients since handed over; app/services/rules/summaries.py
+    keeps it), the days folded into weeks here. Overdue: planned tasks
     due before `now`, one GROUP BY owner read from the partial ix_task_planned_due_owner
     (ix_task_planned_owner_due for one manager).
     """
     weeks = min(max(weeks, 1), MAX_WEEKS)
     first = week_start(now.date()) - timedelta(weeks=weeks - 1)
     mondays = [first + timedelta(weeks=index) for index in range(weeks)]
-    start = datetime.combine(first, time())
-    end = start + timedelta(weeks=weeks)
-    day = type_coerce(func.date(Task.done_at), Date)
-    done = _done_by(
-        session.query(Task.done_by_id, day, func.count())
-        .filter(Task.state == TaskState.DONE.value, Task.done_at >= start, Task.done_at < end)
-        .group_by(Task.done_by_id, day),
-        actor,
-        manager_id,
-    )
     per_user: dict[int, list[int]] = {}
-    for owner_id, done_day, count in done:
-        if owner_id is None:
-            continue
-        if isinstance(done_day, str):  # a driver that hands dates back as text
-            done_day = date.fromisoformat(done_day[:10])
+    end = first + timedelta(weeks=weeks)
+    for user_id, done_day, count in done_days(session, actor, first, end, manager_id):
         index = (done_day - first).days // 7
         if 0 <= index < weeks:
-            per_user.setdefault(owner_id, [0] * weeks)[index] += count
+            per_user.setdefault(user_id, [0] * weeks)[index] += count
     overdue = dict(
         scoped(
             session.query(Task.owner_id, func.count())
@@ -428,29 +438,32 @@ def new_clients(
 ) -> NewClients:
     """Count the companies and private clients created in each month, per source.
 
-    One GROUP BY month and source per kind over the clients created in the period, read
-    from index ix_company_created / ix_contact_created alone. The most frequent sources
+    Read from the summary of clients created per manager, month, kind and source
+    (app/services/rules/summaries.py keeps it with every write). The most frequent sources
     keep their own column; the rest are summed under OTHER_SOURCES.
     """
-    start, end = period.bounds
+    summary = ClientCreatedMonth
     months = {first: MonthClients(first) for first in period.months}
     totals: dict[str | None, int] = {}
-    for model, attribute in ((Company, "companies"), (Contact, "private_clients")):
-        year, month = _month_columns(model.created_at)
-        query = session.query(year, month, model.source, func.count()).filter(
-            model.created_at >= start, model.created_at < end
-        )
-        if model is Contact:
-            query = query.filter(Contact.company_id.is_(None))
-        query = scoped(query.group_by(year, month, model.source), model, actor, manager_id)
-        for row_year, row_month, source, count in query:
-            row = months.get(date(int(row_year), int(row_month), 1))
-            if row is None:
-                continue
-            source = _clean_source(source)
-            setattr(row, attribute, getattr(row, attribute) + count)
-            row.by_source[source] = row.by_source.get(source, 0) + count
-            totals[source] = totals.get(source, 0) + count
+    count = func.sum(summary.n)
+    query = summary_scope(
+        session.query(summary.month, summary.kind, summary.source, count)
+        .filter(summary.month >= period.start, summary.month < period.end)
+        .group_by(summary.month, summary.kind, summary.source)
+        .having(count != 0),
+        summary.owner_id,
+        actor,
+        manager_id,
+    )
+    for first, kind, source, number in query:
+        row = months.get(_as_date(first))
+        if row is None:
+            continue
+        source = _clean_source(source)
+        attribute = "companies" if kind == COMPANY else "private_clients"
+        setattr(row, attribute, getattr(row, attribute) + number)
+        row.by_source[source] = row.by_source.get(source, 0) + number
+        totals[source] = totals.get(source, 0) + number
     named = sorted((s for s in totals if s is not None), key=lambda s: (-totals[s], s))
     kept = named[:TOP_SOURCES]
     sources: list[str | None] = [*kept]

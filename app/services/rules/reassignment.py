@@ -10,7 +10,7 @@ from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Stage
 from app.models.enums import TaskState
 from app.models.mixins import local_now
 from app.services.errors import DomainError, ValidationError
-from app.services.rules import handover
+from app.services.rules import handover, summaries
 from app.services.rules.visibility import can_assign_owner
 
 KINDS = ("companies", "private_clients", "contacts", "deals", "tasks")
@@ -143,12 +143,13 @@ def _move(session: Session, move: Move, actor_id: int, to_user_id: int,
     columns = ["at", "actor_id", "entity", "entity_id", "action", "changes", "company_id",
                "contact_id", "deal_id", "reassignment_id"]
     session.execute(insert(HistoryEntry.__table__).from_select(columns, source))
-    result = session.execute(
-        update(model.__table__).where(where).values(
-            owner_id=to_user_id, changed_at=now, changed_by_id=actor_id,
-            version=model.__table__.c.version + 1,
+    with summaries.moving_owner(session, model, where, to_user_id):
+        result = session.execute(
+            update(model.__table__).where(where).values(
+                owner_id=to_user_id, changed_at=now, changed_by_id=actor_id,
+                version=model.__table__.c.version + 1,
+            )
         )
-    )
     return result.rowcount or 0
 
 
