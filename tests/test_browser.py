@@ -59,14 +59,13 @@ def _open_charts_from_the_menu(page) -> None:
     page.goto("/")
     links = page.locator("a.dropdown-toggle", has_text=re.compile("Отчёты|Reports"))
     menu = links.locator("xpath=..").locator("ul.dropdown-menu a")
-    assert sorted(menu.evaluate_all("links => links.map(a => a.pathname)")) == sorted(
-        CHART_PAGES
-    ), "the Reports menu does not offer every chart"
-    for index, path in enumerate(CHART_PAGES):
+    offered = menu.evaluate_all("links => links.map(a => a.pathname)")
+    assert set(CHART_PAGES) <= set(offered), "the Reports menu does not offer every chart"
+    for path in CHART_PAGES:
         links.click()
         with page.expect_navigation():
-            menu.nth(index).click()
-        assert page.url.endswith(path), f"menu item {index} opened {page.url}"
+            menu.nth(offered.index(path)).click()
+        assert page.url.endswith(path), f"the menu's {path} opened {page.url}"
         charts = page.locator("svg.pygal-chart")
         assert charts.count() >= 1, f"{path}: no chart"
         box = charts.first.bounding_box()

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.models import Deal, Stage
-from app.models.enums import StageKind
 from app.models.mixins import local_now
 from app.services.rules.visibility import scope_query, sees_everything
 
@@ -64,7 +63,7 @@ def is_off_cadence(deal: Deal, today: date) -> bool:
     stage = deal.stage
     limit = stage.max_days_between_touches if stage is not None else None
     touched = touch_day(deal)
-    if not limit or touched is None or deal.archived or stage.kind != StageKind.OPEN.value:
+    if not limit or touched is None or deal.archived or not stage.is_open:
         return False
     if (today - touched).days > limit:
         return True
@@ -77,7 +76,7 @@ def off_cadence_condition(today: date):
     touched = day_number(Deal.last_touch_at)
     return (
         limit.is_not(None)
-        & (Stage.kind == StageKind.OPEN.value)
+        & Stage.is_open
         & ((_days(today) - touched > limit) | (day_number(Deal.next_task_at) - touched > limit))
     )
 
@@ -153,7 +152,7 @@ def planning_warning(session: Session, deal: Deal | None, due_at: datetime | Non
     stage = deal.stage if deal.stage is not None else session.get(Stage, deal.stage_id)
     limit = stage.max_days_between_touches if stage is not None else None
     touched = touched or touch_day(deal)
-    if not limit or touched is None or stage.kind != StageKind.OPEN.value:
+    if not limit or touched is None or not stage.is_open:
         return None
     days = days_until(due_at, touched)
     if days <= limit:
