@@ -16,6 +16,11 @@ _FIRST_CALL = [
     [r"FirstCallApi$", r"can_post$"],
 ]
 # The menu bar's search: its results page and its API, for every sales role.
+# Merging: Head and Admin any two records, a manager two of their own (the rule checks).
+_MERGE = [
+    [r"MergeView$", r"can_(index|merge)$"],
+    [r"MergeApi$", r"can_merge$"],
+]
 _SEARCH = [
     [r"SearchView$", r"can_index$"],
     [r"SearchApi$", r"can_get$"],
@@ -95,6 +100,9 @@ class Config:
             # The archive: list and restore; deleting for good (can_purge) is Admin's.
             [r"ArchiveView$", r"can_(index|restore)$"],
             [r"Archive$", r"menu_access$"],
+            # Pairs that look like one client, with a merge button: the head's.
+            [r"DuplicatesView$", r"can_index$"],
+            [r"Duplicates$", r"menu_access$"],
             *_REPORTS,
             *_PLANNING,
             *_API,
@@ -102,6 +110,7 @@ class Config:
             *_FIRST_CALL,
             *_SEARCH,
             *_INBOX,
+            *_MERGE,
         ],
         "Manager": [
             [_CRM_VIEWS, r"can_(list|show|add|edit|delete|complete|export|log_call)$"],
@@ -114,6 +123,7 @@ class Config:
             *_FIRST_CALL,
             *_SEARCH,
             *_INBOX,
+            *_MERGE,
         ],
     }
 

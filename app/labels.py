@@ -51,4 +51,6 @@ LABELS = {
     "kind": _l("Kind"),
     "probability": _l("Probability, %"),
     "label": _l("Name"),
+    "merged_into": _l("Merged into"),
+    "merged_from": _l("Merged with"),
 }

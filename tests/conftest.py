@@ -204,6 +204,10 @@ def _clean_database(app):
         yield
         db.session.rollback()
         stale = _stale_next_task_dates(db.session)
+        # Merged records point at the kept ones in the same table: unhook them first.
+        for table in ("company", "contact"):
+            db.session.execute(text(f"UPDATE {table} SET merged_into_id = NULL "
+                                    f"WHERE merged_into_id IS NOT NULL"))
         stale += _stale_summaries(db.session)
         for table in BUSINESS_TABLES:
             db.session.execute(text(f"DELETE FROM {table}"))

@@ -213,7 +213,7 @@ def test_every_api_route_with_an_id_hides_foreign_records(app, client, make_user
     for resource in RESOURCES:
         record = session.get(MODELS[resource], two_managers[resource]["boris"][0].id)
         assert not record.archived
-    assert checked == 13  # get, put, delete of four resources, and complete
+    assert checked == 15  # get, put, delete of four resources, complete, merge of two
 
 
 def test_unknown_or_impossible_ids_answer_404(client, make_user):

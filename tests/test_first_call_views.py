@@ -94,8 +94,11 @@ def test_head_assigns_a_manager_and_a_manager_cannot(client, login, session, mak
     client.post(URL, data=first_call_form(owner=str(manager.id)))
     assert session.scalars(select(Company)).one().owner_id == manager.id
     other = login("Manager")
-    response = client.post(URL, data=first_call_form(client_name="ООО Другая", client_inn="",
-                                           owner=str(manager.id)))
+    # Another client: phones and e-mails of its own (the same would be a duplicate).
+    response = client.post(URL, data=first_call_form(
+        client_name="ООО Другая", client_inn="", client_phone="+7 495 765-43-21",
+        client_email="info@drugaya.example", contact_phone="+7 916 765-43-21",
+        contact_email="anna@drugaya.example", owner=str(manager.id)))
     assert response.status_code == 302
     assert session.scalars(select(Company).where(Company.name == "ООО Другая")).one(
     ).owner_id == other.id

@@ -79,7 +79,8 @@ def test_dry_run_says_what_would_be_created_updated_or_rejected(
             reasons = {row.line: row.messages for row in plan.rows}
             assert [row.action for row in plan.rows] == [
                 "update", "create", "reject", "reject", "reject"]
-            assert plan.rows[0].changes["name"] == "ООО Альфа"
+            # The matched company keeps its name unless renaming is chosen.
+            assert "name" not in plan.rows[0].changes and plan.rows[0].name_kept
             assert plan.rows[0].changes["phone"] == "+7 495 123-45-67"
             assert "10 или 12 цифр" in reasons[4][0]
             assert reasons[5] == ["Название: укажите название компании."]
@@ -97,9 +98,9 @@ def test_import_writes_in_one_transaction_with_history_and_owner(
         result = _run(session, anna, COMPANIES_CSV)
     assert result.counts == {"create": 1, "update": 1, "unchanged": 0, "reject": 3}
     companies = {c.name: c for c in session.scalars(select(Company))}
-    assert set(companies) == {"ООО Альфа", "ООО Бета"}
+    assert set(companies) == {"Альфа", "ООО Бета"}  # no rename without a choice
     assert {c.owner_id for c in companies.values()} == {anna.id}
-    assert companies["ООО Альфа"].status == "active"
+    assert companies["Альфа"].status == "active"
     assert companies["ООО Бета"].status == "potential"
     actions = session.scalars(select(HistoryEntry.action).where(
         HistoryEntry.entity == "company", HistoryEntry.actor_id == anna.id)).all()
@@ -236,7 +237,9 @@ def test_matching_is_within_what_the_user_sees(app, session, make_user, make_com
     make_company(boris, name="Альфа Бориса", inn=INN_A)
     with app.test_request_context():
         plan = _plan(session, anna, f"Название;ИНН\nАльфа;{INN_A}\n")
-    assert plan.rows[0].action == "create"
+    # Not matched to Boris's client, nor copied next to it: reported with its owner.
+    assert plan.rows[0].action == "foreign"
+    assert "Альфа Бориса" not in plan.rows[0].messages[0]
 
 
 def test_the_head_sets_owners_by_login_or_email(app, session, make_user):

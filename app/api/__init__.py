@@ -9,11 +9,12 @@ def register_apis(appbuilder) -> None:
     from app.api.first_call import FirstCallApi
     from app.api.inbox import InboxApi
     from app.api.intake import IntakeApi
+    from app.api.merge import MergeApi
     from app.api.search import SearchApi
     from app.api.stage import StageApi
     from app.api.task import TaskApi
 
     for api in (CompanyApi, ContactApi, DealApi, TaskApi, StageApi):
         appbuilder.add_api(api)
-    for api in (FirstCallApi, SearchApi, InboxApi, IntakeApi):
+    for api in (FirstCallApi, SearchApi, InboxApi, IntakeApi, MergeApi):
         appbuilder.add_api(api)

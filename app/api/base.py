@@ -24,7 +24,7 @@ from app.api.schemas import NextTaskSchema, read_schema, write_schema
 from app.labels import LABELS
 from app.models import User
 from app.services.errors import DomainError
-from app.services.rules import followup, saving
+from app.services.rules import duplicates, followup, saving
 from app.services.rules.validation import MAX_ID
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,8 @@ class CrmModelApi(DocumentedRoutes):
     choices: dict = {}
     computed_columns: dict = {}
     with_next_task = False
+    # Companies and contacts: a duplicate answers 409 unless "allow_duplicate": true.
+    with_duplicates = False
 
     def __init__(self) -> None:
         self.label_columns = dict(API_LABELS)  # FAB adds to it: one dict per resource
@@ -85,6 +87,11 @@ class CrmModelApi(DocumentedRoutes):
                 NextTaskSchema,
                 metadata={"description": "The first task, required when the record is "
                                          "a live client or an open deal without one."},
+            )
+        if self.with_duplicates:
+            extra["allow_duplicate"] = fields.Boolean(
+                metadata={"description": "Save even if another record has the same INN, "
+                                         "phone or e-mail (else 409 lists them)."},
             )
         self.add_model_schema = write_schema(
             model, self.add_columns, f"{name}AddSchema", choices=self.choices, extra=extra,
@@ -125,21 +132,24 @@ class CrmModelApi(DocumentedRoutes):
 
     # ---- hooks: the same service layer as the screens ----
 
-    def pre_add(self, item, next_task: followup.NextTask | None = None) -> None:
+    def pre_add(self, item, next_task: followup.NextTask | None = None,
+                allow_duplicate: bool = False) -> None:
         """Check and stamp a new record; a live one takes its first task with it.
 
-        :raise DomainError: when a rule refuses it (NextTaskRequired without next_task).
+        :raise DomainError: when a rule refuses it (NextTaskRequired without next_task,
+            DuplicateFound without allow_duplicate).
         """
         saving.save_record(self.datamodel.session, self.actor(), item, is_new=True,
-                           next_task=next_task)
+                           next_task=next_task, allow_duplicate=allow_duplicate)
 
-    def pre_update(self, item, next_task: followup.NextTask | None = None) -> None:
+    def pre_update(self, item, next_task: followup.NextTask | None = None,
+                   allow_duplicate: bool = False) -> None:
         """Check and stamp a changed record; if it became live it needs a planned task.
 
         :raise DomainError: when a rule refuses it.
         """
         saving.save_record(self.datamodel.session, self.actor(), item, is_new=False,
-                           next_task=next_task)
+                           next_task=next_task, allow_duplicate=allow_duplicate)
 
     # ---- answers ----
 
@@ -221,18 +231,24 @@ class CrmModelApi(DocumentedRoutes):
         """Apply the loaded fields, run the rules and commit, or answer why not."""
         session = self.datamodel.session
         next_task = next_task_of(data.pop("next_task", None))
+        allow_duplicate = bool(data.pop("allow_duplicate", False))
         try:
             apply_changes(session, self.actor(), item, data)
             if is_new:
-                self.pre_add(item, next_task)
+                self.pre_add(item, next_task, allow_duplicate)
                 session.add(item)
             else:
-                self.pre_update(item, next_task)
+                self.pre_update(item, next_task, allow_duplicate)
             session.commit()
+        except duplicates.DuplicateFound as error:
+            session.rollback()
+            return self.response(409, message=str(error.message),
+                                 duplicates=[match.as_json() for match in error.matches])
         except DomainError as error:
             return self.refuse(errors.domain_messages(error))
         except SQLAlchemyError as error:
             return self.database_failure(error)
+        duplicates.warnings(session)  # similar names: the screens say so, the API does not
         if is_new:
             self.post_add(item)
         else:

@@ -28,6 +28,7 @@ class CompanyApi(LogCallRoute, CrmModelApi):
     edit_title = _l("Edit company")
     datamodel = ScopedInterface(Company)
     with_next_task = True
+    with_duplicates = True
     choices = {"status": ClientStatus}
     list_columns = [
         "id", "name", "inn", "industry", "phone", "email", "status", "owner_id", "created_at",

@@ -29,6 +29,7 @@ class ContactApi(LogCallRoute, CrmModelApi):
     edit_title = _l("Edit contact")
     datamodel = ScopedInterface(Contact)
     with_next_task = True
+    with_duplicates = True
     choices = {"status": ClientStatus}
     list_columns = [
         "id", "last_name", "first_name", "middle_name", "company_id", "position", "phone",

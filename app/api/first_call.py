@@ -16,7 +16,7 @@ from app.api.routes import RESPONSES
 from app.api.schemas import NextTaskSchema
 from app.extensions import db
 from app.services.errors import DomainError
-from app.services.rules import first_call
+from app.services.rules import duplicates, first_call
 
 log = logging.getLogger(__name__)
 # Where each part's refusals go in the answer, and the API's name of a service field.
@@ -85,6 +85,9 @@ class FirstCallSchema(Schema):
     call = fields.Nested(FirstCallCallSchema, required=True)
     next_task = fields.Nested(NextTaskSchema, required=True)
     owner_id = Id(allow_none=True, metadata={"description": "Head and Admin only."})
+    allow_duplicate = fields.Boolean(load_default=False, metadata={
+        "description": "Save even if a client with the same INN, phone or e-mail exists "
+                       "(else 409 lists them)."})
 
 
 def to_first_call(data: dict) -> first_call.FirstCall:
@@ -99,6 +102,7 @@ def to_first_call(data: dict) -> first_call.FirstCall:
         call_result=data["call"]["result"],
         next_task=next_task_of(data["next_task"]),
         owner_id=data.get("owner_id"),
+        allow_duplicate=data.get("allow_duplicate", False),
     )
 
 
@@ -193,6 +197,10 @@ class FirstCallApi(BaseApi):
         try:
             made = first_call.register_first_call(db.session, self._actor(),
                                                   to_first_call(data))
+        except duplicates.DuplicateFound as error:
+            db.session.rollback()
+            return self.response(409, message=str(error.message),
+                                 duplicates=[match.as_json() for match in error.matches])
         except DomainError as error:
             return self._refuse(refusal(error))
         except SQLAlchemyError:

@@ -1,11 +1,17 @@
 """A B2B client: an organisation we sell to."""
 
 from flask_appbuilder import Model
-from sqlalchemy import CheckConstraint, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.enums import ClientStatus, check_in
-from app.models.indexes import key_indexes, name_search_index, search_indexes, sort_indexes
+from app.models.indexes import (
+    key_indexes,
+    name_search_index,
+    report_indexes,
+    search_indexes,
+    sort_indexes,
+)
 from app.models.mixins import RecordMixin
 from app.models.next_task import (
     LIVE,
@@ -31,6 +37,8 @@ class Company(RecordMixin, NextTaskMixin, Model):
         *sort_indexes("company", "status", "industry", "changed_at"),
         *key_indexes("company", phones=("phone",), emails=("email",)),
         name_search_index("company"),
+        Index("ix_company_merged_into", "merged_into_id"),
+        *report_indexes("company", "inn", "phone_e164", "email_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -54,6 +62,9 @@ class Company(RecordMixin, NextTaskMixin, Model):
     phone_tail: Mapped[str | None] = mapped_column(String(16))
     email_key: Mapped[str | None] = mapped_column(String(255))
     search_name: Mapped[str | None] = mapped_column(String(600))
+    # Set when the record was merged into another and archived (services/rules/merge.py).
+    merged_into_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("company.id", ondelete="RESTRICT"))
 
     contacts = relationship("Contact", back_populates="company", lazy="select")
     deals = relationship("Deal", back_populates="company", lazy="select")

@@ -8,7 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.formatting import name_text
 from app.models.enums import ClientStatus, check_in
-from app.models.indexes import key_indexes, name_search_index, search_indexes, sort_indexes
+from app.models.indexes import (
+    key_indexes,
+    name_search_index,
+    report_indexes,
+    search_indexes,
+    sort_indexes,
+)
 from app.models.mixins import RecordMixin
 from app.models.next_task import (
     PRIVATE_LIVE,
@@ -42,6 +48,9 @@ class Contact(RecordMixin, NextTaskMixin, Model):
         *key_indexes("contact", phones=("phone", "mobile_phone"),
                      emails=("email", "second_email")),
         name_search_index("contact"),
+        Index("ix_contact_merged_into", "merged_into_id"),
+        *report_indexes("contact", "phone_e164", "mobile_phone_e164", "email_key",
+                        "second_email_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -73,6 +82,9 @@ class Contact(RecordMixin, NextTaskMixin, Model):
     email_key: Mapped[str | None] = mapped_column(String(255))
     second_email_key: Mapped[str | None] = mapped_column(String(255))
     search_name: Mapped[str | None] = mapped_column(String(600))
+    # Set when the record was merged into another and archived (services/rules/merge.py).
+    merged_into_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("contact.id", ondelete="RESTRICT"))
 
     company = relationship("Company", back_populates="contacts", lazy="select")
     deals = relationship(

@@ -71,6 +71,16 @@ def key_indexes(table: str, phones: tuple[str, ...], emails: tuple[str, ...]) ->
         yield Index(f"ix_{table}_{email}_key", f"{email}_key", **filled(f"{email}_key"))
 
 
+def report_indexes(table: str, *columns: str) -> Iterator[Index]:
+    """Yield (key, archived) indexes of the duplicates report's GROUP BY per key.
+
+    The report counts the live rows of each value: with `archived` beside the key the
+    database reads the index alone instead of every row holding a value.
+    """
+    for column in columns:
+        yield Index(f"ix_{table}_{column}_live", column, "archived", **filled(column))
+
+
 # SQLite's FTS5 tables of the name search and the shadow tables FTS5 keeps for them:
 # built by the migration, invisible to SQLAlchemy's metadata (a virtual table has no model).
 FTS_TABLES = ("company_fts", "contact_fts", "deal_fts")

@@ -54,6 +54,18 @@ def _register_clients(appbuilder) -> None:
     )
 
 
+def _register_merge(appbuilder) -> None:
+    from app.views.duplicates import DuplicatesView
+    from app.views.merge import MergeView
+
+    appbuilder.add_view_no_menu(MergeView)
+    # The head's report of pairs that look like one client (config.FAB_ROLES).
+    appbuilder.add_view(
+        DuplicatesView, "Duplicates", label=_l("Duplicates"), icon="fa-clone",
+        category="Team",
+    )
+
+
 def _register_sales(appbuilder) -> None:
     from app.views.deal import DealView
     from app.views.queue import QueueView
@@ -205,6 +217,7 @@ def _register_archive(appbuilder) -> None:
     appbuilder.add_view(
         ArchiveView, "Archive", label=_l("Archive"), icon="fa-box-archive", category="Team",
     )
+    _register_merge(appbuilder)
 
 
 def _register_request_checks(appbuilder) -> None:

@@ -12,12 +12,13 @@ from app.views.base import ACTIVE_OWNERS, CrmModelView, FieldRule
 from app.views.card import ClientCard
 from app.views.contact import ContactView
 from app.views.deal import DealView
+from app.views.duplicate_form import DuplicateAwareForm
 from app.views.fields import NEXT_TASK_COLUMNS, client_status_field, next_task_fields
 from app.views.formatters import COMMON
 from app.views.task import TaskView
 
 
-class CompanyView(ClientCard, CrmModelView):
+class CompanyView(DuplicateAwareForm, ClientCard, CrmModelView):
     datamodel = ScopedInterface(Company)
     list_title = _l("Companies")
     show_title = _l("Company")

@@ -13,6 +13,7 @@ from app.services.rules import validation
 from app.views.base import ACTIVE_OWNERS, CrmModelView, FieldRule
 from app.views.card import ClientCard
 from app.views.deal import DealView
+from app.views.duplicate_form import DuplicateAwareForm
 from app.views.fields import NEXT_TASK_COLUMNS, next_task_fields
 from app.views.formatters import COMMON
 from app.views.lookup_field import company_field
@@ -29,7 +30,7 @@ def _private_status_field() -> SelectField:
     )
 
 
-class ContactView(ClientCard, CrmModelView):
+class ContactView(DuplicateAwareForm, ClientCard, CrmModelView):
     datamodel = ScopedInterface(Contact)
     list_title = _l("Contacts")
     show_title = _l("Contact")
@@ -79,8 +80,8 @@ class ContactView(ClientCard, CrmModelView):
         **next_task_fields(),
     }
     edit_form_extra_fields = add_form_extra_fields
-    add_template = "crm/add.html"
-    edit_template = "crm/edit.html"
+    add_template = "crm/add_client.html"
+    edit_template = "crm/edit_client.html"
     add_form_query_rel_fields = ACTIVE_OWNERS
     edit_form_query_rel_fields = ACTIVE_OWNERS
     related_views = [DealView, TaskView]

@@ -14,7 +14,7 @@ from app.models.enums import TaskType, choices
 from app.models.mixins import local_now
 from app.services.errors import DomainError
 from app.services.queries import inbox as inbox_queries
-from app.services.rules import first_call, intake
+from app.services.rules import duplicates, first_call, intake
 from app.services.rules.followup import NextTask, default_due
 from app.services.rules.visibility import can_assign_owner
 from app.views.date_field import LocalDateField
@@ -85,6 +85,7 @@ class FirstCallForm(FlaskForm):
             next_task=NextTask(type=self.next_type.data, subject=self.next_subject.data or "",
                                due_at=self.next_due_at.data),
             owner_id=int(owner) if owner else None,
+            allow_duplicate=request.form.get("allow_duplicate") == "1",
         )
 
 
@@ -158,11 +159,16 @@ class FirstCallView(BaseView):
                     made = first_call.register_first_call(db.session, g.user,
                                                           form.first_call(g.user))
             except DomainError as error:
+                if isinstance(error, duplicates.DuplicateFound):
+                    g.crm_duplicates = error.matches
                 field = getattr(form, form_field(error.field), None)
                 if field is not None:
                     field.errors = [*list(field.errors or []), str(error.message)]
                 flash(str(error.message), "danger")
             else:
+                similar = duplicates.warnings(db.session)
+                if similar:
+                    flash(duplicates.warning_text(similar), "warning")
                 flash(str(_l("Client saved with the call and the next task.")), "success")
                 if made.company is not None:
                     return redirect(url_for("CompanyView.show", pk=made.company.id))

@@ -28,12 +28,14 @@ ACTION_LABELS = {
     "create": _l("Will be created"),
     "update": _l("Will be updated"),
     "unchanged": _l("Unchanged"),
+    "foreign": _l("Another manager's clients: not imported"),
     "reject": _l("Rejected"),
 }
 DONE_LABELS = {
     "create": _l("Created"),
     "update": _l("Updated"),
     "unchanged": _l("Unchanged"),
+    "foreign": _l("Another manager's clients: not imported"),
     "reject": _l("Rejected"),
 }
 
@@ -115,6 +117,14 @@ def _mapping_from_form(headers: list[str]) -> dict[int, str]:
     return mapping
 
 
+def _rename_from_form() -> bool | set[int]:
+    """Return the renaming chosen: True for the whole file, else the lines ticked."""
+    if request.form.get("rename_all") == "1":
+        return True
+    return {int(name[len("rename_"):]) for name in request.form
+            if name.startswith("rename_") and name[len("rename_"):].isdigit()}
+
+
 class ImportView(BaseView):
     route_base = "/import"
     default_view = "index"
@@ -161,7 +171,8 @@ class ImportView(BaseView):
         report = None
         if request.method == "POST":
             try:
-                report = importer.plan(db.session, g.user, kind, table, chosen)
+                report = importer.plan(db.session, g.user, kind, table, chosen,
+                                       rename=_rename_from_form())
             except DomainError as error:
                 flash(str(error.message), "danger")
             finally:
@@ -180,7 +191,8 @@ class ImportView(BaseView):
             return redirect(url_for("ImportView.index", kind=kind))
         chosen = _mapping_from_form(table.headers)
         try:
-            report = importer.run(db.session, g.user, kind, table, chosen)
+            report = importer.run(db.session, g.user, kind, table, chosen,
+                                  rename=_rename_from_form())
         except DomainError as error:
             flash(str(error.message), "danger")
             return self._render_mapping(token, kind, table, filename, chosen, None, done=False)
@@ -210,5 +222,6 @@ class ImportView(BaseView):
             samples=table.rows[:3], row_count=len(table.rows), fields=fields, chosen=chosen,
             report=report, shown=shown, done=done, field_labels=importer.FIELD_LABELS,
             action_labels=DONE_LABELS if done else ACTION_LABELS, report_limit=REPORT_ROWS,
-            due_text=datetime_text,
+            due_text=datetime_text, rename=_rename_from_form() if request.method == "POST"
+            else set(),
         )

@@ -54,7 +54,8 @@ from app.services.rules import followup, records, saving
 from app.services.rules import validation as v
 from app.services.rules.history import set_actor
 from app.services.rules.team import can_own_clients
-from app.services.rules.visibility import can_assign_owner, scope_query
+from app.services.rules.visibility import can_assign_owner, scope_query, sees_everything
+from app.services.rules.visibility import scope_query as visible_query
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -77,6 +78,8 @@ FIELDS = {
     ),
 }
 REQUIRED = {"company": "name", "contact": "last_name"}
+# A matched record's name changes only when the user chose it (per row or for the file).
+NAME_FIELDS = {"company": ("name",), "contact": ("last_name", "first_name", "middle_name")}
 FIELD_LABELS = {
     **FIELD_NAMES,
     "company_inn": _l("Company INN"),
@@ -132,6 +135,10 @@ class RowPlan:
     keys: list[tuple[str, str]] = field(default_factory=list)
     revive: bool = False
     first_call: bool = False
+    # The stored values the changes replace, shown old -> new in the dry run.
+    old: dict = field(default_factory=dict)
+    # The file renames a matched record, but renaming was not chosen: the name stays.
+    name_kept: bool = False
 
     def reject(self, message) -> None:
         self.action = "reject"
@@ -157,8 +164,11 @@ class Plan:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {action: self.count(action) for action in ("create", "update", "unchanged",
-                                                          "reject")}
+        """Count each action; rows of other managers' clients only when there are some."""
+        counts = {action: self.count(action) for action in ("create", "update", "unchanged",
+                                                            "reject")}
+        foreign = self.count("foreign")
+        return {**counts, "foreign": foreign} if foreign else counts
 
 
 # --- Reading files -----------------------------------------------------------------------
@@ -400,6 +410,9 @@ class _Lookups:
     users: dict[str, User] = field(default_factory=dict)
     covered: set[int] = field(default_factory=set)
     first_call: followup.NextTask | None = None
+    # Other managers' live records by key: rows matching them are reported, not applied.
+    foreign: dict[tuple[str, str], list] = field(default_factory=dict)
+    rename: bool | set[int] = False
 
 
 def _chunks(session: Session, values: list):
@@ -408,14 +421,24 @@ def _chunks(session: Session, values: list):
         yield values[start:start + size]
 
 
-def _load_records(session: Session, actor, kind: str, keys: set[tuple[str, str]]) -> dict:
-    """Return {(key kind, value): [visible records]} for the INNs, e-mails, phones given."""
+def _load_records(session: Session, actor, kind: str, keys: set[tuple[str, str]],
+                  foreign: bool = False) -> dict:
+    """Return {(key kind, value): [visible records]} for the INNs, e-mails, phones given.
+
+    With `foreign`, the live records of other managers instead (names are not matched).
+    """
     model = KINDS[kind]
     found: dict[tuple[str, str], list] = {}
     columns = {"inn": ("inn",), "email": ("email",), "phone": ("phone",)}
     if kind == "contact":
         columns = {"email": ("email", "second_email"), "phone": ("phone", "mobile_phone")}
-    names_wanted = sorted({value for k, value in keys if k == "name"})
+
+    def scope_query(query, model_, user):
+        if foreign:
+            return query.filter(model_.archived.is_(False), model_.owner_id != user.id)
+        return visible_query(query, model_, user)
+
+    names_wanted = sorted({value for k, value in keys if k == "name"}) if not foreign else []
     name_column = model.name if kind == "company" else model.last_name
     for chunk in _chunks(session, sorted({value.split(" ")[0] for value in names_wanted}
                                 if kind == "contact" else names_wanted)):
@@ -609,10 +632,13 @@ def _full_name(values: dict) -> str:
 
 
 def plan(session: Session, actor, kind: str, table: Table, mapping: dict[int, str],
-         now: datetime | None = None) -> Plan:
+         now: datetime | None = None, rename: bool | set[int] = False) -> Plan:
     """Say for every row what the import would do, without writing anything.
 
     `now` (the team's local time by default) sets when default first calls are due.
+    `rename`: True, or the lines whose file name may replace a matched record's name;
+    elsewhere the name stays and the row says so. A row matching another manager's
+    client by INN, e-mail or phone is reported ("foreign") and never applied.
 
     :raise ImportFileError: if the mapping is not usable.
     """
@@ -623,10 +649,12 @@ def plan(session: Session, actor, kind: str, table: Table, mapping: dict[int, st
     parsed = [_parse_row(kind, row, mapping, RowPlan(line=number), choices)
               for number, row in enumerate(table.rows, start=2)]
     lookups = _Lookups(users=_load_users(session) if "owner" in mapping.values() else {},
-                       first_call=import_tasks.first_call(now or local_now()))
+                       first_call=import_tasks.first_call(now or local_now()), rename=rename)
     keys = {key for item in parsed if item.plan.action != "reject" for key in item.plan.keys}
     with session.no_autoflush:
         lookups.by_key = _load_records(session, actor, kind, keys)
+        if not sees_everything(actor):
+            lookups.foreign = _load_records(session, actor, kind, keys, foreign=True)
         if kind == "contact":
             inns = {item.company_ref[0] for item in parsed if item.company_ref[0]}
             names = {item.company_ref[1] for item in parsed if item.company_ref[1]}
@@ -724,6 +752,8 @@ def _decide(actor, kind: str, item: _Parsed, lookups: _Lookups, claimed: dict) -
         task = _task_of(values)
         company = _company_of(item, lookups) if kind == "contact" else None
         existing = _match(item, lookups, company)
+        if existing is None and _report_foreign(item, lookups):
+            return
         _refuse_repeated_record(existing, plan_.keys, claimed)
         draft = _checked_draft(actor, kind, item, lookups, existing, company, values)
     except ValidationError as error:
@@ -732,8 +762,41 @@ def _decide(actor, kind: str, item: _Parsed, lookups: _Lookups, claimed: dict) -
     plan_.label = draft.name if kind == "company" else draft.full_name
     plan_.company = company
     _plan_changes(plan_, KINDS[kind], draft, existing)
+    _hold_name(kind, plan_, lookups.rename)
     _plan_first_task(plan_, draft, existing, task, lookups)
     _claim(plan_, existing, claimed)
+
+
+def _report_foreign(item: _Parsed, lookups: _Lookups) -> bool:
+    """Mark a row whose INN, e-mail or phone is another manager's client; tell if it was."""
+    for key in item.plan.keys:
+        found = lookups.foreign.get(key, [])
+        if found:
+            owner = formatting.person_name(found[0].owner)
+            item.plan.action = "foreign"
+            item.plan.label = str(item.values.get("name") or _full_name(item.values))
+            item.plan.messages.append(str(_l(
+                "%(field)s %(value)s belongs to a client of %(owner)s: not imported.",
+                field=FIELD_LABELS[key[0]], value=key[1], owner=owner)))
+            return True
+    return False
+
+
+def _hold_name(kind: str, plan_: RowPlan, rename: bool | set[int]) -> None:
+    """Keep a matched record's name unless renaming was chosen for the row or the file."""
+    if plan_.record is None or rename is True or plan_.line in (rename or set()):
+        return
+    held = [name for name in NAME_FIELDS[kind] if name in plan_.changes]
+    if not held:
+        return
+    new = " ".join(str(plan_.changes.pop(name)) for name in held)
+    plan_.old = {name: value for name, value in plan_.old.items() if name not in held}
+    plan_.name_kept = True
+    plan_.label = str(plan_.record) if kind == "company" else plan_.record.full_name
+    plan_.messages.append(str(_l("The name stays «%(old)s» (the file says «%(new)s»): choose "
+                                 "to rename it.", old=plan_.label, new=new)))
+    if not plan_.changes and plan_.action == "update":
+        plan_.action = "unchanged"
 
 
 def _refuse_repeated_record(existing, keys: list, claimed: dict) -> None:
@@ -797,6 +860,7 @@ def _plan_changes(plan_: RowPlan, model, draft, existing) -> None:
     plan_.record = existing
     plan_.changes = {name: value for name, value in checked.items()
                      if value != getattr(existing, name)}
+    plan_.old = {name: getattr(existing, name) for name in plan_.changes}
     plan_.action = "update" if plan_.changes else "unchanged"
 
 
@@ -826,7 +890,7 @@ def _claim(plan_: RowPlan, existing, claimed: dict) -> None:
 
 
 def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str],
-        now: datetime | None = None) -> Plan:
+        now: datetime | None = None, rename: bool | set[int] = False) -> Plan:
     """Plan the import again, then write created and updated rows in one transaction.
 
     Rejected rows are skipped (the plan names them and why). A live client created or
@@ -835,7 +899,7 @@ def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str
     :raise ImportFileError: if the mapping is not usable.
     :raise DomainError: if writing failed; then nothing was written.
     """
-    result = plan(session, actor, kind, table, mapping, now)
+    result = plan(session, actor, kind, table, mapping, now, rename)
     model = KINDS[kind]
     set_actor(session, actor)
     try:
@@ -851,8 +915,11 @@ def run(session: Session, actor, kind: str, table: Table, mapping: dict[int, str
                 if row.company is not None:
                     record.company = row.company
                 spec = _task_spec(row, result.first_call)
+                # The plan compared every row's INN, e-mail and phone in bulk: a visible
+                # match is this very update, another manager's is reported and skipped.
                 task = saving.save_record(session, actor, record, is_new=is_new,
-                                          next_task=spec, require_cover=False)
+                                          next_task=spec, require_cover=False,
+                                          allow_duplicate=True)
                 if spec is not None:
                     row.task = spec if task is not None else None
                     row.first_call = row.first_call and row.task is not None

@@ -24,9 +24,12 @@ ACTION_LABELS = {
     "restored": _l("restored"), "reassigned": _l("moved to another manager"),
     "deleted": _l("deleted for good"),
     "handover": _l("handed over: a brief for the new manager"),
+    "merged": _l("merged"),
 }
 REFERENCES = {"owner_id": User, "stage_id": Stage, "company_id": Company,
               "contact_id": Contact, "deal_id": Deal}
+# Fields naming another record of the entry's own kind (a merge's two records).
+SELF_REFERENCES = frozenset({"merged_into_id", "merged_from_id"})
 ENUM_FIELDS = {"status": ClientStatus, "state": TaskState, "type": TaskType, "kind": StageKind}
 NAMES = {Company: "company", Contact: "contact", Deal: "deal", Task: "task"}
 TASK_LINKS = {Company: Task.company_id, Contact: Task.contact_id, Deal: Task.deal_id}
@@ -85,7 +88,7 @@ def _names(session: Session, entries: list[HistoryEntry], viewer=None) -> dict:
     wanted: dict[type, set[int]] = {}
     for entry in entries:
         for change in entry.changes or []:
-            model = REFERENCES.get(change.get("field"))
+            model = _referenced(change.get("field"), entry.entity)
             if model is not None:
                 for value in (change.get("old"), change.get("new")):
                     if value is not None:
@@ -104,16 +107,25 @@ def _names(session: Session, entries: list[HistoryEntry], viewer=None) -> dict:
     return names
 
 
+def _referenced(name: str | None, entity: str):
+    """Return the model a field's value is the id of, if it names a record."""
+    if name in SELF_REFERENCES:
+        return _model_of(entity)
+    return REFERENCES.get(name)
+
+
 def _model_of(entity: str):
     return {value: key for key, value in NAMES.items()}[entity]
 
 
-def _value_text(name: str, value, names: dict, currency: str = "RUB") -> str:
+def _value_text(name: str, value, names: dict, currency: str = "RUB",
+                entity: str = "company") -> str:
     """Return a stored value in the user's language: names, labels, dates, money."""
     if value is None or value == "":
         return "—"
-    if name in REFERENCES:
-        return names.get((REFERENCES[name], value), str(HIDDEN))
+    model = _referenced(name, entity)
+    if model is not None:
+        return names.get((model, value), str(HIDDEN))
     if name in ENUM_FIELDS:
         return label(ENUM_FIELDS[name], value)
     if isinstance(value, bool):
@@ -138,8 +150,8 @@ def change_lines(entry: HistoryEntry, names: dict, labels: dict) -> list[tuple[s
         else "RUB"
     return [
         (str(labels.get(c["field"].removesuffix("_id"), c["field"])),
-         _value_text(c["field"], c.get("old"), names, currency),
-         _value_text(c["field"], c.get("new"), names, currency))
+         _value_text(c["field"], c.get("old"), names, currency, entry.entity),
+         _value_text(c["field"], c.get("new"), names, currency, entry.entity))
         for c in entry.changes or []
     ]
 

@@ -24,7 +24,8 @@ from app.services.rules.visibility import role_names, sees_everything
 MODELS = {entity: kind.model for entity, kind in BY_ENTITY.items()}
 KINDS = ("contacts", "deals", "tasks")
 KIND_LABELS = {"contacts": _l("contacts"), "deals": _l("deals"), "tasks": _l("tasks")}
-REFERENCE_LABELS = {**KIND_LABELS, "reassignments": _l("reassignments")}
+REFERENCE_LABELS = {**KIND_LABELS, "reassignments": _l("reassignments"),
+                    "merged": _l("records merged into it")}
 # Hard delete goes children first, so that no foreign key points at a deleted row.
 DELETE_ORDER = (Task, Deal, Contact, Company)
 
@@ -190,6 +191,9 @@ def restore(session: Session, actor, record) -> Batch:
             row.archived = False
             row.archived_at = None
             row.changed_by_id = getattr(actor, "id", None)
+        # A merged record comes back on its own (rules/merge.py says what stays merged).
+        if getattr(record, "merged_into_id", None) is not None:
+            record.merged_into_id = None
         session.commit()
     except Exception:
         session.rollback()

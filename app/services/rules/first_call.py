@@ -77,6 +77,8 @@ class FirstCall:
     call_result: str | None = None
     next_task: followup.NextTask = field(default_factory=followup.NextTask)
     owner_id: int | None = None
+    # The manager saw the matching clients and said "save anyway".
+    allow_duplicate: bool = False
 
 
 @dataclass
@@ -91,14 +93,16 @@ class Registered:
     next_task: Task
 
 
-def _checked(session: Session, actor, part: str, record, *, is_new: bool = True) -> None:
+def _checked(session: Session, actor, part: str, record, *, is_new: bool = True,
+             allow_duplicate: bool = False) -> None:
     """Run the record's usual checks, naming the part of the screen in a refusal.
 
     :raise ValidationError: with the field as `part.field` (or `owner`).
+    :raise DuplicateFound: if the client or contact may be a duplicate (not allowed).
     """
     try:
         saving.save_record(session, actor, record, is_new=is_new, next_task=None,
-                           require_cover=False)
+                           require_cover=False, allow_duplicate=allow_duplicate)
     except ValidationError as error:
         raise _in_part(part, error) from error
 
@@ -167,17 +171,17 @@ def _write(session: Session, actor, call: FirstCall, call_task: Task | None = No
     company = contact = deal = None
     if call.kind == COMPANY:
         company = _company(call)
-        _checked(session, actor, "client", company)
+        _checked(session, actor, "client", company, allow_duplicate=call.allow_duplicate)
         session.add(company)
     if call.kind == PERSON or not call.contact.is_empty():
         contact = _person(call, company)
-        _checked(session, actor, "contact", contact)
+        _checked(session, actor, "contact", contact, allow_duplicate=call.allow_duplicate)
         session.add(contact)
     client = company if company is not None else contact
     if (call.deal.title or "").strip() or call.deal.amount not in (None, ""):
         deal = Deal(title=call.deal.title, amount=call.deal.amount,
                     stage=_stage(session, call.deal.stage_id), company=company, contact=contact)
-        _checked(session, actor, "deal", deal)
+        _checked(session, actor, "deal", deal, allow_duplicate=call.allow_duplicate)
         session.add(deal)
     done = _call_done(session, actor, call, deal or client, call_task)
     try:
@@ -209,6 +213,8 @@ def register_first_call(session: Session, actor, call: FirstCall) -> Registered:
 
     :raise ValidationError: naming the part and field at fault (`contact.email`...);
         nothing is written then.
+    :raise DuplicateFound: if the client or the contact looks like an existing one and
+        `call.allow_duplicate` is not set.
     """
     set_actor(session, actor)
     try:

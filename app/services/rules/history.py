@@ -75,10 +75,26 @@ def _entry(session: Session, record, action: str, changes: list | None) -> dict:
 
 def _action_for(changes: list[dict]) -> str:
     fields = {change["field"] for change in changes}
-    if fields == {"archived"}:
+    merged = next((c for c in changes if c["field"] == "merged_into_id"), None)
+    if merged is not None and merged["new"] is not None:
+        return "merged"
+    if "archived" in fields and fields <= {"archived", "merged_into_id"}:
         archived = next(c for c in changes if c["field"] == "archived")["new"]
         return "archived" if archived else "restored"
     return "changed"
+
+
+_NOTES = "history_notes"
+
+
+def note(session: Session, record, action: str, changes: list[dict]) -> None:
+    """Have the next flush write the record's entry as `action`, with `changes` added.
+
+    For what the columns do not show: the record kept by a merge names the one merged
+    into it. The record's row must change in that flush (its audit stamp does).
+    """
+    session.info.setdefault(_NOTES, {})[(ENTITIES[type(record)], record.id)] = (action,
+                                                                                 changes)
 
 
 def row_updated(record) -> bool:
@@ -104,6 +120,7 @@ def write_flush_history(session: Session, _flush_context) -> None:
     step of the record's version, which `changes_since` relies on.
     """
     rows = []
+    notes = session.info.get(_NOTES, {})
     for record in session.new:
         if type(record) in ENTITIES:
             rows.append(_entry(session, record, "created", None))
@@ -114,6 +131,9 @@ def write_flush_history(session: Session, _flush_context) -> None:
             continue
         changes = field_changes(record)
         action = _action_for(changes) if changes else "changed"
+        noted = notes.pop((ENTITIES[type(record)], record.id), None)
+        if noted is not None:
+            action, changes = noted[0], [*noted[1], *changes]
         rows.append(_entry(session, record, action, changes))
     if rows:
         session.connection().execute(insert(HistoryEntry.__table__), rows)

@@ -46,6 +46,10 @@ class Kind:
     referrers: tuple = ()
     # Whether its saves hold its stage (a deal's stage must not change kind meanwhile).
     holds_stage: bool = False
+    # The fields its name is made of (duplicates compare them); empty: not a client.
+    name_fields: tuple = ()
+    # The referrers (by label) that move to the kept record when two are merged.
+    merge_moves: tuple = ()
 
 
 def _live_status(column):
@@ -82,7 +86,10 @@ COMPANY = Kind(
     ],
     referrers=(("contacts", Contact, Contact.company_id), ("deals", Deal, Deal.company_id),
                ("tasks", Task, Task.company_id),
-               ("reassignments", Reassignment, Reassignment.company_id)),
+               ("reassignments", Reassignment, Reassignment.company_id),
+               ("merged", Company, Company.merged_into_id)),
+    name_fields=("name",),
+    merge_moves=("contacts", "deals", "tasks"),
 )
 
 # A contact is a client only without a company (a private person); a contact person's
@@ -101,7 +108,10 @@ CONTACT = Kind(
     dependents=lambda contact: None if contact.company_id is not None else [
         ("deals", Deal, (Deal.contact_id == contact.id) & Deal.company_id.is_(None)),
     ],
-    referrers=(("deals", Deal, Deal.contact_id), ("tasks", Task, Task.contact_id)),
+    referrers=(("deals", Deal, Deal.contact_id), ("tasks", Task, Task.contact_id),
+               ("merged", Contact, Contact.merged_into_id)),
+    name_fields=("last_name", "first_name", "middle_name"),
+    merge_moves=("deals", "tasks"),
 )
 
 DEAL = Kind(

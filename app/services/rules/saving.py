@@ -8,13 +8,18 @@ the guard on a task's links, and archiving.
 from sqlalchemy.orm import Session
 
 from app.models import Task
-from app.services.rules import archive, followup, records
+from app.services.rules import archive, duplicates, followup, records
 from app.services.rules.followup import NextTask
 
 
 def save_record(session: Session, actor, record, *, is_new: bool,
-                next_task: NextTask | None, require_cover: bool = True) -> Task | None:
+                next_task: NextTask | None, require_cover: bool = True,
+                allow_duplicate: bool = False) -> Task | None:
     """Check and stamp a record about to be saved; a live one gets its first task with it.
+
+    A company or contact sharing an INN, phone or e-mail with another record is refused
+    unless `allow_duplicate` (the user said "save anyway"); similar names are only
+    warnings, read with `duplicates.warnings(session)`.
 
     `next_task` is the task to plan if the record would otherwise be live without one.
     With `require_cover` False a record left without a planned task may stay so (an
@@ -23,8 +28,11 @@ def save_record(session: Session, actor, record, *, is_new: bool,
 
     :raise ValidationError: naming the first field at fault.
     :raise NextTaskRequired: if a live record would be left without a planned task.
+    :raise DuplicateFound: carrying the matches, unless `allow_duplicate`.
     """
     records.before_save(session, actor, record, is_new=is_new)
+    # After the checks: the keys compared are those the record will be stored with.
+    duplicates.check(session, actor, record, is_new=is_new, allow_duplicate=allow_duplicate)
     task = None
     if next_task is not None or require_cover:
         task = followup.attach_first_task(session, actor, record, next_task)

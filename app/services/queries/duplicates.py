@@ -1,0 +1,111 @@
+"""The head's report of duplicates: pairs of live companies (or contacts) that look like
+one client, by INN, phone, e-mail and similar names, each with both owners.
+
+Set-based: one GROUP BY per key column finds the values held more than once (each read
+from the key's own index), then one query loads the records of those values. Names: the
+folded names held more than once (GROUP BY search_name), and, for the newest companies,
+candidates from the name index scored by rapidfuzz (rules/duplicates.py), never the whole
+table. Every part is capped: the report shows the first pairs, not all of them.
+"""
+
+from dataclasses import dataclass
+from itertools import combinations
+
+from sqlalchemy import false, func, select
+from sqlalchemy.orm import Session
+
+from app.models import Company, Contact
+from app.services.errors import NotFound
+from app.services.rules import duplicates
+from app.services.rules.visibility import sees_everything
+
+# Values held more than once, read per key; pairs shown at most.
+KEYS_LIMIT = 100
+PAIRS_LIMIT = 200
+# The newest companies whose names are compared with the name index's candidates.
+NEWEST = 25
+KEY_COLUMNS = {
+    Company: (("inn", Company.inn), ("phone", Company.phone_e164),
+              ("email", Company.email_key), ("name", Company.search_name)),
+    Contact: (("phone", Contact.phone_e164), ("phone", Contact.mobile_phone_e164),
+              ("email", Contact.email_key), ("email", Contact.second_email_key)),
+}
+
+
+@dataclass
+class Pair:
+    """Two live records that look like one client, and why."""
+
+    first: Company | Contact
+    second: Company | Contact
+    reasons: list[str]
+    score: int | None = None
+
+    @property
+    def type(self) -> str:
+        return type(self.first).__tablename__
+
+    @property
+    def labelled_reasons(self) -> list[str]:
+        """The reasons in the user's language."""
+        return [str(duplicates.REASON_LABELS[reason]) for reason in self.reasons]
+
+
+def _repeated(session: Session, model, column) -> list:
+    """Return the values of the column that more than one live record holds (capped)."""
+    statement = (select(column).where(column.is_not(None), model.archived == false())
+                 .group_by(column).having(func.count() > 1).limit(KEYS_LIMIT))
+    return list(session.scalars(statement))
+
+
+def _add(pairs: dict, first, second, reason: str, score: int | None = None) -> None:
+    if first.id == second.id:
+        return
+    low, high = sorted((first, second), key=lambda record: record.id)
+    pair = pairs.get((low.id, high.id))
+    if pair is None:
+        if len(pairs) >= PAIRS_LIMIT:
+            return
+        pair = pairs[(low.id, high.id)] = Pair(low, high, [], score)
+    if reason not in pair.reasons:
+        pair.reasons.append(reason)
+
+
+def _by_keys(session: Session, model, pairs: dict) -> None:
+    for reason, column in KEY_COLUMNS[model]:
+        values = _repeated(session, model, column)
+        if not values:
+            continue
+        records = session.scalars(select(model).where(column.in_(values),
+                                                      model.archived == false())
+                                  .order_by(model.id)).unique()
+        groups: dict = {}
+        for record in records:
+            groups.setdefault(getattr(record, column.key), []).append(record)
+        for group in groups.values():
+            for first, second in combinations(group[:5], 2):
+                _add(pairs, first, second, reason)
+
+
+def _by_similar_names(session: Session, pairs: dict) -> None:
+    newest = session.scalars(select(Company).where(Company.archived == false())
+                             .order_by(Company.id.desc()).limit(NEWEST)).unique()
+    for company in list(newest):
+        for other, score in duplicates.similar_names(session, company, is_new=True).values():
+            _add(pairs, company, other, "name", score)
+
+
+def report(session: Session, actor) -> list[Pair]:
+    """Return the pairs that look like one client, companies first (Head and Admin).
+
+    :raise NotFound: for a user who does not see every manager's clients.
+    """
+    if not sees_everything(actor):
+        raise NotFound("duplicates")
+    pairs: dict = {}
+    _by_keys(session, Company, pairs)
+    _by_similar_names(session, pairs)
+    company_pairs = list(pairs.values())
+    pairs = {}
+    _by_keys(session, Contact, pairs)
+    return company_pairs + list(pairs.values())

@@ -1,0 +1,27 @@
+"""The head's report: pairs of clients that look like one, with both owners and a merge."""
+
+from flask import abort, g
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.services.errors import NotFound
+from app.services.queries import duplicates
+
+
+class DuplicatesView(BaseView):
+    route_base = "/duplicates"
+    default_view = "index"
+
+    @expose("/", methods=["GET"])
+    @has_access
+    def index(self):
+        """List the pairs found by INN, phone, e-mail and similar names."""
+        try:
+            pairs = duplicates.report(db.session, g.user)
+        except NotFound:
+            abort(404)
+        finally:
+            db.session.rollback()
+        return self.render_template("crm/duplicates.html", title=_l("Duplicates"),
+                                    pairs=pairs, limit=duplicates.PAIRS_LIMIT)
