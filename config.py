@@ -34,9 +34,9 @@ _INBOX = [
 # The pipeline board and the reports: every sales role, each seeing what it may see.
 _REPORTS = [
     [r"PipelineView$", r"can_(index|move)$"],
-    [r"(Funnel|WonLost|Task|NoNextTask|NewClients)ReportView$", r"can_index$"],
+    [r"(Funnel|WonLost|Task|NoNextTask|NewClients|SpeedToLead)ReportView$", r"can_index$"],
     [r"(Pipeline|Reports|Sales funnel|Won and lost|Tasks by manager|No next task by manager"
-     r"|New clients)$", r"menu_access$"],
+     r"|New clients|Speed to lead)$", r"menu_access$"],
 ]
 # Cadence, sales plan and forecast: each sales role reads its own; setting the plan is Head's.
 _PLANNING = [
@@ -176,6 +176,9 @@ class Config:
     # The inbox: minutes to answer a new lead, the website form's allowed origins and
     # limit per client address, and the telephony webhook's tokens (comma-separated).
     CRM_LEAD_ANSWER_MINUTES = int(os.environ.get("CRM_LEAD_ANSWER_MINUTES", "15"))
+    # The head's limit: a lead unanswered longer than this is flagged on the head's My day
+    # and in the head's digest.
+    CRM_LEAD_ALERT_MINUTES = int(os.environ.get("CRM_LEAD_ALERT_MINUTES", "60"))
     CRM_INTAKE_ORIGINS = os.environ.get("CRM_INTAKE_ORIGINS", "")
     CRM_INTAKE_RATE_LIMIT = os.environ.get("CRM_INTAKE_RATE_LIMIT", "20 per hour")
     CRM_INTAKE_MAX_BYTES = 16 * 1024

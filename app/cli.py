@@ -130,7 +130,7 @@ def demo_command(companies: int, managers: int, seed: int) -> None:
 
 @crm.command("digest")
 def digest_command() -> None:
-    """E-mail every manager their overdue and today's tasks and their queue (for cron)."""
+    """E-mail every manager their tasks and queue, and the head the leads left waiting (cron)."""
     import logging
     import smtplib
 
@@ -147,6 +147,7 @@ def digest_command() -> None:
             base_url=config.get("CRM_BASE_URL") or "http://127.0.0.1:5000",
             default_language=config.get("BABEL_DEFAULT_LOCALE") or "ru",
             languages=tuple(config.get("LANGUAGES") or ("ru",)),
+            lead_alert_minutes=int(config.get("CRM_LEAD_ALERT_MINUTES") or 60),
         )
     except (smtplib.SMTPException, OSError) as error:
         raise click.ClickException(f"The digest could not be sent: {error}") from error

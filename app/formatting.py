@@ -194,3 +194,23 @@ def install_user_names(user_model) -> None:
 
 def _user_name(user) -> str:
     return name_text(user.first_name, user.last_name) or user.username or ""
+
+
+def minutes_text(minutes: float | None) -> str:
+    """A span of time, rounded to what a reader needs: 7,5 мин, 2 ч 05 мин, 3 дн. 4 ч."""
+    if minutes is None:
+        return "—"
+    if minutes < 60:
+        shown = format_decimal(round(minutes, 1), "#,##0.#", locale=_language())
+        return _("%(minutes)s min", minutes=shown)
+    total = round(minutes)
+    if total < 24 * 60:
+        hours, rest = divmod(total, 60)
+        if not rest:
+            return _("%(hours)s h", hours=hours)
+        return _("%(hours)s h %(minutes)02d min", hours=hours, minutes=rest)
+    days, rest = divmod(total, 24 * 60)
+    hours = rest // 60
+    if not hours:
+        return _("%(days)s d", days=number_text(days))
+    return _("%(days)s d %(hours)s h", days=number_text(days), hours=hours)

@@ -44,6 +44,7 @@ CHART_PAGES = (
     "/reports/tasks/",
     "/reports/no-next-task/",
     "/reports/new-clients/",
+    "/reports/speed-to-lead/",
 )
 
 try:

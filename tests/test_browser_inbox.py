@@ -1,13 +1,17 @@
 """A website form's lead reaches the manager's inbox and becomes a client, in a real browser."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from tests.browser import log_in, save_screenshot
 
 TEXTS = {
-    "ru-RU": {"lang": "ru", "accept": "Принять как нового клиента", "saved": "Клиент сохранён"},
-    "en-US": {"lang": "en", "accept": "Accept as a new client", "saved": "Client saved"},
+    "ru-RU": {"lang": "ru", "accept": "Принять как нового клиента", "saved": "Клиент сохранён",
+              "report": "Скорость ответа на лиды", "all": "100\xa0%", "none": "0"},
+    "en-US": {"lang": "en", "accept": "Accept as a new client", "saved": "Client saved",
+              "report": "Speed to lead", "all": "100%", "none": "0"},
 }
 
 
@@ -56,3 +60,15 @@ def test_a_form_post_becomes_a_client_with_a_first_task(new_page, live_server, m
     done = session.scalars(select(Task).where(Task.state == "done")).one()
     assert done.result == "Договорились прислать предложение"
     save_screenshot(page, tmp_path, f"inbox-accepted-{texts['lang']}")
+
+    # The speed-to-lead report counts the lead as answered within minutes, from the menu.
+    page.locator("a.dropdown-toggle", has_text=re.compile("Отчёты|Reports")).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=texts["report"]).click()
+    assert page.url.endswith("/reports/speed-to-lead/")
+    row = page.locator(f'#speed-managers tr[data-key="{manager.id}"]')
+    assert row.locator(".crm-leads").inner_text() == "1"
+    assert row.locator(".crm-answered").inner_text() == "1"
+    assert row.locator(".crm-share").all_inner_texts() == [texts["all"]] * 3
+    assert row.locator(".crm-waiting").inner_text() == texts["none"]
+    save_screenshot(page, tmp_path, f"speed-to-lead-{texts['lang']}")

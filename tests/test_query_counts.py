@@ -24,7 +24,7 @@ LIST_PAGES = [
 OTHER_PAGES = [
     "/", "/queue/", "/pipeline/",
     "/reports/funnel/", "/reports/won-lost/", "/reports/tasks/", "/reports/no-next-task/",
-    "/reports/new-clients/",
+    "/reports/new-clients/", "/reports/speed-to-lead/", "/inbox/",
 ]
 
 

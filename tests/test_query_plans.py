@@ -105,3 +105,54 @@ def test_the_counter_query_names_its_index_only_on_sqlite(app, session):
     else:
         assert compiled == "task INDEXED BY ix_task_planned_owner_due"
     assert session.execute(text("SELECT 1")).scalar() == 1
+
+
+@pytest.fixture
+def leads(make_user, session):
+    """A head and a manager with leads answered, waiting and declined."""
+    from app.models import InboxItem
+
+    anna = make_user("Manager", "anna")
+    now = local_now().replace(microsecond=0)
+    for hours, answered, state in ((3, 10, "accepted"), (30, None, "new"), (50, None, "declined"),
+                                   (0.5, None, "new")):
+        received = now - timedelta(hours=hours)
+        session.add(InboxItem(source="form", owner_id=anna.id, received_at=received, state=state,
+                              answered_at=answered and received + timedelta(minutes=answered)))
+    session.commit()
+    return make_user("Head", "chief"), anna
+
+
+@pytest.mark.parametrize("who", ["head", "manager"])
+def test_the_speed_to_lead_report_reads_the_leads_of_the_period_by_index(app, session, leads,
+                                                                        who):
+    from app.services.queries import speed_to_lead
+
+    head, anna = leads
+    with caught(session.get_bind(), "inbox_item") as seen:
+        report = speed_to_lead.speed_report(session, head if who == "head" else anna,
+                                            local_now())
+    assert report.total.leads == 3
+    assert len(seen) == 2  # the counts and the medians
+    for statement, parameters in seen:
+        found = plan(session, statement, parameters)
+        # The head's leads by the period; a manager's by the period or by owner, as the
+        # database judges (both indexes lead with what the statement bounds).
+        index = "ix_inbox_item_received" if who == "head" else "ix_inbox_item_"
+        assert index in found, found
+        assert "Seq Scan on inbox_item" not in found and "SCAN inbox_item" not in found, found
+    session.rollback()
+
+
+def test_waiting_leads_read_the_new_leads_by_arrival(app, session, leads):
+    from app.services.queries import speed_to_lead
+
+    head, _ = leads
+    with caught(session.get_bind(), "FROM inbox_item") as seen:
+        waiting = speed_to_lead.waiting_leads(session, head, local_now(), 60)
+    assert waiting.count == 1
+    assert len(seen) == 2
+    for statement, parameters in seen:
+        found = plan(session, statement, parameters)
+        assert "ix_inbox_item_state_received" in found, found
+    session.rollback()

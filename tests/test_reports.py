@@ -525,6 +525,7 @@ REPORT_URLS = (
     "/reports/tasks/",
     "/reports/no-next-task/",
     "/reports/new-clients/",
+    "/reports/speed-to-lead/",
 )
 
 

@@ -25,7 +25,7 @@ PAYLOAD = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 DUE = "2030-01-15 10:00:00"
 REPORTS = ("/reports/funnel/", "/reports/won-lost/", "/reports/tasks/",
-           "/reports/no-next-task/", "/reports/new-clients/")
+           "/reports/no-next-task/", "/reports/new-clients/", "/reports/speed-to-lead/")
 
 
 # --- headers and the script nonce --------------------------------------------------------

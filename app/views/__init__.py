@@ -90,6 +90,7 @@ def _register_reports(appbuilder) -> None:
         FunnelReportView,
         NewClientsReportView,
         NoNextTaskReportView,
+        SpeedToLeadReportView,
         TaskReportView,
         WonLostReportView,
     )
@@ -105,6 +106,7 @@ def _register_reports(appbuilder) -> None:
         (NoNextTaskReportView, "No next task by manager", _l("Without a next task, by manager"),
          "fa-triangle-exclamation"),
         (NewClientsReportView, "New clients", _l("New clients"), "fa-user-plus"),
+        (SpeedToLeadReportView, "Speed to lead", _l("Speed to lead"), "fa-stopwatch"),
     )
     for view, name, label, icon in reports:
         appbuilder.add_view(
@@ -134,6 +136,7 @@ def _register_planning(appbuilder) -> None:
     appbuilder.app.context_processor(_my_plan_block)
     appbuilder.app.add_template_global(is_off_cadence, "crm_off_cadence")
     appbuilder.app.add_template_global(lambda: local_now().date(), "crm_today")
+    appbuilder.app.context_processor(_leads_waiting_block)
 
 
 def _my_plan_block() -> dict:
@@ -141,6 +144,13 @@ def _my_plan_block() -> dict:
 
     # My day's block calls it; other pages never do, so it costs them nothing.
     return {"crm_my_plan": my_plan}
+
+
+def _leads_waiting_block() -> dict:
+    from app.views.leads_waiting import leads_waiting
+
+    # The head's My day calls it (crm/leads_waiting.html); other pages never do.
+    return {"crm_leads_waiting": leads_waiting}
 
 
 def _register_administration(appbuilder) -> None:

@@ -18,10 +18,11 @@ from markupsafe import Markup
 from pygal.style import Style
 
 from app.extensions import db
-from app.formatting import day_month_text, number_text, parse_month_text
+from app.formatting import day_month_text, minutes_text, number_text, parse_month_text
+from app.models.inbox_item import InboxSource, inbox_label
 from app.models.mixins import local_now
 from app.security_headers import csp_nonce
-from app.services.queries import reports
+from app.services.queries import reports, speed_to_lead
 from app.services.rules.validation import EARLIEST, LATEST
 from app.services.rules.visibility import sees_everything
 from app.views.arguments import small_int
@@ -399,3 +400,46 @@ def source_label(source: str | None) -> str:
     if source == reports.OTHER_SOURCES:
         return str(_l("other sources"))
     return source
+
+
+# What "answered within" each of speed_to_lead.BOUNDS reads as.
+BOUND_LABELS = (_l("Within 15 minutes"), _l("Within an hour"), _l("Within a day"))
+
+
+class SpeedToLeadReportView(ReportView):
+    route_base = "/reports/speed-to-lead"
+    template = "crm/report_speed_to_lead.html"
+    report_title = _l("Speed to lead")
+    explanation = _l(
+        "Time from a lead's arrival (website form, call, e-mail) to the first done task on "
+        "it, for the leads received in each week (weeks start on Monday). Shares are of the "
+        "leads answered or still waiting; leads declined without an answer are counted apart."
+    )
+    uses_weeks = True
+
+    def build(self, user, filters: Filters) -> dict:
+        """Measure how soon leads were answered, per week, manager and source."""
+        source = request.args.get("source")
+        source = source if source in speed_to_lead.SOURCES else None
+        data = speed_to_lead.speed_report(
+            db.session, user, local_now(), filters.weeks, filters.manager_id, source
+        )
+        for monday, row in zip(data.weeks, data.by_week, strict=True):
+            row.key, row.name = monday.isoformat(), day_month_text(monday)
+        for row in data.by_source:
+            row.name = inbox_label(InboxSource, row.key)
+        chart = bar_chart(
+            [row.name for row in data.by_week],
+            [
+                (str(label), [round(row.shares[index] or 0) for row in data.by_week])
+                for index, label in enumerate(BOUND_LABELS)
+            ],
+        )
+        return {
+            "data": data,
+            "chart": chart,
+            "source": source,
+            "sources": [(code, inbox_label(InboxSource, code)) for code in speed_to_lead.SOURCES],
+            "bounds": BOUND_LABELS,
+            "minutes": minutes_text,
+        }

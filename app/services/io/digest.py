@@ -1,5 +1,7 @@
 """The morning digest: each manager's overdue and today's tasks and queue, by e-mail.
 
+The head's digest also lists the leads left unanswered past the head's limit.
+
 Run by cron through `flask --app run crm digest`. Without a mail server configured the
 messages are written to the log instead, so a development set-up never sends mail.
 """
@@ -24,7 +26,9 @@ from sqlalchemy.orm import Session
 from app import formatting
 from app.models import Task, UserProfile
 from app.models.enums import TaskType, label
-from app.services.queries import agenda, cadence
+from app.models.inbox_item import InboxSource, inbox_label
+from app.models.mixins import local_now
+from app.services.queries import agenda, cadence, speed_to_lead
 from app.services.rules.team import active_client_owner_ids
 
 log = logging.getLogger(__name__)
@@ -36,6 +40,7 @@ SMTP_TIMEOUT = 30
 TASK_PATH = "/taskview/show/{id}"
 QUEUE_PATH = "/queue/"
 OFF_CADENCE_PATH = "/off-cadence/"
+LEAD_PATH = "/inbox/{id}"
 
 
 @dataclass(frozen=True)
@@ -74,11 +79,13 @@ class Digest:
     off_cadence_count: int = 0
     overdue: list[Task] = field(default_factory=list)
     today: list[Task] = field(default_factory=list)
+    # The head's only: leads unanswered past the limit.
+    waiting: speed_to_lead.WaitingLeads | None = None
 
     @property
     def is_empty(self) -> bool:
         return not (self.overdue_count or self.today_count or self.queue_count
-                    or self.off_cadence_count)
+                    or self.off_cadence_count or (self.waiting and self.waiting.count))
 
 
 @dataclass
@@ -141,9 +148,13 @@ def user_languages(
 
 
 def collect_digest(
-    session: Session, user: User, now: datetime, language: str, limit: int = LISTED_TASKS
+    session: Session, user: User, now: datetime, language: str, limit: int = LISTED_TASKS,
+    lead_alert_minutes: int = speed_to_lead.DEFAULT_ALERT_MINUTES,
 ) -> Digest:
-    """Gather the user's overdue and today's tasks (up to `limit` each) and queue count."""
+    """Gather the user's overdue and today's tasks (up to `limit` each) and queue count.
+
+    A head also gets the leads unanswered longer than `lead_alert_minutes`.
+    """
     counts = agenda.task_counters(session, user, now)
     digest = Digest(
         user=user,
@@ -152,6 +163,7 @@ def collect_digest(
         today_count=counts["today"],
         queue_count=agenda.queue_count(session, user),
         off_cadence_count=cadence.count_off_cadence(session, user, user.id, now.date()),
+        waiting=speed_to_lead.waiting_leads(session, user, now, lead_alert_minutes),
     )
     if digest.overdue_count or digest.today_count:
         tasks = agenda.my_tasks(session, user, now, limit=limit)
@@ -177,11 +189,37 @@ def _task_lines(tasks: list[Task], total: int, base_url: str) -> list[str]:
     return lines
 
 
-def render_text(digest: Digest, base_url: str) -> str:
+def _waiting_lines(waiting: speed_to_lead.WaitingLeads, now: datetime, root: str) -> list[str]:
+    shown = str(waiting.count) + ("+" if waiting.capped else "")
+    lines = [ngettext(
+        "%(count)s lead waits for an answer longer than %(minutes)s minutes:",
+        "%(count)s leads wait for an answer longer than %(minutes)s minutes:",
+        waiting.count, count=shown, minutes=waiting.limit_minutes,
+    )]
+    for item in waiting.items:
+        lines.append(_(
+            "• %(received)s — %(lead)s (%(source)s), %(owner)s: waiting %(waited)s",
+            received=formatting.datetime_text(item.received_at), lead=str(item),
+            source=inbox_label(InboxSource, item.source),
+            owner=formatting.person_name(item.owner),
+            waited=formatting.minutes_text(speed_to_lead.minutes_waited(item, now)),
+        ))
+        lines.append("  " + root + LEAD_PATH.format(id=item.id))
+    hidden = waiting.count - len(waiting.items)
+    if hidden > 0:
+        lines.append(ngettext("…and %(num)d more lead", "…and %(num)d more leads", hidden))
+    return lines
+
+
+def render_text(digest: Digest, base_url: str, now: datetime | None = None) -> str:
     """Return the digest's plain text, in the current language."""
     root = base_url.rstrip("/")
     user = digest.user
     lines = [_("Hello, %(name)s!", name=user.first_name or user.username), ""]
+    if digest.waiting and digest.waiting.count:
+        # First: a lead cools by the hour, so the head reads it before the tasks.
+        lines += _waiting_lines(digest.waiting, now or local_now(), root)
+        lines.append("")
     if digest.overdue_count:
         lines.append(
             ngettext("%(num)d overdue task:", "%(num)d overdue tasks:", digest.overdue_count)
@@ -228,7 +266,7 @@ def compose_message(digest: Digest, now: datetime, base_url: str, sender: str) -
     """Build the e-mail of one digest, in the user's language."""
     with force_locale(digest.language):
         subject = _("Your day in the CRM, %(date)s", date=formatting.date_text(now.date()))
-        body = render_text(digest, base_url)
+        body = render_text(digest, base_url, now)
         user = digest.user
         name = formatting.person_name(user)
     message = EmailMessage()
@@ -252,13 +290,15 @@ def build_digests(
     sender: str,
     default_language: str = "ru",
     languages: Iterable[str] = ("ru", "en"),
+    lead_alert_minutes: int = speed_to_lead.DEFAULT_ALERT_MINUTES,
 ) -> list[EmailMessage]:
     """Build the digest e-mail of every active Manager or Head who has something to do."""
     users = [user for user in recipients(session) if user.email]
     chosen = user_languages(session, users, default_language, languages)
     messages = []
     for user in users:
-        digest = collect_digest(session, user, now, chosen[user.id])
+        digest = collect_digest(session, user, now, chosen[user.id],
+                                lead_alert_minutes=lead_alert_minutes)
         if not digest.is_empty:
             messages.append(compose_message(digest, now, base_url, sender))
     return messages
@@ -312,11 +352,13 @@ def send_digests(
     base_url: str,
     default_language: str = "ru",
     languages: Iterable[str] = ("ru", "en"),
+    lead_alert_minutes: int = speed_to_lead.DEFAULT_ALERT_MINUTES,
 ) -> DeliveryReport:
     """Build every digest due at `now` and send (or log) them.
 
     :raise smtplib.SMTPException: when the server cannot be reached or refuses the login.
     :raise OSError: when the connection fails.
     """
-    messages = build_digests(session, now, base_url, mail.sender, default_language, languages)
+    messages = build_digests(session, now, base_url, mail.sender, default_language, languages,
+                             lead_alert_minutes)
     return deliver(messages, mail)

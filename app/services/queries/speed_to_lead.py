@@ -1,0 +1,333 @@
+"""Speed to lead: how soon the leads of the inbox were first answered, and who still waits.
+
+A lead's time to answer runs from `received_at` to `answered_at` (the first done task on
+it, set once by accepting, linking or completing a task). A lead not answered yet counts
+as waiting, with its age so far; a lead declined without an answer (spam, not a client)
+is counted apart and stays out of the shares.
+
+The report reads the leads received in the period along index ix_inbox_item_received
+(the period, then the owner): one statement groups them by owner, source and week (a few
+groups, added up here per manager, per source, per week and in total), one more finds the
+medians in the database: PostgreSQL's `percentile_cont` over GROUPING SETS. SQLite has
+neither: it reads the seconds of up to FETCH_CAP answered leads (three small numbers a
+lead, cheaper than its window functions) and takes the medians here; past the cap it
+ranks each group's rows with window functions (ROW_NUMBER, COUNT) and averages the middle
+ones, so a large set is never loaded into Python.
+
+Times are compared in whole seconds, so a lead answered at exactly 15 minutes counts as
+answered within 15 minutes.
+"""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.orm import Session, selectinload
+
+from app.models import InboxItem
+from app.models.inbox_item import InboxSource, InboxState
+from app.services.queries.reports import user_names, week_start
+from app.services.rules.visibility import sees_everything
+
+# Answered within 15 minutes, within an hour, within a day (minutes).
+BOUNDS = (15, 60, 24 * 60)
+MAX_WEEKS = 52
+DEFAULT_WEEKS = 8
+# The head's limit for a lead left unanswered (CRM_LEAD_ALERT_MINUTES overrides it).
+DEFAULT_ALERT_MINUTES = 60
+# Waiting leads listed on My day and in the digest; the rest are counted.
+WAITING_LISTED = 20
+# The waiting count stops here ("99+"), as the inbox counter does.
+WAITING_COUNT_CAP = 99
+WEEK_SECONDS = 7 * 24 * 3600
+SOURCES = tuple(source.value for source in InboxSource)
+# SQLite: up to this many answered leads, their seconds are read for the medians.
+FETCH_CAP = 20_000
+
+
+@dataclass
+class Speed:
+    """One group of leads: how many, how soon answered, how many still wait."""
+
+    key: str
+    name: str = ""
+    answered: int = 0
+    within: list[int] = field(default_factory=lambda: [0] * len(BOUNDS))
+    median_minutes: float | None = None
+    waiting: int = 0
+    oldest_waiting_minutes: float | None = None
+    declined: int = 0
+
+    @property
+    def leads(self) -> int:
+        """The leads the shares are of: answered, or still waiting."""
+        return self.answered + self.waiting
+
+    @property
+    def shares(self) -> list[Decimal | None]:
+        """Percent of the leads answered within each bound (None without leads)."""
+        if not self.leads:
+            return [None] * len(BOUNDS)
+        return [(Decimal(count * 100) / self.leads).quantize(Decimal("0.1"))
+                for count in self.within]
+
+
+@dataclass
+class SpeedReport:
+    """The weeks of the report (their Mondays) and the leads grouped by week, manager, source."""
+
+    weeks: list[date]
+    by_week: list[Speed]
+    by_manager: list[Speed]
+    by_source: list[Speed]
+    total: Speed
+
+
+def _seconds(session: Session, later, earlier):
+    """Return the whole seconds from `earlier` to `later`, as the database counts them."""
+    if _on_sqlite(session):
+        # julianday is exact to a few microseconds here; rounded, the boundaries hold.
+        return cast(func.round((func.julianday(later) - func.julianday(earlier)) * 86400),
+                    Integer)
+    return cast(func.floor(extract("epoch", later - earlier)), Integer)
+
+
+def _on_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _period(now: datetime, weeks: int) -> tuple[list[date], datetime, datetime]:
+    weeks = min(max(weeks, 1), MAX_WEEKS)
+    first = week_start(now.date()) - timedelta(weeks=weeks - 1)
+    start = datetime.combine(first, time())
+    return [first + timedelta(weeks=n) for n in range(weeks)], start, start + timedelta(weeks=weeks)
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What the report is asked for: whose leads, received when, from which source."""
+
+    actor: object
+    now: datetime
+    start: datetime
+    end: datetime
+    manager_id: int | None
+    source: str | None
+
+
+def _leads(session: Session, ask: _Ask, *columns):
+    """Select `columns` of the leads of the period the actor may count."""
+    statement = select(*columns).where(InboxItem.received_at >= ask.start,
+                                       InboxItem.received_at < ask.end)
+    if not sees_everything(ask.actor):
+        statement = statement.where(InboxItem.owner_id == getattr(ask.actor, "id", None))
+    elif ask.manager_id is not None:
+        statement = statement.where(InboxItem.owner_id == ask.manager_id)
+    if ask.source is not None:
+        statement = statement.where(InboxItem.source == ask.source)
+    return statement
+
+
+def _week(session: Session, ask: _Ask):
+    return _seconds(session, InboxItem.received_at, literal(ask.start, DateTime)) // WEEK_SECONDS
+
+
+def _answer_seconds(session: Session):
+    return _seconds(session, InboxItem.answered_at, InboxItem.received_at)
+
+
+def _counts(session: Session, ask: _Ask) -> list[tuple]:
+    """Count the leads per owner, source and week: answered (within each bound), waiting.
+
+    One GROUP BY over the leads of the period; the groups are few (managers x sources x
+    weeks) and are added up per dimension by the caller.
+    """
+    unanswered = InboxItem.answered_at.is_(None)
+    waiting = and_(unanswered, InboxItem.state == InboxState.NEW.value)
+    secs = _answer_seconds(session)
+    week = _week(session, ask)
+    statement = _leads(
+        session, ask, InboxItem.owner_id, InboxItem.source, week,
+        func.count(InboxItem.answered_at),
+        *(func.count(case((secs <= bound * 60, 1))) for bound in BOUNDS),
+        func.count(case((waiting, 1))),
+        func.max(case((waiting, _seconds(session, literal(ask.now, DateTime),
+                                          InboxItem.received_at)))),
+        func.count(case((and_(unanswered, ~waiting), 1))),
+    ).group_by(InboxItem.owner_id, InboxItem.source, week)
+    return list(session.execute(statement))
+
+
+def _medians(session: Session, ask: _Ask, answered: int) -> dict[tuple[str, str], float]:
+    """Return the median answer seconds per (dimension, key), computed in the database.
+
+    PostgreSQL: percentile_cont over GROUPING SETS, one statement. SQLite has neither: up
+    to FETCH_CAP answered leads it reads their seconds (three numbers a lead) and takes
+    the medians here, which is cheaper than its window functions; above, it ranks each
+    group's rows with ROW_NUMBER and COUNT and averages the middle ones, set-based.
+    """
+    if not answered:
+        return {}
+    if not _on_sqlite(session):
+        return _medians_by_grouping_sets(session, ask)
+    if answered <= FETCH_CAP:
+        return _medians_fetched(session, ask)
+    return _medians_by_ranking(session, ask)
+
+
+def _medians_by_grouping_sets(session: Session, ask: _Ask) -> dict:
+    week = _week(session, ask).label("week")
+    secs = _answer_seconds(session)
+    sets = func.grouping_sets(tuple_(InboxItem.owner_id), tuple_(InboxItem.source),
+                              tuple_(week), text("()"))
+    statement = _leads(
+        session, ask, func.grouping(InboxItem.owner_id, InboxItem.source, week),
+        InboxItem.owner_id, InboxItem.source, week,
+        func.percentile_cont(0.5).within_group(secs),
+    ).where(InboxItem.answered_at.is_not(None)).group_by(sets)
+    # grouping() sets a bit for each column left out: 3 = by owner, 5 = source, 6 = week.
+    dims = {3: ("manager", 1), 5: ("source", 2), 6: ("week", 3), 7: ("total", None)}
+    result = {}
+    for row in session.execute(statement):
+        dim, index = dims[row[0]]
+        result[(dim, "" if index is None else str(row[index]))] = float(row[4])
+    return result
+
+
+def _medians_fetched(session: Session, ask: _Ask) -> dict:
+    statement = _leads(session, ask, InboxItem.owner_id, InboxItem.source, _week(session, ask),
+                       _answer_seconds(session)).where(InboxItem.answered_at.is_not(None))
+    groups: dict[tuple[str, str], list[int]] = {}
+    for owner, source, week, secs in session.execute(statement):
+        for key in (("manager", str(owner)), ("source", source), ("week", str(week)),
+                    ("total", "")):
+            groups.setdefault(key, []).append(secs)
+    return {key: float(statistics.median(values)) for key, values in groups.items()}
+
+
+def _medians_by_ranking(session: Session, ask: _Ask) -> dict:
+    leads = _leads(session, ask, InboxItem.owner_id.label("owner"),
+                   InboxItem.source.label("source"), _week(session, ask).label("week"),
+                   _answer_seconds(session).label("secs"),
+                   ).where(InboxItem.answered_at.is_not(None)).cte("leads")
+    keys = (("manager", cast(leads.c.owner, String)), ("source", leads.c.source),
+            ("week", cast(leads.c.week, String)), ("total", literal("")))
+    stacked = union_all(*(
+        select(literal(name).label("dim"), key.label("key"), leads.c.secs)
+        for name, key in keys
+    )).subquery("stacked")
+    # One sort serves both windows: the same partition and order.
+    group = (stacked.c.dim, stacked.c.key)
+    ranked = select(
+        stacked,
+        func.row_number().over(partition_by=group, order_by=stacked.c.secs).label("rank"),
+        func.count().over(partition_by=group, order_by=stacked.c.secs,
+                          rows=(None, None)).label("size"),
+    ).subquery("ranked")
+    middle = or_(ranked.c.rank == (ranked.c.size + 1) // 2,
+                 ranked.c.rank == (ranked.c.size + 2) // 2)
+    statement = (select(ranked.c.dim, ranked.c.key, func.avg(ranked.c.secs))
+                 .where(middle).group_by(ranked.c.dim, ranked.c.key))
+    return {(dim, key): float(value) for dim, key, value in session.execute(statement)}
+
+
+def speed_report(session: Session, actor, now: datetime, weeks: int = DEFAULT_WEEKS,
+                 manager_id: int | None = None, source: str | None = None) -> SpeedReport:
+    """Measure how soon the leads of the last `weeks` were answered, per week, manager, source.
+
+    A manager counts own leads only; Head and Admin all of them, or one manager's.
+    """
+    mondays, start, end = _period(now, weeks)
+    ask = _Ask(actor, now, start, end, manager_id, source if source in SOURCES else None)
+    groups: dict[str, dict[str, Speed]] = {"manager": {}, "source": {}, "week": {}, "total": {}}
+    for owner, source_code, week, answered, *rest in _counts(session, ask):
+        within, (waiting, oldest, declined) = rest[:len(BOUNDS)], rest[len(BOUNDS):]
+        for dim, key in (("manager", str(owner)), ("source", source_code),
+                         ("week", str(week)), ("total", "")):
+            row = groups[dim].setdefault(key, Speed(key))
+            row.answered += answered
+            row.within = [have + more for have, more in zip(row.within, within, strict=True)]
+            row.waiting += waiting
+            row.declined += declined
+            if oldest is not None:
+                seconds = max(oldest, (row.oldest_waiting_minutes or 0) * 60)
+                row.oldest_waiting_minutes = seconds / 60
+    total = groups["total"].get("")
+    for (dim, key), seconds in _medians(session, ask, total.answered if total else 0).items():
+        if key in groups[dim]:
+            groups[dim][key].median_minutes = seconds / 60
+    return _assembled(session, mondays, groups)
+
+
+def _assembled(session: Session, mondays: list[date], groups: dict) -> SpeedReport:
+    names = user_names(session, (int(key) for key in groups["manager"]))
+    managers = list(groups["manager"].values())
+    for row in managers:
+        row.name = names.get(int(row.key), "")
+    managers.sort(key=lambda row: (row.name, int(row.key)))
+    by_week = [groups["week"].get(str(index), Speed(str(index)))
+               for index in range(len(mondays))]
+    by_source = [groups["source"][source] for source in SOURCES if source in groups["source"]]
+    return SpeedReport(mondays, by_week, managers, by_source,
+                       groups["total"].get("", Speed("")))
+
+
+# --- the head's flag: leads waiting past the limit --------------------------------------
+
+
+@dataclass
+class WaitingLeads:
+    """The leads unanswered longer than the limit: the oldest few, and how many in all."""
+
+    limit_minutes: int
+    count: int
+    items: list[InboxItem]
+
+    @property
+    def capped(self) -> bool:
+        return self.count > WAITING_COUNT_CAP
+
+
+def waiting_leads(session: Session, viewer, now: datetime, limit_minutes: int,
+                  listed: int = WAITING_LISTED) -> WaitingLeads | None:
+    """Return the leads still unanswered `limit_minutes` after arriving, oldest first.
+
+    For Head and Admin only (None for anyone else): the flag is the head's. Two statements
+    whatever the number, both along index ix_inbox_item_state_received.
+    """
+    if not sees_everything(viewer) or getattr(viewer, "is_system", False):
+        return None
+    limit_minutes = max(int(limit_minutes), 0)
+    late = (InboxItem.state == InboxState.NEW.value, InboxItem.answered_at.is_(None),
+            InboxItem.received_at < now - timedelta(minutes=limit_minutes))
+    ids = select(InboxItem.id).where(*late).limit(WAITING_COUNT_CAP + 1)
+    count = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    items = []
+    if count:
+        items = list(session.scalars(
+            select(InboxItem).where(*late)
+            .order_by(InboxItem.received_at, InboxItem.id).limit(listed)
+            .options(selectinload(InboxItem.owner))))
+    return WaitingLeads(limit_minutes, count, items)
+
+
+def minutes_waited(item: InboxItem, now: datetime) -> float:
+    """Return the minutes the lead has waited so far."""
+    return max((now - item.received_at).total_seconds() / 60, 0.0)
