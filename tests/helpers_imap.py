@@ -151,3 +151,24 @@ def running_imap_server(user: str = "sales@example.test", password: str = "mailb
             process.kill()
             process.wait()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def letter(body: str | None = "Добрый день! Пришлите счёт на 10 стульев.", *,
+           sender: str = "Иван Петров", address: str = "ivan@romashka.example",
+           subject: str = "Счёт", message_id: str | None = "<a1@romashka.example>",
+           html: str | None = None, charset: str = "utf-8") -> EmailMessage:
+    """Return a client's letter to the sales mailbox: plain text, HTML, or both."""
+    message = EmailMessage()
+    message["From"] = f"{sender} <{address}>"
+    message["To"] = "sales@example.test"
+    message["Subject"] = subject
+    message["Date"] = "Sun, 06 Dec 2026 10:15:00 +0300"
+    if message_id:
+        message["Message-ID"] = message_id
+    if body is not None:
+        message.set_content(body, charset=charset)
+    if html is not None and body is not None:
+        message.add_alternative(html, subtype="html")
+    elif html is not None:
+        message.set_content(html, subtype="html")
+    return message

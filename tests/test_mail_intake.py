@@ -9,24 +9,14 @@ from app.models import InboxItem, Task
 from app.services.io import mail_intake
 from app.services.io.mail_intake import pull_mail
 from tests.helpers import ON_POSTGRESQL, count
+from tests.helpers_imap import letter as any_letter
 
 
-def letter(body="Добрый день! Пришлите прайс на стулья.", *, sender="Ирина Соколова",
-           address="irina@vesna.example", subject="Прайс", message_id="<m1@vesna.example>",
-           html=None, charset="utf-8") -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = f"{sender} <{address}>"
-    message["To"] = "sales@example.test"
-    message["Subject"] = subject
-    message["Date"] = "Sun, 06 Dec 2026 10:15:00 +0300"
-    message["Message-ID"] = message_id
-    if body is not None:
-        message.set_content(body, charset=charset)
-    if html is not None and body is not None:
-        message.add_alternative(html, subtype="html")
-    elif html is not None:
-        message.set_content(html, subtype="html")
-    return message
+def letter(body="Добрый день! Пришлите прайс на стулья.", **fields) -> EmailMessage:
+    """A letter from Irina of «Весна», a client (or not yet) of the CRM."""
+    fields = {"sender": "Ирина Соколова", "address": "irina@vesna.example",
+              "subject": "Прайс", "message_id": "<m1@vesna.example>", **fields}
+    return any_letter(body, **fields)
 
 
 @pytest.fixture

@@ -1,30 +1,9 @@
 """Reading the sales mailbox from a real IMAP server: what each kind of letter becomes."""
 
-from email.message import EmailMessage
-
 import pytest
 
 from app.services.io.mailbox import MailboxSettings, read_unseen
-
-
-def letter(body="Добрый день! Пришлите счёт на 10 стульев.", *, sender="Иван Петров",
-           address="ivan@romashka.example", subject="Счёт", message_id="<a1@romashka.example>",
-           html=None, charset="utf-8") -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = f"{sender} <{address}>"
-    message["To"] = "sales@example.test"
-    message["Subject"] = subject
-    message["Date"] = "Sun, 06 Dec 2026 10:15:00 +0300"
-    if message_id:
-        message["Message-ID"] = message_id
-    if body is not None:
-        message.set_content(body, charset=charset)
-    if html is not None:
-        if body is None:
-            message.set_content(html, subtype="html")
-        else:
-            message.add_alternative(html, subtype="html")
-    return message
+from tests.helpers_imap import letter
 
 
 def read_all(settings):
