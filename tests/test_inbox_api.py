@@ -99,3 +99,20 @@ def test_declining_through_the_api(client, session, make_user):
     done = client.post(f"/api/v1/inbox/{item.id}/decline", headers=headers,
                        json={"reason": "spam"})
     assert done.status_code == 200 and done.get_json()["state"] == "declined"
+
+
+def test_accepting_a_duplicate_answers_409_until_allowed(client, session, make_user,
+                                                         make_company):
+    manager = make_user("Manager", "anna")
+    make_company(manager, "ООО Зима", inn="7707083893")
+    item = receive(session)
+    headers = api_login(client, manager)
+    body = {"client": {"kind": "company", "name": "ООО Лето", "inn": "7707083893"},
+            "next_task": NEXT_TASK}
+    refused = client.post(f"/api/v1/inbox/{item.id}/accept", headers=headers, json=body)
+    assert refused.status_code == 409, refused.get_json()
+    assert refused.get_json()["duplicates"][0]["owner"]
+    assert session.get(InboxItem, item.id).state == "new"
+    allowed = client.post(f"/api/v1/inbox/{item.id}/accept", headers=headers,
+                          json={**body, "allow_duplicate": True})
+    assert allowed.status_code == 200, allowed.get_json()

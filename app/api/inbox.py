@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models.inbox_item import DeclineReason, InboxState
 from app.services.errors import DomainError, NotFound
 from app.services.queries import inbox as inbox_queries
-from app.services.rules import intake
+from app.services.rules import duplicates, intake
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,11 @@ class InboxApi(BaseApi):
         except NotFound:
             db.session.rollback()
             return self.response_404()
+        except duplicates.DuplicateFound as error:
+            # As POST /api/v1/first-call/: the matches, and "allow_duplicate" to save anyway.
+            db.session.rollback()
+            return self.response(409, message=str(error.message),
+                                 duplicates=[match.as_json() for match in error.matches])
         except DomainError as error:
             db.session.rollback()
             return self.response_422(message=refusal(error))
@@ -169,6 +174,8 @@ class InboxApi(BaseApi):
               description: Accepted
             404:
               $ref: '#/components/responses/404'
+            409:
+              description: The new client matches existing ones (unless allow_duplicate)
             422:
               $ref: '#/components/responses/Refused'
         """
