@@ -106,7 +106,8 @@ def test_a_refused_add_stays_on_the_form(client, login):
 
 
 @pytest.mark.parametrize(("url", "ru", "en"), [
-    ("/", "Мой день — CRM", "My day — CRM"),
+    ("/", "Команда сегодня — CRM", "Team day — CRM"),
+    ("/my-day/", "Мой день — CRM", "My day — CRM"),
     ("/companyview/list/", "Компании — CRM", "Companies — CRM"),
     ("/companyview/add", "Новая компания — CRM", "New company — CRM"),
     ("/taskview/list/", "Задачи — CRM", "Tasks — CRM"),

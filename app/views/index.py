@@ -55,4 +55,5 @@ class CrmIndexView(IndexView):
             day=day,
             links=figure_links(db.session, day),
             appbuilder=self.appbuilder,
+            title=_l("Team day"),
         )
