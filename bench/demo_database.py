@@ -1,13 +1,15 @@
 """A throw-away database filled by the demo generator, shared by the benchmarks."""
 
 import argparse
+import json
 import os
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
@@ -51,39 +53,112 @@ def throwaway_database(kind: str, prefix: str = "crm_bench") -> Iterator[str]:
 
 
 @contextmanager
+def kept_database(kind: str, folder: Path, name: str) -> Iterator[str]:
+    """Yield the URL of the database kept under the name; it stays after the block."""
+    if kind == "postgresql":
+        database = f"crm_bench_{name}".replace("-", "_")
+        admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            if not (folder / f"{name}.json").exists():
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{database}"'))
+        admin.dispose()
+        yield f"{PG_SERVER}/{database}"
+    else:
+        path = folder / f"{name}.sqlite"
+        if not (folder / f"{name}.json").exists():
+            path.unlink(missing_ok=True)
+        yield f"sqlite:///{path}"
+
+
+@contextmanager
+def copied_database(url: str) -> Iterator[str]:
+    """Yield the URL of a copy of the database at the url; drop the copy after.
+
+    For what changes the data set for good (reassigning a whole book) on a kept database.
+    """
+    kind, _, rest = url.partition("://")
+    if kind.startswith("postgresql"):
+        source = rest.rsplit("/", 1)[1]
+        copy = f"{source}_copy"
+        admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{source}"'))
+        try:
+            yield f"{PG_SERVER}/{copy}"
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+            admin.dispose()
+    else:
+        import shutil
+        source = Path("/" + rest.lstrip("/"))
+        copy = source.with_name(source.stem + "-copy.sqlite")
+        shutil.copyfile(source, copy)
+        try:
+            yield f"sqlite:///{copy}"
+        finally:
+            copy.unlink(missing_ok=True)
+
+
+def make_app(url: str, **settings):
+    """Return the CRM app on the database at the url, with `settings` over its config."""
+    from app import create_app
+    from config import Config
+
+    config = Config()
+    config.SQLALCHEMY_DATABASE_URI = url
+    for key, value in settings.items():
+        setattr(config, key, value)
+    return create_app(config)
+
+
+@contextmanager
 def demo_app(kind: str, companies: int, managers: int, demo: dict | None = None,
-             **settings) -> Iterator[tuple]:
-    """Yield an app whose new database holds the demo data set, and its Build; drop it after.
+             keep_in: Path | None = None, **settings) -> Iterator[tuple]:
+    """Yield an app whose database holds the demo data set, its Build and its state.
 
     `demo` holds further keyword arguments of generate_demo (task history, contact persons);
-    `settings` override the app's configuration.
+    `settings` override the app's configuration. Without `keep_in` the database is new and
+    dropped after. With it, the database is kept there and built only once: a later run
+    migrates it and reuses it. The state is a dict the caller may fill (it is kept too);
+    its "url" is the database's and "new" says whether it was built by this run.
     """
     from flask_migrate import upgrade
 
-    from app import create_app
     from app.demo import generate_demo
     from app.extensions import db
     from app.services.rules.setup import prepare_database, refresh_statistics
-    from config import Config
 
-    with throwaway_database(kind) as url:
-        config = Config()
-        config.SQLALCHEMY_DATABASE_URI = url
-        for key, value in settings.items():
-            setattr(config, key, value)
-        app = create_app(config)
+    name = f"{kind}-{companies}c-{managers}m"
+    if keep_in is not None:
+        keep_in = keep_in.resolve()
+        keep_in.mkdir(parents=True, exist_ok=True)
+    marker = keep_in / f"{name}.json" if keep_in is not None else None
+    database = kept_database(kind, keep_in, name) if keep_in else throwaway_database(kind)
+    with database as url:
+        app = make_app(url, **settings)
+        state = json.loads(marker.read_text()) if marker and marker.exists() else {}
         with app.app_context():
             upgrade()
-            prepare_database(app.appbuilder, db.session)
-            started = time.perf_counter()
-            counts = generate_demo(app.appbuilder, db.session, companies=companies,
-                                   managers=managers, **(demo or {}))
-            refresh_statistics(db.session)
-            build = Build(counts, time.perf_counter() - started)
-            print(f"{kind}: demo built in {build.seconds:.0f} s: {counts}", flush=True)
+            if state:
+                build = Build(**state["build"])
+                print(f"{kind}: demo of {managers} managers reused from {url}", flush=True)
+            else:
+                prepare_database(app.appbuilder, db.session)
+                started = time.perf_counter()
+                counts = generate_demo(app.appbuilder, db.session, companies=companies,
+                                       managers=managers, **(demo or {}))
+                refresh_statistics(db.session)
+                build = Build(counts, time.perf_counter() - started)
+                print(f"{kind}: demo built in {build.seconds:.0f} s: {counts}", flush=True)
             db.session.remove()
+        state.update(url=url, new="build" not in state, build=asdict(build))
         try:
-            yield app, build
+            yield app, build, state
+            if marker is not None:
+                marker.write_text(json.dumps({**state, "new": False}), encoding="utf-8")
         finally:
             with app.app_context():
                 db.session.remove()

@@ -8,11 +8,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import event
 
-LIST_MEDIAN_MS = 30
-PAGE_MEDIAN_MS = 50
-# The card of a client with a long story is opened as often as a list: the lists' target.
-CARD_MEDIAN_MS = 30
-P95_MS = 100
+# Issue 21: every page a user opens in a working day, lists, cards and reports alike.
+LIST_MEDIAN_MS = 20
+PAGE_MEDIAN_MS = 20
+CARD_MEDIAN_MS = 20
+P95_MS = 60
+# The menu-bar counters run on every page: their statements together.
+COUNTERS_MS = 1.0
+# A figure this far past its target fails the benchmark run (a regression, seen at once).
+FAIL_FACTOR = 1.5
 REASSIGN_SECONDS = 5
 BUILD_SECONDS = 600
 
@@ -36,8 +40,8 @@ class Figure:
         target = median_target(self.kind)
         found = []
         if self.median_ms >= target:
-            found.append(f"median {self.median_ms:.0f} ms >= {target} ms")
-        if self.p95_ms >= P95_MS:
+            found.append(f"median {self.median_ms:.1f} ms >= {target} ms")
+        if self.kind != "counters" and self.p95_ms >= P95_MS:
             found.append(f"p95 {self.p95_ms:.0f} ms >= {P95_MS} ms")
         if self.page_size_check == "grows":
             found.append("statements grow with the page size")
@@ -45,10 +49,19 @@ class Figure:
             found.append(f"status {self.status}, not {self.expected_status}")
         return found
 
+    def fails(self) -> bool:
+        """Say whether the figure misses its target by more than FAIL_FACTOR, or breaks."""
+        target = median_target(self.kind)
+        return (self.median_ms >= target * FAIL_FACTOR
+                or (self.kind != "counters" and self.p95_ms >= P95_MS * FAIL_FACTOR)
+                or self.page_size_check == "grows"
+                or self.status != self.expected_status)
+
 
 def median_target(kind: str) -> int:
     """Return the median a page of this kind must stay under, in milliseconds."""
-    return {"list": LIST_MEDIAN_MS, "card": CARD_MEDIAN_MS}.get(kind, PAGE_MEDIAN_MS)
+    return {"list": LIST_MEDIAN_MS, "card": CARD_MEDIAN_MS,
+            "counters": COUNTERS_MS}.get(kind, PAGE_MEDIAN_MS)
 
 
 # A list loads each relation it shows in one query, and skips it while every row on the

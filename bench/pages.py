@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 
-from app.models import Company, Contact, Deal, Task
+from app.models import Company, Contact, Deal, InboxItem, Task
 from app.services.rules.visibility import scope_query, sees_everything
 from app.views.capped_list import LIST_COUNT_CAP
+from bench.search import search_queries
 
 PAGE_SIZE = 25
 FAR = 0.8  # the far page sits this far into the list
@@ -35,7 +37,16 @@ PAGES = (
     ("off cadence", "/off-cadence/"),
     ("sales plan against fact", "/plan/"),
     ("forecast", "/forecast/"),
+    ("new client from a call (form)", "/first-call/"),
 )
+# The head's own pages.
+HEAD_PAGES = (
+    ("sales plan grid", "/plan/edit/"),
+    ("duplicates report", "/duplicates/"),
+)
+# What the search box is timed with (labels of bench.search's queries), as a page and as
+# the typing-ahead API.
+SEARCHES = ("phone, last 7 digits", "name, the most common first word", "last name of a contact")
 
 
 @dataclass
@@ -94,7 +105,17 @@ def plan(session, user, manager_id: int, cap: int = LIST_COUNT_CAP,
     task_id = planned_tasks(session, manager_id, 1)[0][0]
     pages.append(Page("complete-task form", f"/taskview/complete/{task_id}", "page"))
     pages += [Page(label, url, "page") for label, url in PAGES]
+    item_id = session.scalar(select(InboxItem.id).where(
+        InboxItem.owner_id == manager_id, InboxItem.state == "new").order_by(InboxItem.id))
+    if item_id is not None:
+        pages.append(Page("inbox item", f"/inbox/{item_id}", "page"))
+    for label, query in search_queries(session, manager_id):
+        if label.startswith(SEARCHES):
+            pages += [Page(f"search box: {label}", f"/search/?q={quote(query)}", "page"),
+                      Page(f"search as you type: {label}",
+                           f"/api/v1/search?q={quote(query)}", "page")]
     if sees_everything(user):
+        pages += [Page(label, url, "page") for label, url in HEAD_PAGES]
         # The head's home page is the team day; her own day has its own address.
         pages = [page for page in pages if page.url != "/"]
         pages += [Page("team day", "/", "page"), Page("My day", "/my-day/", "page")]

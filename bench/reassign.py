@@ -22,7 +22,7 @@ def main() -> None:
     from app.models import User
     from app.services.rules.reassignment import preview, reassign
 
-    with demo_app(args.database, args.companies, args.managers) as (app, _build), \
+    with demo_app(args.database, args.companies, args.managers) as (app, *_built), \
             app.app_context():
         users = {u.username: u for u in db.session.scalars(select(User))}
         head, leaver, keeper = users["head"], users["manager1"], users["manager2"]

@@ -24,7 +24,7 @@ from bench.demo_database import arguments, demo_app
 from bench.measure import counting, percentile_95
 
 
-def _queries(session, manager_id: int) -> list[tuple[str, str]]:
+def search_queries(session, manager_id: int) -> list[tuple[str, str]]:
     """Return (label, query) pairs with values taken from the data set."""
     from app.models import Company, Contact
 
@@ -91,7 +91,7 @@ def measure(app, runs: int) -> list[str]:
     with app.app_context():
         engine = db.engine
         manager = db.session.scalar(select(User).where(User.username == "manager1"))
-        queries = _queries(db.session, manager.id)
+        queries = search_queries(db.session, manager.id)
         sizes = (db.session.scalar(select(func.count(Company.id))),
                  db.session.scalar(select(func.count(Contact.id))))
         db.session.remove()
@@ -119,7 +119,7 @@ def main() -> None:
     args = parser.parse_args()
     opened = _existing(args.url) if args.url else demo_app(
         args.database, args.companies, args.managers, WTF_CSRF_ENABLED=False)
-    with opened as (app, _build):
+    with opened as (app, *_built):
         lines = measure(app, args.runs)
     print("\n".join(lines))
 
