@@ -241,9 +241,17 @@ def _register_request_checks(appbuilder) -> None:
 
 
 def _register_menu_counters(appbuilder) -> None:
-    from app.views.counters import menu_counters
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
 
-    appbuilder.app.context_processor(lambda: {"crm_counters": menu_counters})
+    from app.views.counters import menu_counters
+    from app.views.menu import menu_entries
+    from app.views.render_cache import forget_on_access_change
+
+    appbuilder.app.context_processor(
+        lambda: {"crm_counters": menu_counters, "crm_menu_entries": menu_entries})
+    if not event.contains(Session, "after_flush", forget_on_access_change):
+        event.listen(Session, "after_flush", forget_on_access_change)
 
 
 def _register_assets(appbuilder) -> None:

@@ -5,13 +5,16 @@ A client's status or a task's type is stored as a code ("active"); typing the la
 in a select instead; the URL keeps the code, as the API does.
 """
 
+from flask import current_app, g
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.widgets import SearchWidget
+from flask_babel import get_locale
 from wtforms import SelectField
 from wtforms.validators import Optional
 
 from app.data.search_filters import CHOICE_OPERATORS_SHOWN
 from app.models.enums import choices
+from app.views.render_cache import kept_parts
 
 
 class _OfferedFilters:
@@ -32,11 +35,36 @@ class _OfferedFilters:
 
 
 class ChoiceSearchWidget(SearchWidget):
-    """FAB's search widget offering "equal to" and "not equal to" for a select of labels."""
+    """FAB's search widget offering "equal to" and "not equal to" for a select of labels.
+
+    Its form's fields (labels, inputs, the operators offered) are the same on every
+    request of one user in one language: they are rendered once and kept a while
+    (render_cache.py); only the filters in force are read from each request.
+    """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.filters = _OfferedFilters(self.filters)
+
+    def __call__(self, **kwargs):
+        user = getattr(g, "user", None)
+        key = ("search form", self.template_args["route_base"], getattr(user, "id", None),
+               str(get_locale()))
+        fields = kept_parts().get(key, self._fields)
+        args = {**self.template_args, **kwargs, **fields,
+                "active_filters": self.filters.get_filters_values_tojson()}
+        return current_app.jinja_env.get_template(self.template).render(args)
+
+    def _fields(self) -> dict:
+        """Render the form's labels and inputs and name the operators of each column."""
+        form = self.template_args["form"]
+        offered = self.filters.get_search_filters()
+        columns = self.template_args["include_cols"]
+        return {
+            "label_columns": {col: str(form[col].label.text) for col in columns},
+            "form_fields": {col: str(form[col]()) for col in columns},
+            "search_filters": {col: [str(flt.name) for flt in offered[col]] for col in columns},
+        }
 
 
 def choice_field(label, enum_class) -> SelectField:

@@ -19,9 +19,11 @@ class DuplicatesView(BaseView):
         """List the pairs found by INN, phone, e-mail and similar names."""
         try:
             pairs = duplicates.report(db.session, g.user)
+            # Rendered before the read-only transaction ends: a rollback first would
+            # expire every record shown and read each one again.
+            return self.render_template("crm/duplicates.html", title=_l("Duplicates"),
+                                        pairs=pairs, limit=duplicates.PAIRS_LIMIT)
         except NotFound:
             abort(404)
         finally:
             db.session.rollback()
-        return self.render_template("crm/duplicates.html", title=_l("Duplicates"),
-                                    pairs=pairs, limit=duplicates.PAIRS_LIMIT)

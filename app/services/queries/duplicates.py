@@ -14,7 +14,7 @@ from itertools import combinations
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
-from app.models import Company, Contact
+from app.models import Company, Contact, User
 from app.services.errors import NotFound
 from app.services.rules import duplicates
 from app.services.rules.visibility import sees_everything
@@ -108,4 +108,17 @@ def report(session: Session, actor) -> list[Pair]:
     company_pairs = list(pairs.values())
     pairs = {}
     _by_keys(session, Contact, pairs)
-    return company_pairs + list(pairs.values())
+    found = company_pairs + list(pairs.values())
+    _load_named(session, found)
+    return found
+
+
+def _load_named(session: Session, pairs: list[Pair]) -> None:
+    """Load the owners and companies the pairs name, one statement each (not one a row)."""
+    records = [record for pair in pairs for record in (pair.first, pair.second)]
+    # Many-to-one loads find them in the session from here on, with no statement.
+    for model, ids in ((User, {record.owner_id for record in records}),
+                       (Company, {getattr(record, "company_id", None) for record in records})):
+        ids.discard(None)
+        if ids:
+            session.scalars(select(model).where(model.id.in_(ids))).unique().all()
