@@ -1,16 +1,36 @@
 """The home page: My day for a manager, the team day for the head of sales."""
 
+from datetime import timedelta
+
 from flask import g, redirect
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.models.enums import TaskState
 from app.models.mixins import local_now
 from app.services.queries import agenda
 from app.services.queries.team_day import team_day
 from app.services.rules.visibility import sees_everything
 from app.views.counters import queue_count_kept
-from app.views.team_day import figure_links
+from app.views.team_day import figure_links, list_url
+
+# Tasks listed in each part of My day; the rest are one click away in the task list.
+MY_DAY_ROWS = 20
+
+
+def _all_tasks_links(user, now) -> dict[str, str]:
+    """Return the task lists of the user's overdue and rest-of-today's tasks."""
+    moment = now.isoformat(timespec="seconds")
+    tomorrow = (now.date() + timedelta(days=1)).isoformat()
+    # A manager's list holds only their own tasks; the head's own day names her.
+    owner = [("owner", "rel_o_m", user.id)] if sees_everything(user) else []
+    planned = ("state", "eq", TaskState.PLANNED.value)
+    return {
+        "overdue": list_url("TaskView", *owner, planned, ("due_at", "lt", moment)),
+        "today": list_url("TaskView", *owner, planned, ("due_at", "gt", moment),
+                          ("due_at", "lt", tomorrow)),
+    }
 
 
 class CrmIndexView(IndexView):
@@ -36,10 +56,13 @@ class CrmIndexView(IndexView):
         return self._my_day(user)
 
     def _my_day(self, user):
-        now = local_now()
+        now = local_now().replace(microsecond=0)
+        counts = agenda.task_counters(db.session, user, now)
         return self.render_template(
             self.index_template,
-            tasks=agenda.my_tasks(db.session, user, now),
+            tasks=agenda.my_tasks(db.session, user, now, limit=MY_DAY_ROWS),
+            counts=counts,
+            all_links=_all_tasks_links(user, now),
             queue_count=queue_count_kept(user),
             queue_cap=agenda.QUEUE_CAP,
             birthdays=agenda.birthdays(db.session, user, now.date()),
