@@ -52,6 +52,19 @@ def throwaway_database(kind: str, prefix: str = "crm_bench") -> Iterator[str]:
             yield "sqlite:///" + os.path.join(folder, "crm.sqlite")
 
 
+class KeptState(dict):
+    """What a benchmark knows of its database (its URL, its build, records it added)."""
+
+    def __init__(self, marker: Path | None, known: dict) -> None:
+        super().__init__(known)
+        self.marker = marker
+
+    def keep(self) -> None:
+        """Write it next to a kept database (nothing for a throw-away one)."""
+        if self.marker is not None:
+            self.marker.write_text(json.dumps({**self, "new": False}), encoding="utf-8")
+
+
 @contextmanager
 def kept_database(kind: str, folder: Path, name: str) -> Iterator[str]:
     """Yield the URL of the database kept under the name; it stays after the block."""
@@ -154,11 +167,13 @@ def demo_app(kind: str, companies: int, managers: int, demo: dict | None = None,
                 build = Build(counts, time.perf_counter() - started)
                 print(f"{kind}: demo built in {build.seconds:.0f} s: {counts}", flush=True)
             db.session.remove()
+        state = KeptState(marker, state)
         state.update(url=url, new="build" not in state, build=asdict(build))
+        # Kept as soon as it is built: a run stopped later reuses it all the same.
+        state.keep()
         try:
             yield app, build, state
-            if marker is not None:
-                marker.write_text(json.dumps({**state, "new": False}), encoding="utf-8")
+            state.keep()
         finally:
             with app.app_context():
                 db.session.remove()

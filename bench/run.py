@@ -179,6 +179,7 @@ def measure_database(kind: str, managers: int, args: argparse.Namespace) -> Sect
                 state["long_feed_id"] = add_long_feed_client(db.session, ids["manager1"])
                 state["leads"] = add_leads(db.session)
                 refresh_statistics(db.session)
+                state.keep()
             print(f"  {state['leads']} leads in the inbox", flush=True)
             section = Section(kind, server_version(db.session), build, managers)
             engine = db.engine
