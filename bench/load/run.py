@@ -1,6 +1,7 @@
 """Load test: managers doing their day against gunicorn + PostgreSQL; writes bench/results.md.
 
-    python -m bench.load.run                       # 50 users, 60 s, 5,000 companies
+    python -m bench.load.run                       # 100 users, 60 s, 100,000 companies
+    python -m bench.load.run --keep-in FOLDER      # on a copy of bench.run's kept data set
     python -m bench.load.run --users 10 --duration 15s --companies 1000 --output trial.md
 
 It makes a throw-away PostgreSQL database filled by the demo generator, serves it with
@@ -31,28 +32,33 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 
-from bench.demo_database import throwaway_database
+from bench.demo_database import copied_database, demo_app, throwaway_database
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results.md"
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 HEADING = "## Load test"
+# Issue 21: ordinary pages (logging in apart) at 100 users, as the users saw them.
+ORDINARY_P95_MS = 300
 REDIS_DB = "redis://127.0.0.1:6379/15"
 
 
 def arguments() -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--duration", default="60s", help="locust's run time, e.g. 60s, 2m")
-    parser.add_argument("--companies", type=int, default=5_000)
+    parser.add_argument("--companies", type=int, default=100_000)
     parser.add_argument("--managers", type=int, default=20)
     parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count() * 2 + 1)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--wait", default="1-3", help="think time between tasks, MIN-MAX s")
     parser.add_argument("--redis", default=REDIS_DB, help="rate-limit storage (flushed after)")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--keep-in", type=Path, default=None,
+                        help="take the data set kept there by bench.run (built if missing); "
+                             "the test runs on a copy of it")
     return parser.parse_args()
 
 
@@ -66,6 +72,7 @@ class Row:
     per_second: float
     median: float
     p95: float
+    times: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -128,6 +135,29 @@ def fill(url: str, companies: int, managers: int) -> dict:
         db.session.remove()
         db.engine.dispose()
     return counts
+
+
+@contextmanager
+def data_set(args: argparse.Namespace, outcome: Outcome):
+    """Yield the URL of a database holding the demo data: new, or a copy of a kept one."""
+    if args.keep_in is None:
+        with throwaway_database("postgresql", "crm_load") as url:
+            started = time.perf_counter()
+            outcome.demo = fill(url, args.companies, args.managers)
+            print(f"demo built in {time.perf_counter() - started:.0f} s: {outcome.demo}",
+                  flush=True)
+            yield url
+        return
+    from app.extensions import db
+    from bench.run import DEMO_SHAPE
+
+    with demo_app("postgresql", args.companies, args.managers, demo=DEMO_SHAPE,
+                  keep_in=args.keep_in) as (app, build, state):
+        outcome.demo = build.counts
+        with app.app_context():
+            db.engine.dispose()
+        with copied_database(state["url"]) as url:
+            yield url
 
 
 def count(url: str) -> Counts:
@@ -294,7 +324,8 @@ def read_results(folder: Path, outcome: Outcome) -> None:
 
     def row(figures: dict) -> Row:
         return Row(figures["name"], figures["requests"], figures["failures"],
-                   figures["per_second"], figures["median"] or 0, figures["p95"] or 0)
+                   figures["per_second"], figures["median"] or 0, figures["p95"] or 0,
+                   {int(ms): n for ms, n in figures.get("times", {}).items()})
 
     outcome.rows = [row(figures) for figures in results["requests"]]
     outcome.total = row(results["total"])
@@ -324,6 +355,35 @@ def read_server_log(log: Path) -> ServerLog:
     durations.sort()
     return ServerLog(len(durations), errors, statistics.median(durations),
                      durations[min(len(durations) - 1, int(len(durations) * 0.95))])
+
+
+def without_logins(rows: list[Row]) -> Row:
+    """Return the figures of every request but logging in (its password hash is slow on
+    purpose, and a user logs in once a day)."""
+    times: dict[int, int] = {}
+    kept = [row for row in rows if not _is_login(row.name)]
+    for row in kept:
+        for ms, n in row.times.items():
+            times[ms] = times.get(ms, 0) + n
+    return Row("all requests but logging in", sum(row.requests for row in kept),
+               sum(row.failures for row in kept), sum(row.per_second for row in kept),
+               _percentile(times, 0.5), _percentile(times, 0.95), times)
+
+
+def _is_login(name: str) -> bool:
+    return name.startswith(("log in", "login"))
+
+
+def _percentile(times: dict[int, int], share: float) -> float:
+    total = sum(times.values())
+    if not total:
+        return 0.0
+    seen = 0
+    for ms in sorted(times):
+        seen += times[ms]
+        if seen >= total * share:
+            return float(ms)
+    return float(max(times))
 
 
 def machine() -> str:
@@ -362,6 +422,7 @@ def lost_writes(outcome: Outcome) -> bool:
 def markdown(outcome: Outcome) -> str:
     """Return the report as the results file's "## Load test" section."""
     args, total, server = outcome.args, outcome.total, outcome.server
+    ordinary = without_logins(outcome.rows)
     command = "python -m bench.load.run " + " ".join(sys.argv[1:])
     demo = ", ".join(f"{value:,} {key.replace('_', ' ')}" for key, value in outcome.demo.items())
     verdict = "no failed request" if not outcome.failures else (
@@ -378,21 +439,25 @@ def markdown(outcome: Outcome) -> str:
         f"Load: {args.users} users (manager1..manager{min(args.users, args.managers)}), "
         f"spawn rate "
         f"{args.spawn_rate:g}/s, {args.duration}, think time {args.wait} s between tasks; "
-        "tasks weighted My day 4, a list or a search 6, a company 3, completing a task "
-        "with a next task 2, a new company with its first task 1.",
+        "tasks weighted My day 4, a list or a list search 6, a company 3, the search box 2 "
+        "(as typed, then its page), completing a task with a next task 2, a new company "
+        "with its first task 1.",
         "",
         f"**Result: {verdict}.** {total.requests:,} requests, {total.failures} failed, "
         f"{total.per_second:.1f} requests/s, median {total.median:.0f} ms, "
         f"95th percentile {total.p95:.0f} ms (as the users saw it, queueing included). "
         f"The server's own log: {server.requests:,} requests, {server.errors} answered with "
         f"a 5xx, time in the app median {server.median:.0f} ms, 95th percentile "
-        f"{server.p95:.0f} ms.",
+        f"{server.p95:.0f} ms. Every request but logging in: median {ordinary.median:.0f} ms, "
+        f"95th percentile **{ordinary.p95:.0f} ms** (target < {ORDINARY_P95_MS} ms).",
         "",
         "| request | count | failures | req/s | median ms | p95 ms |",
         "|---|---|---|---|---|---|",
     ]
-    for row in [*sorted(outcome.rows, key=lambda r: -r.requests), total]:
-        name = "**all requests**" if row is total else row.name
+    ordinary = without_logins(outcome.rows)
+    for row in [*sorted(outcome.rows, key=lambda r: -r.requests), ordinary, total]:
+        name = ("**all requests**" if row is total
+                else f"**{row.name}**" if row is ordinary else row.name)
         lines.append(f"| {name} | {row.requests:,} | {row.failures} | {row.per_second:.1f} "
                      f"| {row.median:.0f} | {row.p95:.0f} |")
     lines += ["", "Writes: what the users were told succeeded (a 302 to the expected page) "
@@ -425,11 +490,7 @@ def main() -> None:
         folder = Path(name)
         log = folder / "gunicorn.log"
         try:
-            with throwaway_database("postgresql", "crm_load") as url:
-                started = time.perf_counter()
-                outcome.demo = fill(url, args.companies, args.managers)
-                print(f"demo built in {time.perf_counter() - started:.0f} s: {outcome.demo}",
-                      flush=True)
+            with data_set(args, outcome) as url:
                 before = count(url)
                 with gunicorn(url, args, log) as base:
                     print(f"gunicorn at {base}; locust: {args.users} users, {args.duration}",
@@ -443,7 +504,8 @@ def main() -> None:
     report = markdown(outcome)
     print(report)
     put_section(args.output, report)
-    if outcome.failures or lost_writes(outcome):
+    if (outcome.failures or lost_writes(outcome)
+            or without_logins(outcome.rows).p95 >= ORDINARY_P95_MS * 1.5):
         sys.exit(1)
 
 
