@@ -106,26 +106,52 @@ def mark(value: float, limit: float) -> str:
     return f"{value:.0f} {'ok' if value < limit else 'MISS'}"
 
 
-def figure_row(figure: Figure) -> str:
-    """Return one figure as a Markdown table row."""
+def figure_row(figure: Figure, before: str = "") -> str:
+    """Return one figure as a Markdown table row (`before`: the earlier median and p95)."""
     target = median_target(figure.kind)
+    earlier = f" {before or '-'} |" if before is not None else ""
     if figure.kind == "counters":
         verdict = "ok" if figure.median_ms < target else "MISS"
-        return (f"| {figure.label} | {figure.url} | {figure.median_ms:.2f} {verdict} | "
+        return (f"| {figure.label} | {figure.url} |{earlier} {figure.median_ms:.2f} {verdict} | "
                 f"{figure.p95_ms:.2f} | {figure.statements} | - | - |")
-    return (f"| {figure.label} | `{figure.url}` | {mark(figure.median_ms, target)} | "
+    return (f"| {figure.label} | `{figure.url}` |{earlier} "
+            f"{mark(figure.median_ms, target)} | "
             f"{mark(figure.p95_ms, P95_MS)} | {figure.statements} | "
             f"{figure.page_size_check or '-'} | {figure.status} |")
 
 
-def section_text(section: Section) -> list[str]:
-    """Return the Markdown lines of one database's figures."""
-    lines = [f"## {NAMES[section.kind]} {section.version}, {section.managers} managers", ""]
+def earlier_figures(path) -> dict[tuple[str, str, str], str]:
+    """Read a results file written before: {(database heading, user, page): "median / p95"}."""
+    found: dict[tuple[str, str, str], str] = {}
+    if path is None or not path.exists():
+        return found
+    database = user = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            database = line[3:].strip()
+        elif line.startswith("### As "):
+            user = line[7:].strip()
+        elif line.startswith("| ") and user and not line.startswith(("| page", "|---")):
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            if len(cells) >= 4:
+                median, p95 = cells[2].split()[0], cells[3].split()[0]
+                found[(database, user, cells[0])] = f"{median} / {p95}"
+    return found
+
+
+def section_text(section: Section, before: dict | None = None) -> list[str]:
+    """Return the Markdown lines of one database's figures (with the earlier ones, if any)."""
+    heading = f"{NAMES[section.kind]} {section.version}, {section.managers} managers"
+    lines = [f"## {heading}", ""]
     for user, figures in section.figures.items():
+        earlier = "before: median / p95 ms | " if before is not None else ""
         lines += [f"### As {user}", "",
-                  "| page | URL | median ms | p95 ms | statements | 25 vs 100 rows | status |",
-                  "|---|---|---|---|---|---|---|"]
-        lines += [figure_row(figure) for figure in figures]
+                  f"| page | URL | {earlier}median ms | p95 ms | statements | "
+                  "25 vs 100 rows | status |",
+                  "|---|---|---|---|---|---|---|" + ("---|" if before is not None else "")]
+        lines += [figure_row(figure, None if before is None
+                             else before.get((heading, user, figure.label), ""))
+                  for figure in figures]
         lines.append("")
     moved = ", ".join(f"{count:,} {kind}" for kind, count in section.moved.items())
     seconds = section.reassign_seconds
@@ -136,8 +162,9 @@ def section_text(section: Section) -> list[str]:
     return lines
 
 
-def markdown(command: str, runs: int, sections: list[Section]) -> str:
-    """Return the whole report."""
+def markdown(command: str, runs: int, sections: list[Section],
+             before: dict | None = None, before_note: str = "") -> str:
+    """Return the whole report; `before` holds the figures of an earlier run to compare."""
     lines = [
         "# Benchmark results", "",
         f"Written by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", "",
@@ -163,8 +190,10 @@ def markdown(command: str, runs: int, sections: list[Section]) -> str:
             f"{counts['tasks']:,} | {counts['history_entries']:,} | "
             f"{mark(section.build.seconds, BUILD_SECONDS)} |")
     lines.append("")
+    if before is not None:
+        lines += [f"Before: {before_note}", ""]
     for section in sections:
-        lines += section_text(section)
+        lines += section_text(section, before)
     misses = [miss for section in sections for miss in section.misses()]
     lines += ["## Misses", ""]
     lines += [f"- {miss}" for miss in misses] or ["None: every figure meets its target."]

@@ -39,7 +39,7 @@ from bench.measure import (
     time_requests,
 )
 from bench.pages import completion, plan, planned_tasks
-from bench.report import Section, markdown
+from bench.report import Section, earlier_figures, markdown
 
 RESULTS = Path(__file__).with_name("results.md")
 # The load test (python -m bench.load.run) keeps its figures in this section of the file.
@@ -59,6 +59,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--keep-in", type=Path, default=None,
                         help="keep the built databases in this folder and reuse them")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a results file of an earlier run: its figures are shown beside")
+    parser.add_argument("--before-note", default="",
+                        help="what the earlier run measured (the code, the day)")
     args = parser.parse_args()
     args.teams = [int(size) for size in args.teams.split(",")]
     return args
@@ -209,7 +213,8 @@ def main() -> None:
     sections = [measure_database(kind, managers, args)
                 for managers in args.teams for kind in kinds]
     command = "python -m bench.run " + " ".join(sys.argv[1:])
-    report = markdown(command.strip(), args.runs, sections)
+    before = earlier_figures(args.before) if args.before else None
+    report = markdown(command.strip(), args.runs, sections, before, args.before_note)
     print(report)
     args.output.write_text(report + load_test_section(args.output), encoding="utf-8")
     failed = [figure.label for section in sections

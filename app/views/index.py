@@ -12,7 +12,7 @@ from app.models.mixins import local_now
 from app.services.queries import agenda
 from app.services.queries.team_day import team_day
 from app.services.rules.visibility import sees_everything
-from app.views.counters import queue_count_kept
+from app.views.counters import menu_counters, queue_count_kept
 from app.views.team_day import figure_links, list_url
 
 # Tasks listed in each part of My day; the rest are one click away in the task list.
@@ -57,7 +57,8 @@ class CrmIndexView(IndexView):
 
     def _my_day(self, user):
         now = local_now().replace(microsecond=0)
-        counts = agenda.task_counters(db.session, user, now)
+        # The menu bar's counters of this request: the same figures, read once.
+        counts = menu_counters()
         return self.render_template(
             self.index_template,
             tasks=agenda.my_tasks(db.session, user, now, limit=MY_DAY_ROWS),

@@ -1,21 +1,22 @@
 """The sales plan against the fact: won amount (RUB) and done touches per manager and month.
 
-Fact: the deals closed won in the month in the main currency (RUB), by their owner
-(ix_deal_closed), and the tasks done in the month, by who did them (ix_task_done_report).
+Fact: the deals closed won in the month in the main currency (RUB), by their owner, and
+the tasks done in the month, by who did them: both read from the summary tables the write
+paths keep (deal_closed_month, task_done_day; app/services/rules/summaries.py).
 The run rate projects the month to date over the whole month by **working days**
 (Monday to Friday): fact / working days elapsed (today included) x working days in the
 month. A month that is over is its fact.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import false, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Deal, SalesPlan, Stage, Task
-from app.models.enums import StageKind, TaskState
+from app.models import DealClosedMonth, SalesPlan, Stage, TaskDoneDay
+from app.models.enums import StageKind
 from app.services.queries.reports import add_months, team, user_names
 from app.services.rules.visibility import sees_everything
 
@@ -100,10 +101,6 @@ def _managers(session: Session, actor, manager_id: int | None) -> list[tuple[int
     return members
 
 
-def _bounds(month: date) -> tuple[datetime, datetime]:
-    return datetime.combine(month, time()), datetime.combine(add_months(month, 1), time())
-
-
 def plans(session: Session, ids: list[int], first: date, end: date) -> dict:
     """Return {(manager id, month): SalesPlan} for the managers and months [first, end)."""
     if not ids:
@@ -114,27 +111,24 @@ def plans(session: Session, ids: list[int], first: date, end: date) -> dict:
 
 
 def won_amounts(session: Session, ids: list[int], month: date) -> dict[int, Decimal]:
-    """Return the RUB amount won in the month per owner (one GROUP BY)."""
-    start, end = _bounds(month)
+    """Return the RUB amount won in the month per owner, from the monthly summary."""
     rows = session.execute(
-        select(Deal.owner_id, func.sum(Deal.amount))
-        .join(Stage, Stage.id == Deal.stage_id)
-        .where(Deal.closed_at >= start, Deal.closed_at < end, Deal.archived == false(),
-               Stage.kind == StageKind.WON.value, Deal.currency == MAIN_CURRENCY,
-               Deal.owner_id.in_(ids))
-        .group_by(Deal.owner_id))
+        select(DealClosedMonth.owner_id, func.sum(DealClosedMonth.amount))
+        .join(Stage, Stage.id == DealClosedMonth.stage_id)
+        .where(DealClosedMonth.month == month, Stage.kind == StageKind.WON.value,
+               DealClosedMonth.currency == MAIN_CURRENCY, DealClosedMonth.owner_id.in_(ids))
+        .group_by(DealClosedMonth.owner_id))
     return {owner: Decimal(amount or 0).quantize(Decimal("0.01")) for owner, amount in rows}
 
 
 def done_touches(session: Session, ids: list[int], month: date) -> dict[int, int]:
-    """Return the tasks done in the month per person who did them (one GROUP BY)."""
-    start, end = _bounds(month)
+    """Return the tasks done in the month per person who did them, from the daily summary."""
     rows = session.execute(
-        select(Task.done_by_id, func.count())
-        .where(Task.state == TaskState.DONE.value, Task.done_at >= start, Task.done_at < end,
-               Task.done_by_id.in_(ids), Task.archived == false())
-        .group_by(Task.done_by_id))
-    return dict(rows.tuples().all())
+        select(TaskDoneDay.user_id, func.sum(TaskDoneDay.n))
+        .where(TaskDoneDay.day >= month, TaskDoneDay.day < add_months(month, 1),
+               TaskDoneDay.user_id.in_(ids))
+        .group_by(TaskDoneDay.user_id))
+    return {user: int(count or 0) for user, count in rows}
 
 
 def _fill(row: PlanFact, plan, amount: Decimal, touches: int, month: date, today: date):

@@ -7,13 +7,14 @@ is counted apart and stays out of the shares.
 
 The report reads the leads received in the period from the covering indexes
 ix_inbox_item_received (the period, then the owner: the head) and
-ix_inbox_item_owner_received (one owner's: a manager), never the table: one statement
+ix_inbox_item_owner_received (one owner's: a manager), never the table. One statement
 groups them by owner, source and week (a few groups, added up here per manager, per
-source, per week and in total), one more finds the medians in the database: PostgreSQL's `percentile_cont` over GROUPING SETS. SQLite has
-neither: it reads the seconds of up to FETCH_CAP answered leads (three small numbers a
-lead, cheaper than its window functions) and takes the medians here; past the cap it
-ranks each group's rows with window functions (ROW_NUMBER, COUNT) and averages the middle
-ones, so a large set is never loaded into Python.
+source, per week and in total); one more finds the medians in the database: PostgreSQL's
+`percentile_cont` over GROUPING SETS. SQLite has neither: it reads the seconds of up to
+FETCH_CAP answered leads (three small numbers a lead, cheaper than its window functions)
+and takes the medians here; past the cap it ranks each group's rows with window functions
+(ROW_NUMBER, COUNT) and averages the middle ones, so a large set is never loaded into
+Python.
 
 Times are compared in whole seconds, so a lead answered at exactly 15 minutes counts as
 answered within 15 minutes.
