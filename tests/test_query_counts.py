@@ -25,7 +25,12 @@ OTHER_PAGES = [
     "/", "/queue/", "/pipeline/",
     "/reports/funnel/", "/reports/won-lost/", "/reports/tasks/", "/reports/no-next-task/",
     "/reports/new-clients/", "/reports/speed-to-lead/", "/inbox/",
+    "/my-day/", "/off-cadence/", "/plan/", "/forecast/", "/first-call/",
+    "/reports/speed-to-lead/?weeks=26", "/search/?q=Компания", "/search/?q=495",
+    "/api/v1/search?q=Компания",
 ]
+# The head's own pages.
+HEAD_PAGES = ["/plan/edit/", "/duplicates/"]
 
 
 @pytest.fixture
@@ -85,7 +90,8 @@ def _assert_flat(measure, add, pages, doer, owner=None) -> None:
     small = {url: measure(url) for url in pages}
     add(BIG - SMALL, doer, owner)
     big = {url: measure(url) for url in pages}
-    grown = {url: (small[url], big[url]) for url in pages if big[url] != small[url]}
+    # Fewer is fine: a search that fills its page from one kind skips the next kind's query.
+    grown = {url: (small[url], big[url]) for url in pages if big[url] > small[url]}
     assert not grown, f"statements per page grew with the rows ({SMALL} -> {BIG}): {grown}"
 
 
@@ -99,6 +105,11 @@ def test_lists_run_as_many_queries_for_many_rows(login, measure, book, role):
 def test_my_day_queue_board_and_reports_run_as_many_queries(login, measure, book, role):
     user = login(role)
     _assert_flat(measure, book, OTHER_PAGES, user, owner=user if role == "Manager" else None)
+
+
+def test_the_heads_plan_grid_and_duplicates_report_run_as_many_queries(login, measure, book):
+    head = login("Head")
+    _assert_flat(measure, book, HEAD_PAGES, head)
 
 
 @pytest.fixture

@@ -88,11 +88,10 @@ def _by_keys(session: Session, model, pairs: dict) -> None:
 
 
 def _by_similar_names(session: Session, pairs: dict) -> None:
-    newest = session.scalars(select(Company).where(Company.archived == false())
-                             .order_by(Company.id.desc()).limit(NEWEST)).unique()
-    for company in list(newest):
-        for other, score in duplicates.similar_names(session, company, is_new=True).values():
-            _add(pairs, company, other, "name", score)
+    newest = list(session.scalars(select(Company).where(Company.archived == false())
+                                  .order_by(Company.id.desc()).limit(NEWEST)).unique())
+    for company, other, score in duplicates.similar_pairs(session, newest):
+        _add(pairs, company, other, "name", score)
 
 
 def report(session: Session, actor) -> list[Pair]:

@@ -193,8 +193,8 @@ def _names_alike(record, other) -> int:
     return int(fuzz.ratio(" ".join(mine), " ".join(theirs)))
 
 
-def name_candidates(session: Session, model, word: str):
-    """Return a statement of the live rows whose name has a word starting with `word`.
+def name_candidates(session: Session, model, *words: str):
+    """Return a statement of the live rows whose name has a word starting with one of `words`.
 
     The name index answers it (SQLite: the FTS5 table; PostgreSQL: the trigram index).
     """
@@ -206,10 +206,49 @@ def name_candidates(session: Session, model, word: str):
         name = f"{model.__tablename__}_fts"
         fts = table(name, column("rowid"))
         return query.join(fts, fts.c.rowid == model.id).where(
-            literal_column(name).op("MATCH")(f'"{word}"*'))
-    pattern = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return query.where(or_(model.search_name.like(f"{pattern}%", escape="\\"),
-                           model.search_name.like(f"% {pattern}%", escape="\\")))
+            literal_column(name).op("MATCH")(" OR ".join(f'"{word}"*' for word in words)))
+    starts = []
+    for word in words:
+        pattern = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        starts += [model.search_name.like(f"{pattern}%", escape="\\"),
+                   model.search_name.like(f"% {pattern}%", escape="\\")]
+    return query.where(or_(*starts))
+
+
+def _search_word(record) -> str | None:
+    """Return the start of the record's rarest name word, the one candidates are found by."""
+    words = [word for word in _name_words(record) if len(word) >= MIN_WORD]
+    if not words:
+        return None
+    # The longest word is the rarest: the fewest candidates to score. Its last letters
+    # are left out, so that a typo or an ending there ("Ромашки") still finds it.
+    longest = max(words, key=len)
+    return longest[:max(MIN_WORD, len(longest) - 2)]
+
+
+def similar_pairs(session: Session, companies: list) -> list[tuple[object, object, int]]:
+    """Return (company, other, score) for live companies named like each of `companies`.
+
+    One statement for them all (the duplicates report): the candidates of every search
+    word at once, each scored against the companies whose word it shares.
+    """
+    searched = {company.id: word for company in companies
+                if (word := _search_word(company)) is not None}
+    if not searched:
+        return []
+    statement = name_candidates(session, Company, *sorted(set(searched.values())))
+    candidates = list(session.scalars(statement.limit(CANDIDATES * len(searched))).unique())
+    found = []
+    for company in companies:
+        word = searched.get(company.id)
+        for other in candidates:
+            if word is None or other.id == company.id or not any(
+                    part.startswith(word) for part in (other.search_name or "").split()):
+                continue
+            score = _names_alike(company, other)
+            if score >= COMPANY_SCORE:
+                found.append((company, other, score))
+    return found
 
 
 def similar_names(session: Session, record, is_new: bool) -> dict[int, tuple[object, int]]:
@@ -224,14 +263,11 @@ def similar_names(session: Session, record, is_new: bool) -> dict[int, tuple[obj
     names = kind_of(record).name_fields
     if not any(_changed(record, name, is_new) for name in names):
         return {}
-    words = [word for word in _name_words(record) if len(word) >= MIN_WORD]
-    if not words:
+    word = _search_word(record)
+    if word is None:
         return {}
     model = type(record)
-    # The longest word is the rarest: the fewest candidates to score. Its last letters
-    # are left out, so that a typo or an ending there ("Ромашки") still finds it.
-    longest = max(words, key=len)
-    statement = name_candidates(session, model, longest[:max(MIN_WORD, len(longest) - 2)])
+    statement = name_candidates(session, model, word)
     if record.id is not None:
         statement = statement.where(model.id != record.id)
     found = {}
