@@ -201,3 +201,20 @@ def test_the_counter_sees_a_query_per_row_when_there_is_one(app, session, statem
             _ = person.company
     assert len(people) == SMALL
     assert len(seen) == 1 + SMALL
+
+
+@pytest.mark.parametrize("role", ["Manager", "Head"])
+def test_an_inbox_item_runs_as_many_queries_for_many_matching_clients(login, measure, book,
+                                                                      session, client, role):
+    from app.models import InboxItem
+
+    user = login(role)
+    # Every company of the book was made with this number: each one matches the lead.
+    item = InboxItem(source="call", owner_id=user.id, received_at=local_now(), name="Звонок",
+                     phone="+7 495 123-45-67", state="new")
+    session.add(item)
+    session.commit()
+    _assert_flat(measure, book, [f"/inbox/{item.id}"], user,
+                 owner=user if role == "Manager" else None)
+    page = client.get(f"/inbox/{item.id}").get_data(as_text=True)
+    assert "Компания 001" in page and "Компания 012" in page
