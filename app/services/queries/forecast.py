@@ -21,7 +21,8 @@ from app.services.rules.close_date import WARN_AT
 from app.services.rules.visibility import scope_query, sees_everything
 
 MONTHS = 6
-LISTED = 100
+# Warnings listed, earliest expected date first; the rest are counted (a page, not a report).
+LISTED = 25
 OVERDUE, NO_DATE = "overdue", "no_date"
 
 
