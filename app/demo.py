@@ -28,6 +28,7 @@ from app.models.mixins import local_now
 from app.services.rules.history import plain
 from app.services.rules.next_task import refresh_all
 from app.services.rules.search_keys import keys_of
+from app.services.rules.setup import analyze_tables
 from app.services.rules.summaries import rebuild as rebuild_summaries
 
 DEMO_PASSWORD = "demo-password"
@@ -874,6 +875,9 @@ def generate_demo(appbuilder, session: Session, companies: int = 200, managers: 
         writer = DemoWriter(session, random.Random(seed), pools, now, stages,
                             task_history=task_history, contact_weights=contact_weights)
         write_clients(writer, owners, companies)
+        # The planner has not seen these rows yet: without statistics SQLite reads a
+        # deal's last touch along every done task, for each of 150,000 deals.
+        analyze_tables(session)
         # Rows went in bulk, past the flush hook: date every record once, set-based.
         refresh_all(session)
         rebuild_summaries(session)

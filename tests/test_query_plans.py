@@ -156,3 +156,29 @@ def test_waiting_leads_read_the_new_leads_by_arrival(app, session, leads):
         found = plan(session, statement, parameters)
         assert "ix_inbox_item_state_received" in found, found
     session.rollback()
+
+
+def test_a_deals_next_task_and_last_touch_are_read_along_its_own_tasks(app, session, make_user,
+                                                                      make_company, make_deal,
+                                                                      make_task):
+    """SQLite with no statistics (a database nobody analysed yet) reads the deal's own
+    tasks, not every done task backwards; PostgreSQL analyses by itself (autovacuum)."""
+    anna = make_user("anna", "Manager")
+    company = make_company(anna)
+    deal = make_deal(anna, company=company)
+    done = make_task(anna, company=company, deal=deal, state="done", result="Поговорили",
+                     done_at=local_now().replace(microsecond=0) - timedelta(days=1))
+    if not ON_POSTGRESQL:
+        session.execute(text("ANALYZE"))
+        session.execute(text("DELETE FROM sqlite_stat1"))
+        session.commit()
+    with caught(session.get_bind(), "UPDATE deal") as seen:
+        planned = make_task(anna, company=company, deal=deal)
+    assert seen, "a new task refreshes its deal's dates"
+    session.refresh(deal)
+    assert (deal.next_task_at, deal.last_touch_at) == (planned.due_at, done.done_at)
+    for statement, parameters in seen if not ON_POSTGRESQL else ():
+        found = plan(session, statement, parameters)
+        assert "ix_task_done_report" not in found, found
+        assert found.count("ix_task_deal_state") == 2, found
+    session.rollback()

@@ -12,13 +12,15 @@ in the same transaction. Bulk writers that bypass the unit of work call `refresh
 
 from collections.abc import Iterable
 
-from sqlalchemy import event, false, func, inspect, select, update
+from sqlalchemy import DateTime, column, event, false, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, Task
 from app.models.enums import TaskState
 from app.models.task import planned_clause
 
+# A deal's tasks by state, then due time (app/models/task.py).
+DEAL_TASKS_INDEX = "ix_task_deal_state"
 LINKS = {Company: Task.company_id, Contact: Task.contact_id, Deal: Task.deal_id}
 LINK_KEYS = {"company_id": Company, "contact_id": Contact, "deal_id": Deal}
 # A change to any of these moves a record's next task date.
@@ -38,25 +40,30 @@ def earliest_planned(model):
     )
 
 
-def last_touch():
+def last_touch(dialect: str = ""):
     """Return the SQL expression 'the deal's latest done task, or its creation if none'."""
     table = Deal.__table__
-    latest = (
-        select(func.max(Task.done_at))
-        .where(Task.deal_id == table.c.id, Task.state == TaskState.DONE.value,
-               Task.archived == false())
-        .scalar_subquery()
-    )
-    return func.coalesce(latest, table.c.created_at)
+    if dialect == "sqlite":
+        # Without fresh statistics SQLite walks ix_task_done_report backwards (every done
+        # task) looking for the deal's; the deal's own entries are one step away here.
+        tasks = text(f"task INDEXED BY {DEAL_TASKS_INDEX}")
+        latest = select(func.max(column("done_at", DateTime))).select_from(tasks).where(
+            column("deal_id") == table.c.id, column("state") == TaskState.DONE.value,
+            column("archived") == false())
+    else:
+        latest = select(func.max(Task.done_at)).where(
+            Task.deal_id == table.c.id, Task.state == TaskState.DONE.value,
+            Task.archived == false())
+    return func.coalesce(latest.scalar_subquery(), table.c.created_at)
 
 
-def _statement(model):
+def _statement(model, dialect: str):
     table = model.__table__
     # Naming changed_at keeps its onupdate stamp away: the record itself did not change.
     values = {"next_task_at": earliest_planned(model), "changed_at": table.c.changed_at}
     if model is Deal:
         # The tasks that move a deal's next task are those that make its last touch.
-        values["last_touch_at"] = last_touch()
+        values["last_touch_at"] = last_touch(dialect)
     return update(table).values(values)
 
 
@@ -68,14 +75,15 @@ def refresh(session: Session, companies: Iterable[int] = (), contacts: Iterable[
         wanted = sorted({record_id for record_id in ids if record_id is not None})
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start:start + CHUNK]
-            connection.execute(_statement(model).where(model.__table__.c.id.in_(chunk)))
+            connection.execute(_statement(model, connection.dialect.name)
+                               .where(model.__table__.c.id.in_(chunk)))
 
 
 def refresh_all(session: Session) -> None:
     """Recompute the next task date of every company, contact and deal (bulk writers)."""
     connection = session.connection()
     for model in LINKS:
-        connection.execute(_statement(model))
+        connection.execute(_statement(model, connection.dialect.name))
     session.expire_all()
 
 

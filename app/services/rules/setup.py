@@ -62,6 +62,13 @@ def prepare_database(appbuilder, session: Session) -> None:
     ensure_default_stages(session)
 
 
+def analyze_tables(session: Session) -> None:
+    """Let the planner see rows written in bulk, inside the writer's transaction."""
+    from sqlalchemy import text
+
+    session.execute(text("ANALYZE"))
+
+
 def refresh_statistics(session: Session) -> None:
     """Let the database re-read its table statistics (after bulk loads), so it picks indexes.
 
