@@ -99,7 +99,7 @@ def test_my_day_reads_the_managers_planned_tasks_by_due_time(app, session, busy_
 
 
 def test_the_counter_query_names_its_index_only_on_sqlite(app, session):
-    compiled = str(agenda._planned_by_owner_and_due(session))
+    compiled = str(agenda.planned_by_owner_and_due(session))
     if ON_POSTGRESQL:
         assert compiled == "task"
     else:
@@ -181,4 +181,27 @@ def test_a_deals_next_task_and_last_touch_are_read_along_its_own_tasks(app, sess
         found = plan(session, statement, parameters)
         assert "ix_task_done_report" not in found, found
         assert found.count("ix_task_deal_state") == 2, found
+    session.rollback()
+
+
+def test_overdue_per_manager_is_counted_from_the_planned_tasks_index(app, session, make_user,
+                                                                     busy_manager):
+    """The team day and the tasks chart: every manager's overdue tasks, one index read."""
+    from app.services.queries import reports
+
+    head = make_user("Head", "vera")
+    with caught(session.get_bind(), "GROUP BY owner_id") as seen:
+        by_owner = agenda.task_counters_by_owner(session, local_now())
+        overdue = reports.overdue_by_owner(session, head, local_now())
+    anna, _ = busy_manager
+    assert by_owner[anna.id]["overdue"] == overdue[anna.id] == 2, (by_owner, overdue)
+    assert len(seen) == 2
+    for statement, parameters in seen:
+        found = plan(session, statement, parameters)
+        # SQLite walks the partial index (a few entries a manager); never the table.
+        assert "Seq Scan on task" not in found, found
+        if not ON_POSTGRESQL:
+            assert found.strip() in ("SCAN task USING INDEX ix_task_planned_owner_due",
+                                     "SEARCH task USING INDEX ix_task_planned_owner_due "
+                                     "(ANY(owner_id) AND due_at<?)"), found
     session.rollback()

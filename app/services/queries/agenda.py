@@ -38,11 +38,13 @@ def my_tasks(session: Session, user, now: datetime, limit: int = 50) -> dict[str
     return {"overdue": overdue, "today": today}
 
 
-_OWNER = column("owner_id", Integer)
-_DUE = column("due_at", DateTime)
+# The planned tasks' columns as read through the named index (no table bound to them).
+PLANNED_OWNER = column("owner_id", Integer)
+PLANNED_DUE = column("due_at", DateTime)
+_OWNER, _DUE = PLANNED_OWNER, PLANNED_DUE
 
 
-def _planned_by_owner_and_due(session: Session):
+def planned_by_owner_and_due(session: Session):
     """Return the task table as the counters read it: through ix_task_planned_owner_due."""
     if session.get_bind().dialect.name == "sqlite":
         # SQLite rates ix_task_owner_state_due as good and then reads every row to check
@@ -50,18 +52,6 @@ def _planned_by_owner_and_due(session: Session):
         # the partial index. The plan is named, not left to its guess (tests check it).
         return text(f"task INDEXED BY {PLANNED_OWNER_DUE_INDEX}")
     return Task.__table__
-
-
-def _task_counts(now: datetime, *conditions):
-    """Return the query of overdue and the rest of today's planned tasks per owner."""
-    _, end = day_bounds(now)
-    overdue = func.count().filter(Task.due_at < now)
-    today = func.count().filter(Task.due_at >= now)
-    return (
-        select(Task.owner_id, overdue, today)
-        .where(*conditions, planned_clause(), Task.due_at < end)
-        .group_by(Task.owner_id)
-    )
 
 
 def task_counters(session: Session, user, now: datetime) -> dict[str, int]:
@@ -73,18 +63,25 @@ def task_counters(session: Session, user, now: datetime) -> dict[str, int]:
     _, end = day_bounds(now)
     row = session.execute(
         select(func.count().filter(_DUE < now), func.count().filter(_DUE >= now))
-        .select_from(_planned_by_owner_and_due(session))
+        .select_from(planned_by_owner_and_due(session))
         .where(_OWNER == user.id, text(PLANNED_PREDICATE), _DUE < end)
     ).one()
     return {"overdue": row[0] or 0, "today": row[1] or 0}
 
 
 def task_counters_by_owner(session: Session, now: datetime) -> dict[int, dict[str, int]]:
-    """Count everyone's overdue and rest-of-today tasks per owner, in one query (team day)."""
-    return {
-        owner_id: {"overdue": overdue or 0, "today": today or 0}
-        for owner_id, overdue, today in session.execute(_task_counts(now))
-    }
+    """Count everyone's overdue and rest-of-today tasks per owner, in one query (team day).
+
+    Read from ix_task_planned_owner_due, owner by owner, as the menu's counters are.
+    """
+    _, end = day_bounds(now)
+    rows = session.execute(
+        select(_OWNER, func.count().filter(_DUE < now), func.count().filter(_DUE >= now))
+        .select_from(planned_by_owner_and_due(session))
+        .where(text(PLANNED_PREDICATE), _DUE < end)
+        .group_by(_OWNER))
+    return {owner_id: {"overdue": overdue or 0, "today": today or 0}
+            for owner_id, overdue, today in rows}
 
 
 QUEUE_MODELS = (("companies", Company), ("private_clients", Contact), ("deals", Deal))

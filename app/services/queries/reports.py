@@ -10,15 +10,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Query, Session
 
 from app.formatting import name_text
-from app.models import ClientCreatedMonth, Deal, DealClosedMonth, Stage, Task, TaskDoneDay, User
+from app.models import ClientCreatedMonth, Deal, DealClosedMonth, Stage, TaskDoneDay, User
 from app.models.client_created_month import COMPANY
 from app.models.enums import StageKind
-from app.models.task import planned_clause
-from app.services.queries.agenda import QUEUE_MODELS
+from app.models.task import PLANNED_PREDICATE
+from app.services.queries.agenda import (
+    PLANNED_DUE,
+    PLANNED_OWNER,
+    QUEUE_MODELS,
+    planned_by_owner_and_due,
+)
 from app.services.rules.followup import queue_filter
 from app.services.rules.team import active_client_owner_ids
 from app.services.rules.visibility import scope_query, sees_everything
@@ -315,6 +320,24 @@ def done_days(session: Session, actor, first: date, end: date,
     return [(user_id, _as_date(day), count) for user_id, day, count in query]
 
 
+def overdue_by_owner(session: Session, actor, now: datetime,
+                     manager_id: int | None = None) -> dict[int, int]:
+    """Count the planned tasks due before `now` per owner the actor may count.
+
+    Read from ix_task_planned_owner_due owner by owner (named on SQLite, whose guess
+    otherwise visits every planned task's row).
+    """
+    statement = (select(PLANNED_OWNER, func.count())
+                 .select_from(planned_by_owner_and_due(session))
+                 .where(text(PLANNED_PREDICATE), PLANNED_DUE < now)
+                 .group_by(PLANNED_OWNER))
+    if not sees_everything(actor):
+        statement = statement.where(PLANNED_OWNER == getattr(actor, "id", None))
+    elif manager_id is not None:
+        statement = statement.where(PLANNED_OWNER == manager_id)
+    return dict(session.execute(statement).tuples().all())
+
+
 def task_activity(
     session: Session, actor, now: datetime, weeks: int = 8, manager_id: int | None = None
 ) -> TaskActivity:
@@ -323,8 +346,7 @@ def task_activity(
     Done: the summary of tasks done per manager who did them and day (a manager counts
     their own work, also on clients since handed over; app/services/rules/summaries.py
     keeps it), the days folded into weeks here. Overdue: planned tasks
-    due before `now`, one GROUP BY owner read from the partial ix_task_planned_due_owner
-    (ix_task_planned_owner_due for one manager).
+    due before `now`, one GROUP BY owner read from the partial ix_task_planned_owner_due.
     """
     weeks = min(max(weeks, 1), MAX_WEEKS)
     first = week_start(now.date()) - timedelta(weeks=weeks - 1)
@@ -335,16 +357,7 @@ def task_activity(
         index = (done_day - first).days // 7
         if 0 <= index < weeks:
             per_user.setdefault(user_id, [0] * weeks)[index] += count
-    overdue = dict(
-        scoped(
-            session.query(Task.owner_id, func.count())
-            .filter(planned_clause(), Task.due_at < now)
-            .group_by(Task.owner_id),
-            Task,
-            actor,
-            manager_id,
-        ).all()
-    )
+    overdue = overdue_by_owner(session, actor, now, manager_id)
     names = user_names(session, [*per_user, *overdue])
     rows = [
         ManagerTasks(
