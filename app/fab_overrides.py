@@ -49,6 +49,9 @@ OVERRIDES = (
     Override("app.views.choice_filters.ChoiceFilters", _CRUD, "_init_forms",
              "choice columns searched through a select of translated labels"),
     Override(_CAPPED, _CRUD, "_get_list_widget", "capped count, one query per shown relation"),
+    Override("app.views.choice_filters.ChoiceSearchWidget",
+             "flask_appbuilder.widgets.SearchWidget", "__call__",
+             "the form's fields rendered once per user and language, kept a minute"),
     Override(_VIEW, _CRUD, "_add", "owner field hidden from managers; refusals on the field; "
              "the saved id for post_add_redirect (the card)"),
     Override(_VIEW, _CRUD, "_edit", "version check; refusals keep what was typed; "

@@ -205,3 +205,35 @@ def test_overdue_per_manager_is_counted_from_the_planned_tasks_index(app, sessio
                                      "SEARCH task USING INDEX ix_task_planned_owner_due "
                                      "(ANY(owner_id) AND due_at<?)"), found
     session.rollback()
+
+
+@pytest.mark.parametrize("role", ["Manager", "Head"])
+def test_a_common_prefix_walks_the_lists_order_and_finds_the_same_rows(app, session, login,
+                                                                       client, make_company,
+                                                                       make_task, monkeypatch,
+                                                                       role):
+    """SQLite: past COMMON_PREFIX matches, the list reads its sort's index, not the prefix's."""
+    import re
+
+    from app.data import datamodel
+
+    user = login(role)
+    company = make_company(user)
+    now = local_now().replace(microsecond=0)
+    for number in range(6):
+        make_task(user, company, subject=f"Позвонить {number}", due_at=now + timedelta(
+            days=(number * 7) % 6))
+    make_task(user, company, subject="Встреча", due_at=now)
+    url = "/taskview/list/?_flt_0_subject=Позвонить"
+    pages = {}
+    for common in (datamodel.COMMON_PREFIX, 3):
+        monkeypatch.setattr(datamodel, "COMMON_PREFIX", common)
+        with caught(session.get_bind(), "ORDER BY task.due_at") as seen:
+            page = client.get(url).get_data(as_text=True)
+        pages[common] = re.findall(r"Позвонить \d", page)
+        walked = [statement for statement, _ in seen if "INDEXED BY" in statement]
+        mine = "owner_" if role == "Manager" else ""
+        expected = [] if common > 3 or ON_POSTGRESQL else [f"ix_task_{mine}archived_due_at"]
+        assert [re.search(r"INDEXED BY (\w+)", s).group(1) for s in walked] == expected
+    assert pages[3] == pages[datamodel.COMMON_PREFIX]
+    assert sorted(pages[3]) == [f"Позвонить {number}" for number in range(6)]

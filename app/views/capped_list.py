@@ -66,7 +66,8 @@ class CappedList:
         count = self.datamodel.count_capped(joined_filters, cap)
         relations = [c for c in self.list_columns if self.datamodel.is_relation(c)]
         rows = self.datamodel.page(
-            joined_filters, order_column, order_direction, page, page_size, eager=relations
+            joined_filters, order_column, order_direction, page, page_size, eager=relations,
+            matching=count,
         )
         widgets["list"] = self.list_widget(
             label_columns=self.label_columns,
