@@ -65,6 +65,9 @@ def _migrations_dir() -> str:
 
 # How long a SQLite writer waits for another one's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Page cache per connection (KiB) and memory-mapped reads (bytes) of a SQLite database.
+SQLITE_CACHE_KIB = 32_768
+SQLITE_MMAP_BYTES = 1 << 30
 
 
 @event.listens_for(Engine, "connect")
@@ -80,6 +83,11 @@ def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # SQLite keeps 2 MB of pages per connection by default: a big book then reads
+        # every index page again through a system call. Memory-mapped reads and a larger
+        # cache keep the hot indexes at hand.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
         from app.services.queries.lookup import SQLITE_FOLD, fold
 
