@@ -32,4 +32,5 @@ class ForecastView(BaseView):
             row_label=lambda row: labels[row.key] if row.month is None else month_text(row.month),
             managers=reports.team(db.session) if sees_everything(user) else None,
             manager_id=manager_id, warn_at=WARN_AT, listed=forecast_query.LISTED,
+            warnings_counted=forecast_query.WARNINGS_COUNTED,
         )
