@@ -167,7 +167,13 @@ def amount_text(amount: Decimal | None) -> str:
 
 def number_text(value) -> str:
     """A number with the locale's grouping."""
-    return "" if value is None else format_decimal(value, locale=_language())
+    if value is None:
+        return ""
+    language = _language()
+    if type(value) is int and language in _SEPARATORS:
+        # A count, written as Babel would ("12 345", "12,345") without its pattern work.
+        return f"{value:,}".replace(",", _SEPARATORS[language][0])
+    return format_decimal(value, locale=language)
 
 
 def day_month_text(value: date | None) -> str:
