@@ -8,6 +8,7 @@ from app.models.enums import ClientStatus, check_in
 from app.models.indexes import (
     key_indexes,
     name_search_index,
+    name_start_indexes,
     report_indexes,
     search_indexes,
     sort_indexes,
@@ -37,6 +38,7 @@ class Company(RecordMixin, NextTaskMixin, Model):
         *sort_indexes("company", "status", "industry", "changed_at"),
         *key_indexes("company", phones=("phone",), emails=("email",)),
         name_search_index("company"),
+        *name_start_indexes("company"),
         Index("ix_company_merged_into", "merged_into_id"),
         *report_indexes("company", "inn", "phone_e164", "email_key"),
     )

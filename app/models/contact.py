@@ -11,6 +11,7 @@ from app.models.enums import ClientStatus, check_in
 from app.models.indexes import (
     key_indexes,
     name_search_index,
+    name_start_indexes,
     report_indexes,
     search_indexes,
     sort_indexes,
@@ -48,6 +49,7 @@ class Contact(RecordMixin, NextTaskMixin, Model):
         *key_indexes("contact", phones=("phone", "mobile_phone"),
                      emails=("email", "second_email")),
         name_search_index("contact"),
+        *name_start_indexes("contact"),
         Index("ix_contact_merged_into", "merged_into_id"),
         *report_indexes("contact", "phone_e164", "mobile_phone_e164", "email_key",
                         "second_email_key"),

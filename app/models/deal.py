@@ -18,7 +18,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.indexes import name_search_index, search_indexes, sort_indexes
+from app.models.indexes import (
+    name_search_index,
+    name_start_indexes,
+    search_indexes,
+    sort_indexes,
+)
 from app.models.mixins import RecordMixin, local_now
 from app.models.next_task import (
     NextTaskMixin,
@@ -65,6 +70,7 @@ class Deal(RecordMixin, NextTaskMixin, Model):
               "amount"),
         *sort_indexes("deal", "title", "amount", "expected_close_date", "changed_at"),
         name_search_index("deal"),
+        *name_start_indexes("deal"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

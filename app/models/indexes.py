@@ -48,6 +48,22 @@ def name_search_index(table: str) -> Index:
                  postgresql_ops={"search_name": "gin_trgm_ops"})
 
 
+def name_start_indexes(table: str) -> tuple[Index, Index]:
+    """Return the indexes of "the name starts with" in name order (own rows and all rows).
+
+    The search box lists first the names starting with what was typed, in name order: a
+    common start ("ип", "ооо") matches thousands of names, and the trigram index would
+    hand them all over to be sorted for the first five. These read them in order.
+    """
+    ops = {"search_name": "text_pattern_ops"}
+    return (
+        Index(f"ix_{table}_owner_archived_search_name", "owner_id", "archived", "search_name",
+              "id", postgresql_ops=ops),
+        Index(f"ix_{table}_archived_search_name", "archived", "search_name", "id",
+              postgresql_ops=ops),
+    )
+
+
 def filled(column: str) -> dict:
     """Return the options of a partial index holding the rows where the column has a value.
 
