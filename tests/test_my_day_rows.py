@@ -51,3 +51,18 @@ def test_the_heads_own_day_opens_her_own_tasks_only(client, login, make_user, ma
     everything = client.get(_link(page, "my-overdue-all")).get_data(as_text=True)
     assert len(set(re.findall(r"Своя \d\d", everything))) == MY_DAY_ROWS + 1
     assert "Чужая" not in everything
+
+
+def test_past_a_hundred_the_counters_say_so_instead_of_counting_on(client, login, make_company,
+                                                                   make_task, monkeypatch):
+    from app.views import counters
+
+    monkeypatch.setattr(counters, "TASK_COUNT_CAP", 3)
+    anna = login("Manager", "anna")
+    company = make_company(owner=anna)
+    for number in range(5):
+        make_task(anna, company, subject=f"Просрочено {number}",
+                  due_at=local_now() - timedelta(days=number + 1))
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="counter-overdue">3+</span>' in page
+    assert '<span class="badge">3+</span>' in page.split('id="my-overdue"', 1)[1]

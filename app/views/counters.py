@@ -12,6 +12,8 @@ from app.services.queries import inbox as inbox_queries
 # The queue count scans the user's live records: keep it for a while in the session,
 # and forget it whenever the user changes something.
 QUEUE_COUNT_SECONDS = 120
+# The overdue and today's counters stop here and say "100+".
+TASK_COUNT_CAP = 100
 _SESSION_KEY = "crm_queue_count"
 
 
@@ -32,7 +34,8 @@ def menu_counters() -> dict | None:
     if user is None or not user.is_authenticated:
         return None
     if "crm_counters" not in g:
-        counts = agenda.task_counters(db.session, user, local_now())
+        counts = agenda.task_counters(db.session, user, local_now(), cap=TASK_COUNT_CAP)
+        counts["task_cap"] = TASK_COUNT_CAP
         counts["queue"] = queue_count_kept(user)
         counts["queue_cap"] = agenda.QUEUE_CAP
         counts["inbox"] = inbox_queries.new_count(db.session, user)

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, column, false, func, select, text
+from sqlalchemy import DateTime, Integer, column, false, func, literal_column, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Company, Contact, Deal, Task
@@ -54,13 +54,25 @@ def planned_by_owner_and_due(session: Session):
     return Task.__table__
 
 
-def task_counters(session: Session, user, now: datetime) -> dict[str, int]:
+def task_counters(session: Session, user, now: datetime,
+                  cap: int | None = None) -> dict[str, int]:
     """Count the user's overdue tasks and the rest of today's, in one indexed query.
 
     Both are the user's planned tasks due before the end of today, split at `now`, read
-    from ix_task_planned_owner_due alone (no table row is visited).
+    from ix_task_planned_owner_due alone (no table row is visited). With `cap`, each
+    count stops there (the menu bar's "100+"): a manager with 10,000 overdue tasks costs
+    as little as one with ten.
     """
     _, end = day_bounds(now)
+    if cap is not None:
+        mine = select(literal_column("1")).select_from(planned_by_owner_and_due(session)) \
+            .where(_OWNER == user.id, text(PLANNED_PREDICATE))
+        overdue = mine.where(_DUE < now).limit(cap).subquery()
+        today = mine.where(_DUE >= now, _DUE < end).limit(cap).subquery()
+        row = session.execute(select(
+            select(func.count()).select_from(overdue).scalar_subquery(),
+            select(func.count()).select_from(today).scalar_subquery())).one()
+        return {"overdue": row[0] or 0, "today": row[1] or 0}
     row = session.execute(
         select(func.count().filter(_DUE < now), func.count().filter(_DUE >= now))
         .select_from(planned_by_owner_and_due(session))
