@@ -34,19 +34,27 @@ def arguments(description: str, companies: int, managers: int) -> argparse.Argum
 
 
 @contextmanager
+def postgresql_database(name: str, template: str | None = None) -> Iterator[str]:
+    """Yield the URL of a new PostgreSQL database (a copy of `template`); drop it after."""
+    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    copied = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"{copied}'))
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
 def throwaway_database(kind: str, prefix: str = "crm_bench") -> Iterator[str]:
     """Yield the URL of a new, empty database of the kind; drop it after."""
     if kind == "postgresql":
-        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield f"{PG_SERVER}/{name}"
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with postgresql_database(f"{prefix}_{uuid.uuid4().hex[:8]}") as url:
+            yield url
     else:
         with tempfile.TemporaryDirectory(prefix="crm-bench-") as folder:
             yield "sqlite:///" + os.path.join(folder, "crm.sqlite")
@@ -93,17 +101,8 @@ def copied_database(url: str) -> Iterator[str]:
     kind, _, rest = url.partition("://")
     if kind.startswith("postgresql"):
         source = rest.rsplit("/", 1)[1]
-        copy = f"{source}_copy"
-        admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{source}"'))
-        try:
-            yield f"{PG_SERVER}/{copy}"
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
-            admin.dispose()
+        with postgresql_database(f"{source}_copy", template=source) as copy:
+            yield copy
     else:
         import shutil
         source = Path("/" + rest.lstrip("/"))
