@@ -25,6 +25,8 @@ def upgrade():
                     ['received_at', 'owner_id', *COLUMNS])
     op.create_index('ix_inbox_item_owner_received', 'inbox_item',
                     ['owner_id', 'received_at', *COLUMNS])
+    # New indexes get their statistics at once: SQLite's planner guesses badly without.
+    op.execute('ANALYZE inbox_item')
 
 
 def downgrade():
