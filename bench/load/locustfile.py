@@ -12,13 +12,15 @@ failure. The writes each user made are counted; when the test stops (every user 
 its task), the totals and the request figures are written as JSON for the runner.
 """
 
+import html
 import itertools
 import json
 import math
 import random
+import re
 import uuid
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
+from functools import cached_property
 from urllib.parse import quote, urlsplit
 
 from locust import HttpUser, between, events, task
@@ -83,21 +85,33 @@ def _save_results(environment, **_kwargs) -> None:
         json.dump(results, handle, ensure_ascii=False, indent=1)
 
 
-class _Form(HTMLParser):
-    """The values of a page's hidden inputs and the addresses of its links."""
+_INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+_HREF = re.compile(r'<a\b[^>]*\bhref="([^"]*)"', re.IGNORECASE)
+
+
+class _Form:
+    """The values of a page's hidden inputs and the addresses of its links, read on demand.
+
+    Most pages are only looked at: reading every page's HTML would make the simulated users
+    compete with the server for the same two cores.
+    """
 
     def __init__(self, text: str) -> None:
-        super().__init__()
-        self.hidden: dict[str, str] = {}
-        self.links: list[str] = []
-        self.feed(text)
+        self.text = text
 
-    def handle_starttag(self, tag, attrs) -> None:
-        attributes = dict(attrs)
-        if tag == "input" and attributes.get("type") == "hidden" and attributes.get("name"):
-            self.hidden[attributes["name"]] = attributes.get("value") or ""
-        elif tag == "a" and attributes.get("href"):
-            self.links.append(attributes["href"])
+    @cached_property
+    def hidden(self) -> dict[str, str]:
+        found = {}
+        for tag in _INPUT.findall(self.text):
+            attributes = dict(_ATTRIBUTE.findall(tag))
+            if attributes.get("type") == "hidden" and attributes.get("name"):
+                found[attributes["name"]] = html.unescape(attributes.get("value", ""))
+        return found
+
+    @cached_property
+    def links(self) -> list[str]:
+        return [html.unescape(link) for link in _HREF.findall(self.text)]
 
 
 def _ids(links: list[str], prefix: str) -> list[int]:

@@ -197,6 +197,9 @@ def gunicorn(url: str, args: argparse.Namespace, log: Path):
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": str(args.workers),
         "GUNICORN_THREADS": str(args.threads),
+        # The users talk to gunicorn directly, not through a proxy that would retry: an
+        # idle connection closed as a request is sent on it would count as a failure.
+        "GUNICORN_KEEPALIVE": "75",
         # Each thread holds a connection: the pool must serve every thread of the worker.
         "DATABASE_POOL_SIZE": str(max(args.threads, 5)),
     }

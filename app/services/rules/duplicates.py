@@ -238,17 +238,23 @@ def similar_pairs(session: Session, companies: list) -> list[tuple[object, objec
         return []
     statement = name_candidates(session, Company, *sorted(set(searched.values())))
     candidates = list(session.scalars(statement.limit(CANDIDATES * len(searched))).unique())
-    found = []
+    # Which companies searched by which word start: {length: {word start: [companies]}}.
+    by_start: dict[int, dict[str, list]] = {}
     for company in companies:
-        word = searched.get(company.id)
-        for other in candidates:
-            if word is None or other.id == company.id or not any(
-                    part.startswith(word) for part in (other.search_name or "").split()):
-                continue
-            score = _names_alike(company, other)
-            if score >= COMPANY_SCORE:
-                found.append((company, other, score))
-    return found
+        if (word := searched.get(company.id)) is not None:
+            by_start.setdefault(len(word), {}).setdefault(word, []).append(company)
+    alike: dict[int, list] = {company.id: [] for company in companies}
+    for other in candidates:
+        parts = (other.search_name or "").split()
+        sharing = {company.id: company for length, starts in by_start.items()
+                   for part in parts for company in starts.get(part[:length], ())}
+        for company in sharing.values():
+            if company.id != other.id and (score := _names_alike(company, other)) >= \
+                    COMPANY_SCORE:
+                alike[company.id].append((other, score))
+    # In the order of `companies`, as the report lists them.
+    return [(company, other, score) for company in companies
+            for other, score in alike[company.id]]
 
 
 def similar_names(session: Session, record, is_new: bool) -> dict[int, tuple[object, int]]:
