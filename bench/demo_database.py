@@ -16,6 +16,29 @@ from sqlalchemy import create_engine, text
 PG_SERVER = os.environ.get("CRM_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 
+# Options whose values are places on this machine or long texts: a report names them only.
+_UNNAMED = {"--keep-in": "FOLDER", "--before": "FILE", "--output": "FILE",
+            "--before-note": "TEXT"}
+
+
+def command_line(module: str, arguments: list[str]) -> str:
+    """Return the command that made a report, with folders, files and notes left unnamed."""
+    shown, hide = [], None
+    for argument in arguments:
+        name, _, value = argument.partition("=")
+        if hide is not None:
+            shown.append(hide)
+            hide = None
+        elif name in _UNNAMED and value:
+            shown.append(f"{name}={_UNNAMED[name]}")
+        elif name in _UNNAMED:
+            shown.append(name)
+            hide = _UNNAMED[name]
+        else:
+            shown.append(argument)
+    return " ".join(["python -m", module, *shown])
+
+
 @dataclass
 class Build:
     """What the demo generator wrote and how long it took (ANALYZE included)."""

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from bench.demo_database import copied_database, demo_app, make_app
+from bench.demo_database import command_line, copied_database, demo_app, make_app
 from bench.leads import add_leads
 from bench.long_feed import add_long_feed_client
 from bench.measure import (
@@ -213,7 +213,7 @@ def main() -> None:
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     sections = [measure_database(kind, managers, args)
                 for managers in args.teams for kind in kinds]
-    command = "python -m bench.run " + " ".join(sys.argv[1:])
+    command = command_line("bench.run", sys.argv[1:])
     before = earlier_figures(args.before) if args.before else None
     report = markdown(command.strip(), args.runs, sections, before, args.before_note)
     print(report)

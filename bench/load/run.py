@@ -32,7 +32,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 
-from bench.demo_database import copied_database, demo_app, throwaway_database
+from bench.demo_database import (
+    command_line,
+    copied_database,
+    demo_app,
+    throwaway_database,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results.md"
@@ -426,7 +431,7 @@ def markdown(outcome: Outcome) -> str:
     """Return the report as the results file's "## Load test" section."""
     args, total, server = outcome.args, outcome.total, outcome.server
     ordinary = without_logins(outcome.rows)
-    command = "python -m bench.load.run " + " ".join(sys.argv[1:])
+    command = command_line("bench.load.run", sys.argv[1:])
     demo = ", ".join(f"{value:,} {key.replace('_', ' ')}" for key, value in outcome.demo.items())
     verdict = "no failed request" if not outcome.failures else (
         f"{total.failures} FAILED requests, {len(outcome.failures)} kinds of failure")
