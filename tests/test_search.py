@@ -213,8 +213,10 @@ def test_a_search_runs_a_few_statements_whatever_it_finds(app, session, make_use
 def test_the_names_have_a_trigram_index_on_postgresql(session):
     from sqlalchemy import text
 
+    names = ("ix_company_search_name", "ix_contact_search_name", "ix_deal_search_name")
     rows = session.execute(text(
-        "SELECT tablename, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_%_search_name'"))
+        "SELECT tablename, indexdef FROM pg_indexes WHERE indexname = ANY(:names)"),
+        {"names": list(names)})
     found = {table: definition for table, definition in rows}
     assert set(found) == {"company", "contact", "deal"}
     assert all("gin" in definition and "gin_trgm_ops" in definition
