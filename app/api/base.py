@@ -7,16 +7,16 @@ stale save answers 409, a foreign or archived id answers 404.
 
 import logging
 
-from flask import Response, g, request
+from flask import Response, request
 from flask_appbuilder import Model
 from flask_appbuilder.exceptions import DatabaseException
-from flask_jwt_extended import current_user as jwt_user
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.api import errors
+from app.api.acting import api_actor
 from app.api.filtering import typed_filter
 from app.api.relations import apply_changes
 from app.api.routes import DocumentedRoutes
@@ -108,11 +108,7 @@ class CrmModelApi(DocumentedRoutes):
 
     def actor(self) -> User:
         """Return the user of this request (FAB sets g.user from the JWT; made sure here)."""
-        user = g.get("user")
-        if user is None or not getattr(user, "is_authenticated", False):
-            user = jwt_user
-            g.user = user
-        return user
+        return api_actor()
 
     def find(self, pk) -> Model | None:
         """Return the record with this id if the user may see it, else None."""

@@ -2,14 +2,14 @@
 
 import logging
 
-from flask import g, request
+from flask import request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
-from flask_jwt_extended import current_user as jwt_user
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api import errors
+from app.api.acting import api_actor
 from app.api.base import next_task_of
 from app.api.fields import Id, Money, Text
 from app.api.routes import RESPONSES
@@ -123,13 +123,6 @@ class FirstCallApi(BaseApi):
     openapi_spec_component_schemas = (FirstCallSchema,)
     openapi_spec_tag = "First call"
 
-    def _actor(self):
-        user = g.get("user")
-        if user is None or not getattr(user, "is_authenticated", False):
-            user = jwt_user
-            g.user = user
-        return user
-
     def _refuse(self, messages: dict, code: int = 422):
         db.session.rollback()
         return self.response(code, message=messages)
@@ -195,7 +188,7 @@ class FirstCallApi(BaseApi):
         except ValidationError as error:
             return self.response_422(message=errors.schema_messages(error.messages))
         try:
-            made = first_call.register_first_call(db.session, self._actor(),
+            made = first_call.register_first_call(db.session, api_actor(),
                                                   to_first_call(data))
         except duplicates.DuplicateFound as error:
             db.session.rollback()

@@ -2,14 +2,14 @@
 
 import logging
 
-from flask import g, request
+from flask import request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
-from flask_jwt_extended import current_user as jwt_user
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api import errors
+from app.api.acting import api_actor
 from app.api.base import next_task_of
 from app.api.fields import Id, Text
 from app.api.first_call import FirstCallSchema, no_surrogates, refusal, to_first_call
@@ -70,13 +70,6 @@ class InboxApi(BaseApi):
     openapi_spec_component_schemas = (LinkSchema, DeclineSchema)
     openapi_spec_tag = "Inbox"
 
-    def _actor(self):
-        user = g.get("user")
-        if user is None or not getattr(user, "is_authenticated", False):
-            user = jwt_user
-            g.user = user
-        return user
-
     @expose("/", methods=["GET"])
     @protect()
     @safe
@@ -96,7 +89,7 @@ class InboxApi(BaseApi):
             return self.response_400(message="state")
         page = request.args.get("page", "0")
         offset = int(page) * inbox_queries.PAGE if page.isdigit() and len(page) < 7 else 0
-        actor = self._actor()
+        actor = api_actor()
         items = inbox_queries.items(db.session, actor, None if state == "all" else state,
                                     offset=offset)
         matches = inbox_queries.matches_for(db.session, actor, items)
@@ -122,14 +115,14 @@ class InboxApi(BaseApi):
             404:
               $ref: '#/components/responses/404'
         """
-        item = inbox_queries.get(db.session, self._actor(), pk)
+        item = inbox_queries.get(db.session, api_actor(), pk)
         if item is None:
             return self.response_404()
-        matches = inbox_queries.matches_for(db.session, self._actor(), [item])
+        matches = inbox_queries.matches_for(db.session, api_actor(), [item])
         return self.response(200, result=item_json(item, matches[item.id]))
 
     def _decide(self, pk, write):
-        item = inbox_queries.get(db.session, self._actor(), pk)
+        item = inbox_queries.get(db.session, api_actor(), pk)
         if item is None:
             return self.response_404()
         if not request.is_json or not isinstance(request.get_json(silent=True), dict):
@@ -179,7 +172,7 @@ class InboxApi(BaseApi):
             422:
               $ref: '#/components/responses/Refused'
         """
-        actor = self._actor()
+        actor = api_actor()
 
         def write(item, body):
             if isinstance(body.get("client"), dict) and "id" in body["client"]:
@@ -215,7 +208,7 @@ class InboxApi(BaseApi):
             422:
               $ref: '#/components/responses/Refused'
         """
-        actor = self._actor()
+        actor = api_actor()
 
         def write(item, body):
             data = DeclineSchema().load(body)

@@ -6,14 +6,14 @@ the kept record's id and what moved; 404 for a record the user may not see; 422 
 the field at fault.
 """
 
-from flask import g, request
+from flask import request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
-from flask_jwt_extended import current_user as jwt_user
 from marshmallow import Schema, ValidationError, validate
 from marshmallow import fields as schema_fields
 
 from app.api import errors
+from app.api.acting import api_actor
 from app.api.base import next_task_of, valid_pk
 from app.api.routes import RESPONSES
 from app.api.schemas import NextTaskSchema
@@ -40,18 +40,11 @@ class MergeApi(BaseApi):
     openapi_spec_component_schemas = (MergeSchema,)
     openapi_spec_tag = "Merge"
 
-    def _actor(self):
-        user = g.get("user")
-        if user is None or not getattr(user, "is_authenticated", False):
-            user = jwt_user
-            g.user = user
-        return user
-
     def _merge(self, entity: str, pk):
         if valid_pk(pk) is None:
             return self.response_404()
         try:
-            merge.find_visible(db.session, self._actor(), entity, int(pk))
+            merge.find_visible(db.session, api_actor(), entity, int(pk))
         except NotFound:
             return self.response_404()
         if not request.is_json:
@@ -62,9 +55,9 @@ class MergeApi(BaseApi):
             return self.response_422(message=errors.schema_messages(error.messages))
         session = db.session
         try:
-            kept, other = merge.find_pair(session, self._actor(), entity, int(pk),
+            kept, other = merge.find_pair(session, api_actor(), entity, int(pk),
                                           data["other_id"])
-            done = merge.merge(session, self._actor(), kept, other, data["fields"],
+            done = merge.merge(session, api_actor(), kept, other, data["fields"],
                                next_task_of(data["next_task"]))
         except NotFound:
             # Either record: another manager's id answers as a missing one does.

@@ -1,12 +1,12 @@
 """GET /api/v1/search?q=: anyone from one box, as the menu bar's search shows them."""
 
-from flask import g, request, url_for
+from flask import request, url_for
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import lazy_gettext as _l
-from flask_jwt_extended import current_user as jwt_user
 
 from app.api import errors
+from app.api.acting import api_actor
 from app.api.routes import RESPONSES
 from app.extensions import db
 from app.formatting import person_name
@@ -40,13 +40,6 @@ class SearchApi(BaseApi):
     allow_browser_login = True
     responses = RESPONSES
     openapi_spec_tag = "Search"
-
-    def _actor(self):
-        user = g.get("user")
-        if user is None or not getattr(user, "is_authenticated", False):
-            user = jwt_user
-            g.user = user
-        return user
 
     @expose("", methods=["GET"])
     @protect()
@@ -127,7 +120,7 @@ class SearchApi(BaseApi):
         """
         try:
             limit = _limit(request.args.get("limit"))
-            found = search.search(db.session, self._actor(), request.args.get("q"), limit)
+            found = search.search(db.session, api_actor(), request.args.get("q"), limit)
         except DomainError as error:
             return self.response_422(message=errors.domain_messages(error))
         return self.response(200, result=[hit_answer(hit) for hit in found.results],
