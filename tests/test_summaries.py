@@ -10,7 +10,8 @@ from decimal import Decimal
 from sqlalchemy import delete, select, text
 
 from app.extensions import db
-from app.models import ClientCreatedMonth, DealClosedMonth, Task, TaskDoneDay
+from app.models import ClientCreatedMonth, DealClosedMonth, DealStageMonth, Task, TaskDoneDay
+from app.models.deal_stage_month import NO_CLOSE_MONTH
 from app.models.mixins import local_now
 from app.services.io import importer
 from app.services.queries import reports
@@ -34,6 +35,16 @@ def _closed(session, user) -> dict[str, int]:
         .where(DealClosedMonth.owner_id == user.id, DealClosedMonth.n != 0)
     ).all()
     return {stage_id: n for stage_id, n in rows}
+
+
+def _pipeline(session, user) -> dict[tuple, tuple]:
+    rows = session.execute(
+        select(DealStageMonth.month, DealStageMonth.stage_id, DealStageMonth.currency,
+               DealStageMonth.n, DealStageMonth.amount)
+        .where(DealStageMonth.owner_id == user.id, DealStageMonth.n != 0)
+    ).all()
+    return {(month, stage_id, currency): (n, amount) for month, stage_id, currency, n, amount
+            in rows}
 
 
 def _created(session, user) -> int:
@@ -104,6 +115,43 @@ def test_won_lost_and_back_follow_the_stage(session, make_user, make_company, ma
     assert (result.total.won, result.total.lost) == (0, 1)
     assert result.total.lost_amounts == {"RUB": Decimal("1500.00")}
     assert result.reasons == [("Дорого", 1)]
+
+
+def test_the_pipeline_follows_stage_close_date_amount_currency_owner_and_archive(
+        session, make_user, make_company, make_deal, make_task, stage):
+    anna = make_user("Manager", "anna")
+    boris = make_user("Manager", "boris")
+    head = make_user("Head", "head")
+    alpha = make_company(anna, "Альфа")
+    deal = make_deal(anna, company=alpha, amount=Decimal("1000.00"))
+    make_task(anna, deal=deal)
+    first = deal.stage_id
+    assert _pipeline(session, anna) == {(NO_CLOSE_MONTH, first, "RUB"): (1, Decimal("1000.00"))}
+    today = local_now().date()
+    deal.expected_close_date = today.replace(day=28)
+    deal.amount = Decimal("2500.50")
+    deal.currency = "USD"
+    saving.save_record(session, anna, deal, is_new=False, next_task=None)
+    session.commit()
+    month = today.replace(day=1)
+    assert _pipeline(session, anna) == {(month, first, "USD"): (1, Decimal("2500.50"))}
+    _right(session)
+    pipeline.move_deal(session, anna, deal, stage("won"))
+    assert _pipeline(session, anna) == {(month, stage("won").id, "USD"): (1, Decimal("2500.50"))}
+    assert reports.funnel(session, anna)[0].count == 0
+    _right(session)
+    pipeline.move_deal(session, anna, deal, stage("cold"), next_task=_next())
+    reassignment.reassign(session, head, anna, boris)
+    assert _pipeline(session, anna) == {}
+    assert _pipeline(session, boris) == {(month, stage("cold").id, "USD"): (1, Decimal("2500.50"))}
+    _right(session)
+    saving.archive_record(session, head, deal)
+    session.commit()
+    assert _pipeline(session, boris) == {}
+    _right(session)
+    archive.restore(session, head, deal)
+    assert _pipeline(session, boris) == {(month, stage("cold").id, "USD"): (1, Decimal("2500.50"))}
+    _right(session)
 
 
 def test_a_deal_without_amount_sums_to_nothing_not_zero(session, make_user, make_company,

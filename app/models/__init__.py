@@ -7,6 +7,7 @@ from app.models.company import Company
 from app.models.contact import Contact
 from app.models.deal import Deal
 from app.models.deal_closed_month import DealClosedMonth
+from app.models.deal_stage_month import DealStageMonth
 from app.models.history import HistoryEntry
 from app.models.inbox_item import InboxItem
 from app.models.intake_turn import IntakeTurn
@@ -18,7 +19,7 @@ from app.models.task import Task
 from app.models.task_done_day import TaskDoneDay
 
 __all__ = [
-    "ClientCreatedMonth", "Company", "Contact", "Deal", "DealClosedMonth", "HistoryEntry",
-    "InboxItem", "IntakeTurn", "Reassignment", "SalesPlan", "Stage", "Task", "TaskDoneDay",
-    "User", "UserProfile",
+    "ClientCreatedMonth", "Company", "Contact", "Deal", "DealClosedMonth", "DealStageMonth",
+    "HistoryEntry", "InboxItem", "IntakeTurn", "Reassignment", "SalesPlan", "Stage", "Task",
+    "TaskDoneDay", "User", "UserProfile",
 ]

@@ -14,9 +14,10 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import Deal, SalesPlan, Stage
+from app.models import Deal, DealStageMonth, SalesPlan, Stage
+from app.models.deal_stage_month import NO_CLOSE_MONTH
 from app.services.queries.cadence import day_number
-from app.services.queries.reports import Amounts, add_months
+from app.services.queries.reports import Amounts, add_months, summary_scope
 from app.services.rules.close_date import WARN_AT
 from app.services.rules.visibility import scope_query, sees_everything
 
@@ -102,9 +103,9 @@ def _forecast_index(actor, manager_id) -> str:
 def _rows(session, actor, manager_id, first: date, end: date) -> dict:
     """Sum the open deals per month bucket, stage probability and currency.
 
-    One GROUP BY per day, stage and currency, read from the covering forecast index alone
-    (named on SQLite, which otherwise reads each deal's row to check its stage); the few
-    hundred groups are folded into months here, amounts summed exactly before weighing.
+    One GROUP BY per month, stage and currency over the pipeline's summary
+    (DealStageMonth, kept by the write paths), whatever the number of deals; the groups
+    are folded into the rows here, amounts summed exactly before weighing.
     """
     rows = {OVERDUE: ForecastRow(OVERDUE, None), NO_DATE: ForecastRow(NO_DATE, None)}
     month = first
@@ -115,19 +116,20 @@ def _rows(session, actor, manager_id, first: date, end: date) -> dict:
         select(Stage.id, Stage.probability).where(Stage.is_open)).tuples().all())
     if not stages:
         return rows
-    close = Deal.expected_close_date
-    query = _scoped(session.query(close, Deal.stage_id, Deal.currency, func.count(),
-                                  func.sum(Deal.amount)), actor, manager_id).filter(
-        Deal.stage_id.in_(sorted(stages)), or_(close.is_(None), close < end),
-    ).group_by(close, Deal.stage_id, Deal.currency).with_hint(
-        Deal, f"INDEXED BY {_forecast_index(actor, manager_id)}", "sqlite")
+    summary = DealStageMonth
+    # NO_CLOSE_MONTH is before `end`: the deals without a date are read with the rest.
+    query = summary_scope(session.query(
+        summary.month, summary.stage_id, summary.currency, func.sum(summary.n),
+        func.sum(summary.amount_n), func.sum(summary.amount)), summary.owner_id, actor,
+        manager_id).filter(summary.stage_id.in_(sorted(stages)), summary.month < end,
+    ).group_by(summary.month, summary.stage_id, summary.currency)
     groups: dict[tuple, list] = {}
-    for day, stage_id, currency, count, amount in query:
-        key = NO_DATE if day is None else OVERDUE if day < first else \
-            date(day.year, day.month, 1).isoformat()
+    for month, stage_id, currency, count, amounts, amount in query:
+        key = NO_DATE if month == NO_CLOSE_MONTH else OVERDUE if month < first else \
+            month.isoformat()
         group = groups.setdefault((key, stages[stage_id], currency), [0, None])
-        group[0] += count
-        if amount is not None:
+        group[0] += int(count or 0)
+        if amounts:
             group[1] = (group[1] or Decimal(0)) + Decimal(amount)
     for (key, probability, currency), (count, amount) in groups.items():
         row = rows[key]
@@ -187,8 +189,8 @@ def forecast(session: Session, actor, today: date, manager_id: int | None = None
              months: int = MONTHS, limit: int = LISTED) -> Forecast:
     """Return the forecast of the open deals the actor may see, from the current month.
 
-    One GROUP BY for the months (ix_deal_forecast / ix_deal_owner_forecast), one for the
-    plan, a count and a page of warnings.
+    One GROUP BY over the pipeline's summary for the months, one for the plan, a count and
+    a page of warnings.
     """
     first = today.replace(day=1)
     end = add_months(first, months)

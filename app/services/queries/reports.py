@@ -14,7 +14,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Query, Session
 
 from app.formatting import name_text
-from app.models import ClientCreatedMonth, Deal, DealClosedMonth, Stage, TaskDoneDay, User
+from app.models import (
+    ClientCreatedMonth,
+    Deal,
+    DealClosedMonth,
+    DealStageMonth,
+    Stage,
+    TaskDoneDay,
+    User,
+)
 from app.models.client_created_month import COMPANY
 from app.models.enums import StageKind
 from app.models.task import PLANNED_PREDICATE
@@ -156,19 +164,23 @@ class FunnelStage:
 def funnel(session: Session, actor, manager_id: int | None = None) -> list[FunnelStage]:
     """Count open deals and sum their amounts per open stage, in pipeline order.
 
-    One GROUP BY over deal (index ix_deal_archived_stage, or ix_deal_owner_archived_stage
-    for one manager). A deal "reached" a stage when it is there or at a later open stage.
+    One GROUP BY over the pipeline's summary (DealStageMonth, kept by the write paths),
+    whatever the number of deals. A deal "reached" a stage when it is there or at a later
+    open stage.
     """
     stages = open_stages(session)
     rows = {stage.id: FunnelStage(stage) for stage in stages}
+    summary = DealStageMonth
     query = (
-        session.query(Deal.stage_id, Deal.currency, func.count(), func.sum(Deal.amount))
-        .filter(Deal.stage_id.in_(list(rows)))
-        .group_by(Deal.stage_id, Deal.currency)
+        session.query(summary.stage_id, summary.currency, func.sum(summary.n),
+                      func.sum(summary.amount_n), func.sum(summary.amount))
+        .filter(summary.stage_id.in_(list(rows)))
+        .group_by(summary.stage_id, summary.currency)
     )
-    for stage_id, currency, count, amount in scoped(query, Deal, actor, manager_id):
-        rows[stage_id].count += count
-        _add(rows[stage_id].amounts, currency, amount)
+    for stage_id, currency, count, amounts, amount in summary_scope(
+            query, summary.owner_id, actor, manager_id):
+        rows[stage_id].count += int(count or 0)
+        _add(rows[stage_id].amounts, currency, amount if amounts else None)
     result = [rows[stage.id] for stage in stages]
     reached = 0
     for row in reversed(result):

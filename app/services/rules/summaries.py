@@ -1,4 +1,4 @@
-"""Keep the summary tables the head's charts read: done tasks, closed deals, new clients.
+"""Keep the summary tables the head's pages read: done tasks, deals, new clients.
 
 One place keeps them, in the transaction of the write that changes them: a flush hook
 (installed by `install`, like the next task hook) takes the summary keys of the tasks,
@@ -26,24 +26,26 @@ from app.models import (
     Contact,
     Deal,
     DealClosedMonth,
+    DealStageMonth,
     Task,
     TaskDoneDay,
 )
 from app.models.client_created_month import COMPANY, PRIVATE
+from app.models.deal_stage_month import NO_CLOSE_MONTH
 from app.models.enums import TaskState
 
-SUMMARIES = (TaskDoneDay, DealClosedMonth, ClientCreatedMonth)
+SUMMARIES = (TaskDoneDay, DealClosedMonth, DealStageMonth, ClientCreatedMonth)
 # The attributes whose change may move a record from one summary row to another.
 RELEVANT = {
     Task: frozenset({"state", "done_at", "done_by_id", "archived"}),
     Deal: frozenset({"stage_id", "stage", "closed_at", "owner_id", "owner", "currency",
-                     "amount", "lost_reason", "archived"}),
+                     "amount", "lost_reason", "archived", "expected_close_date"}),
     Company: frozenset({"created_at", "owner_id", "owner", "source", "archived"}),
     Contact: frozenset({"created_at", "owner_id", "owner", "source", "archived",
                         "company_id", "company"}),
 }
 MEASURES = {TaskDoneDay: ("n",), DealClosedMonth: ("n", "amount_n", "amount"),
-            ClientCreatedMonth: ("n",)}
+            DealStageMonth: ("n", "amount_n", "amount"), ClientCreatedMonth: ("n",)}
 CHUNK = 500  # ids per SELECT, well under every database's parameter limit
 _BEFORE = "summaries_before"
 
@@ -60,25 +62,34 @@ def _year_month(column) -> tuple:
     return extract("year", column), extract("month", column)
 
 
-def _grouped(model, condition):
-    """Return the GROUP BY giving the model's contributions to its summary."""
+def _deal_groups(*columns):
+    """Return the deal columns of a grouping, then its measures: count, amounts, sum."""
+    return select(*columns, func.count(), func.count(Deal.amount),
+                  func.coalesce(func.sum(Deal.amount), 0))
+
+
+def _groupings(model, condition) -> list[tuple]:
+    """Return (summary, GROUP BY) pairs giving the model's contributions to its summaries."""
     if model is Task:
         day = (*_year_month(Task.done_at), extract("day", Task.done_at))
-        return (
+        return [(TaskDoneDay, (
             select(Task.done_by_id, *day, func.count())
             .where(condition, Task.state == TaskState.DONE.value, Task.archived == false(),
                    Task.done_by_id.is_not(None), Task.done_at.is_not(None))
             .group_by(Task.done_by_id, *day)
-        )
+        ))]
     if model is Deal:
-        month = _year_month(Deal.closed_at)
-        columns = (Deal.owner_id, *month, Deal.stage_id, Deal.currency, Deal.lost_reason)
-        return (
-            select(*columns, func.count(), func.count(Deal.amount),
-                   func.coalesce(func.sum(Deal.amount), 0))
-            .where(condition, Deal.closed_at.is_not(None), Deal.archived == false())
-            .group_by(*columns)
-        )
+        closed = (Deal.owner_id, *_year_month(Deal.closed_at), Deal.stage_id, Deal.currency,
+                  Deal.lost_reason)
+        staged = (Deal.owner_id, *_year_month(Deal.expected_close_date), Deal.stage_id,
+                  Deal.currency)
+        return [
+            (DealClosedMonth, _deal_groups(*closed).where(
+                condition, Deal.closed_at.is_not(None), Deal.archived == false())
+             .group_by(*closed)),
+            (DealStageMonth, _deal_groups(*staged).where(condition, Deal.archived == false())
+             .group_by(*staged)),
+        ]
     month = _year_month(model.created_at)
     query = (
         select(model.owner_id, *month, model.source, func.count())
@@ -87,22 +98,30 @@ def _grouped(model, condition):
     )
     if model is Contact:
         query = query.where(Contact.company_id.is_(None))
-    return query
+    return [(ClientCreatedMonth, query)]
 
 
-def _keyed(model, row) -> tuple[tuple, tuple]:
-    """Return ((summary model, key), measures) of one grouped row."""
-    if model is Task:
+def _month(year, month) -> date:
+    return date(int(year), int(month), 1)
+
+
+def _keyed(model, summary, row) -> tuple[tuple, tuple]:
+    """Return ((summary model, key), measures) of one grouped row of the model's records."""
+    if summary is TaskDoneDay:
         user_id, year, month, day, count = row
         return (TaskDoneDay, (user_id, date(int(year), int(month), int(day)))), (count, 0, 0)
-    if model is Deal:
+    if summary is DealClosedMonth:
         owner_id, year, month, stage_id, currency, reason, count, amounts, amount = row
-        key = (owner_id, date(int(year), int(month), 1), stage_id, currency or "RUB",
-               reason or "")
+        key = (owner_id, _month(year, month), stage_id, currency or "RUB", reason or "")
         return (DealClosedMonth, key), (count, amounts, Decimal(str(amount or 0)))
+    if summary is DealStageMonth:
+        owner_id, year, month, stage_id, currency, count, amounts, amount = row
+        expected = NO_CLOSE_MONTH if year is None else _month(year, month)
+        key = (owner_id, expected, stage_id, currency or "RUB")
+        return (DealStageMonth, key), (count, amounts, Decimal(str(amount or 0)))
     owner_id, year, month, source, count = row
     kind = COMPANY if model is Company else PRIVATE
-    key = (owner_id, date(int(year), int(month), 1), kind, clean_source(source))
+    key = (owner_id, _month(year, month), kind, clean_source(source))
     return (ClientCreatedMonth, key), (count, 0, 0)
 
 
@@ -110,7 +129,7 @@ def _keyed(model, row) -> tuple[tuple, tuple]:
 COLUMNS = {
     Task: ("state", "archived", "done_by_id", "done_at"),
     Deal: ("archived", "owner_id", "closed_at", "stage_id", "currency", "lost_reason",
-           "amount"),
+           "amount", "expected_close_date"),
     Company: ("archived", "owner_id", "created_at", "source"),
     Contact: ("archived", "owner_id", "created_at", "source", "company_id"),
 }
@@ -139,32 +158,38 @@ def _values(record, *, old: bool, inserted: bool = False) -> dict | None:
     return values
 
 
-def _row_of(model, values: dict) -> tuple | None:
-    """Return the grouped row one record makes (as `_grouped` would), or None: not counted."""
+def _rows_of(model, values: dict) -> list[tuple]:
+    """Return the (summary, grouped row) pairs one record makes, as `_groupings` would."""
     if values["archived"]:
-        return None
+        return []
     if model is Task:
         done = values["done_at"]
         if values["state"] != TaskState.DONE.value or done is None or not values["done_by_id"]:
-            return None
-        return values["done_by_id"], done.year, done.month, done.day, 1
+            return []
+        return [(TaskDoneDay, (values["done_by_id"], done.year, done.month, done.day, 1))]
     if model is Deal:
-        closed = values["closed_at"]
-        if closed is None:
-            return None
         amount = values["amount"]
-        return (values["owner_id"], closed.year, closed.month, values["stage_id"],
-                values["currency"], values["lost_reason"], 1, int(amount is not None),
-                amount or 0)
+        measures = (1, int(amount is not None), amount or 0)
+        expected = values["expected_close_date"]
+        rows = [(DealStageMonth, (
+            values["owner_id"], expected and expected.year, expected and expected.month,
+            values["stage_id"], values["currency"], *measures))]
+        closed = values["closed_at"]
+        if closed is not None:
+            rows.append((DealClosedMonth, (
+                values["owner_id"], closed.year, closed.month, values["stage_id"],
+                values["currency"], values["lost_reason"], *measures)))
+        return rows
     if model is Contact and values["company_id"] is not None:
-        return None
+        return []
     created = values["created_at"]
-    return values["owner_id"], created.year, created.month, values["source"], 1
+    return [(ClientCreatedMonth,
+             (values["owner_id"], created.year, created.month, values["source"], 1))]
 
 
-def _add(deltas: Deltas, model, rows, sign: int) -> None:
+def _add(deltas: Deltas, model, summary, rows, sign: int) -> None:
     for row in rows:
-        key, measures = _keyed(model, row)
+        key, measures = _keyed(model, summary, row)
         total = deltas.setdefault(key, [0, 0, Decimal(0)])
         for index, value in enumerate(measures):
             total[index] += sign * value
@@ -172,7 +197,8 @@ def _add(deltas: Deltas, model, rows, sign: int) -> None:
 
 def contributions(connection, model, condition, deltas: Deltas, sign: int = 1) -> None:
     """Add (sign 1) or take away (sign -1) what the rows matching `condition` count."""
-    _add(deltas, model, connection.execute(_grouped(model, condition)), sign)
+    for summary, grouping in _groupings(model, condition):
+        _add(deltas, model, summary, connection.execute(grouping), sign)
 
 
 def _of_ids(connection, model, ids: Iterable[int], deltas: Deltas, sign: int) -> None:
@@ -227,9 +253,8 @@ def _count(session: Session, records, deltas: Deltas, sign: int, *, old: bool,
         if values is None:
             unread.setdefault(model, set()).add(record.id)
             continue
-        row = _row_of(model, values)
-        if row is not None:
-            _add(deltas, model, [row], sign)
+        for summary, row in _rows_of(model, values):
+            _add(deltas, model, summary, [row], sign)
     if unread:
         connection = session.connection()
         for model, ids in unread.items():
