@@ -242,3 +242,24 @@ def test_a_common_prefix_walks_the_lists_order_and_finds_the_same_rows(app, sess
         assert [re.search(r"INDEXED BY (\w+)", s).group(1) for s in walked] == expected
     assert pages[3] == pages[datamodel.COMMON_PREFIX]
     assert sorted(pages[3]) == [f"Позвонить {number}" for number in range(6)]
+
+
+def test_the_search_box_reads_names_in_order_from_their_start_index(app, session, make_user,
+                                                                      make_contact):
+    """The first results of a name are read along the name's index: no sort of every match."""
+    from app.services.queries import search
+
+    head = make_user("Head", "head")
+    for number in range(3):
+        make_contact(head, last_name=f"Терентьев{number}", first_name="Иван")
+    engine = session.get_bind()
+    with caught(engine, "ORDER BY contact.search_name") as seen:
+        found = search.search(session, head, "терентьев")
+    assert [hit.record.last_name for hit in found.hits["client"]] == [
+        "Терентьев0", "Терентьев1", "Терентьев2"]
+    statement, parameters = seen[0]
+    assert " LIKE " not in statement  # a pattern would leave a kept plan no range to read
+    found_plan = plan(session, statement, parameters)
+    assert "ix_contact_archived_search_name" in found_plan, found_plan
+    assert "Sort" not in found_plan and "TEMP B-TREE" not in found_plan, found_plan
+    session.rollback()

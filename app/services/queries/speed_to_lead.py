@@ -217,11 +217,15 @@ def _medians_by_grouping_sets(session: Session, ask: _Ask) -> dict:
 def _medians_fetched(session: Session, ask: _Ask) -> dict:
     statement = _leads(session, ask, InboxItem.owner_id, InboxItem.source, _week(session, ask),
                        _answer_seconds(session)).where(InboxItem.answered_at.is_not(None))
-    groups: dict[tuple[str, str], list[int]] = {}
-    for owner, source, week, secs in session.execute(statement):
-        for key in (("manager", str(owner)), ("source", source), ("week", str(week)),
-                    ("total", "")):
-            groups.setdefault(key, []).append(secs)
+    # Plain rows through the connection: tens of thousands of ORM rows cost more than the
+    # database's work.
+    rows = session.connection().execute(statement).all()
+    groups: dict[tuple[str, str], list[int]] = {("total", ""): [row[3] for row in rows]}
+    for dim, index in (("manager", 0), ("source", 1), ("week", 2)):
+        values: dict = {}
+        for row in rows:
+            values.setdefault(row[index], []).append(row[3])
+        groups.update(((dim, str(key)), secs) for key, secs in values.items())
     return {key: float(statistics.median(values)) for key, values in groups.items()}
 
 
