@@ -14,15 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Query, Session
 
 from app.formatting import name_text
-from app.models import (
-    ClientCreatedMonth,
-    Deal,
-    DealClosedMonth,
-    DealStageMonth,
-    Stage,
-    TaskDoneDay,
-    User,
-)
+from app.models import ClientCreatedMonth, DealClosedMonth, DealStageMonth, Stage, TaskDoneDay, User
 from app.models.client_created_month import COMPANY
 from app.models.enums import StageKind
 from app.models.task import PLANNED_PREDICATE
