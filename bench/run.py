@@ -123,9 +123,7 @@ def time_counters(app, engine, username: str, runs: int) -> Figure:
     from app.extensions import db
     from app.models import User
     from app.models.mixins import local_now
-    from app.services.queries import agenda
-    from app.services.queries import inbox as inbox_queries
-    from app.views.counters import TASK_COUNT_CAP
+    from app.services.queries.menu_counts import menu_counts
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
@@ -133,8 +131,7 @@ def time_counters(app, engine, username: str, runs: int) -> Figure:
         for number in range(runs + 1):
             with counting(engine) as seen:
                 started = time.perf_counter()
-                agenda.task_counters(db.session, user, local_now(), cap=TASK_COUNT_CAP)
-                inbox_queries.new_count(db.session, user)
+                menu_counts(db.session, user, local_now())
                 elapsed = (time.perf_counter() - started) * 1000
             if number:
                 times.append(elapsed)

@@ -204,3 +204,24 @@ def test_card_runs_as_many_statements_for_50_tasks_as_for_5(
             counts.append((url.split("/")[1], len(seen)))
     few, many = counts[:3], counts[3:]
     assert few == many, "the card's statements grew with the client's tasks"
+
+
+
+def test_the_feed_never_names_another_managers_company(client, login, client_with_story,
+                                                        make_company, make_contact, session):
+    """A person moved to olga's company from ivan's: her feed says whose, not which."""
+    from app.services.rules import saving
+
+    story = client_with_story
+    foreign = make_company(story["other"], "Тайная компания")
+    person = make_contact(story["owner"], "Орлова", company=foreign, first_name="Вера")
+    person.company = story["company"]
+    saving.save_record(session, story["owner"], person, is_new=False, next_task=None)
+    session.commit()
+    login(user=story["owner"])
+    page = _text(client.get(f"/companyview/show/{story['company'].id}"))
+    assert "Орлова Вера" in page
+    assert "Тайная компания" not in page
+    assert "запись другого менеджера" in page
+    login("Head")
+    assert "Тайная компания" in _text(client.get(f"/companyview/show/{story['company'].id}"))

@@ -8,12 +8,11 @@ from app.extensions import db
 from app.models.mixins import local_now
 from app.services.queries import agenda
 from app.services.queries import inbox as inbox_queries
+from app.services.queries.menu_counts import TASK_COUNT_CAP, menu_counts
 
 # The queue count scans the user's live records: keep it for a while in the session,
 # and forget it whenever the user changes something.
 QUEUE_COUNT_SECONDS = 120
-# The overdue and today's counters stop here and say "100+".
-TASK_COUNT_CAP = 100
 _SESSION_KEY = "crm_queue_count"
 
 
@@ -34,11 +33,11 @@ def menu_counters() -> dict | None:
     if user is None or not user.is_authenticated:
         return None
     if "crm_counters" not in g:
-        counts = agenda.task_counters(db.session, user, local_now(), cap=TASK_COUNT_CAP)
+        # The overdue and today's counters stop at TASK_COUNT_CAP and say "100+".
+        counts = menu_counts(db.session, user, local_now(), cap=TASK_COUNT_CAP)
         counts["task_cap"] = TASK_COUNT_CAP
         counts["queue"] = queue_count_kept(user)
         counts["queue_cap"] = agenda.QUEUE_CAP
-        counts["inbox"] = inbox_queries.new_count(db.session, user)
         counts["inbox_cap"] = inbox_queries.COUNT_CAP + 1
         g.crm_counters = counts
     return g.crm_counters

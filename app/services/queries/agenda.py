@@ -65,13 +65,7 @@ def task_counters(session: Session, user, now: datetime,
     """
     _, end = day_bounds(now)
     if cap is not None:
-        mine = select(literal_column("1")).select_from(planned_by_owner_and_due(session)) \
-            .where(_OWNER == user.id, text(PLANNED_PREDICATE))
-        overdue = mine.where(_DUE < now).limit(cap).subquery()
-        today = mine.where(_DUE >= now, _DUE < end).limit(cap).subquery()
-        row = session.execute(select(
-            select(func.count()).select_from(overdue).scalar_subquery(),
-            select(func.count()).select_from(today).scalar_subquery())).one()
+        row = session.execute(select(*capped_task_counts(session, user, now, cap))).one()
         return {"overdue": row[0] or 0, "today": row[1] or 0}
     row = session.execute(
         select(func.count().filter(_DUE < now), func.count().filter(_DUE >= now))
@@ -79,6 +73,21 @@ def task_counters(session: Session, user, now: datetime,
         .where(_OWNER == user.id, text(PLANNED_PREDICATE), _DUE < end)
     ).one()
     return {"overdue": row[0] or 0, "today": row[1] or 0}
+
+
+def capped_task_counts(session: Session, user, now: datetime, cap: int) -> tuple:
+    """Return the overdue and rest-of-today counts as two scalar subqueries, each capped.
+
+    For a statement of its own or beside other counts (the menu bar reads them all at
+    once): each stops at `cap` rows of ix_task_planned_owner_due.
+    """
+    _, end = day_bounds(now)
+    mine = select(literal_column("1")).select_from(planned_by_owner_and_due(session)) \
+        .where(_OWNER == user.id, text(PLANNED_PREDICATE))
+    overdue = mine.where(_DUE < now).limit(cap).subquery()
+    today = mine.where(_DUE >= now, _DUE < end).limit(cap).subquery()
+    return (select(func.count()).select_from(overdue).scalar_subquery(),
+            select(func.count()).select_from(today).scalar_subquery())
 
 
 def task_counters_by_owner(session: Session, now: datetime) -> dict[int, dict[str, int]]:

@@ -102,13 +102,16 @@ def _link_column(record):
 
 
 def _visible_tasks(record, viewer):
-    # The feed names a task's deal and person: their names only, not their owners or stage.
+    # The feed names a task's deal and person: their names only, not their owners or stage;
+    # with who owns them, so that the history's lines name them without a query of theirs.
     query = (select(Task).where(_link_column(record) == record.id, Task.archived == false())
-             .options(joinedload(Task.deal).load_only(Deal.title).options(
+             .options(joinedload(Task.deal).load_only(
+                          Deal.title, Deal.currency, Deal.owner_id, Deal.archived).options(
                           lazyload(Deal.owner), lazyload(Deal.stage)),
                       joinedload(Task.contact).load_only(
                           Contact.last_name, Contact.first_name, Contact.middle_name,
-                          Contact.company_id).options(lazyload(Contact.owner))))
+                          Contact.company_id, Contact.owner_id, Contact.archived).options(
+                          lazyload(Contact.owner))))
     if not sees_everything(viewer):
         # `+ 0`: found through the record's task index; the owner's index would walk
         # every task of theirs in due order.

@@ -160,11 +160,16 @@ def items(session: Session, user, state: str | None = InboxState.NEW.value,
     return list(session.scalars(statement))
 
 
-def new_count(session: Session, user, cap: int = COUNT_CAP + 1) -> int:
-    """Count the user's new items (every new item for the head), up to `cap`."""
+def new_count_query(user, cap: int = COUNT_CAP + 1):
+    """Return the count of the user's new items, up to `cap`, as a scalar subquery."""
     ids = scoped(select(InboxItem.id).where(InboxItem.state == InboxState.NEW.value),
                  user).limit(cap)
-    return session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    return select(func.count()).select_from(ids.subquery()).scalar_subquery()
+
+
+def new_count(session: Session, user, cap: int = COUNT_CAP + 1) -> int:
+    """Count the user's new items (every new item for the head), up to `cap`."""
+    return session.scalar(select(new_count_query(user, cap))) or 0
 
 
 def get(session: Session, user, item_id) -> InboxItem | None:

@@ -5,8 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, select
+from sqlalchemy import false, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from app import formatting
 from app.formatting import person_name
@@ -80,10 +81,39 @@ def _visible(model, viewer):
     return (model.owner_id + 0 == getattr(viewer, "id", None)) & (model.archived == false())
 
 
+# The attributes a record's name (and, for a deal, its currency) is made of.
+NAME_FIELDS = {Company: ("name",), Contact: ("last_name", "first_name", "middle_name"),
+               Deal: ("title", "currency"), Task: ("subject",), Stage: ("name",),
+               User: ("first_name", "last_name", "username")}
+
+
+def _known_name(session: Session, model, record_id, viewer) -> tuple[bool, str | None]:
+    """Name a record the session already holds: (found, name or None if not to be named).
+
+    The card has just read its record, the feed's tasks, their deals and people and their
+    owners: naming them again would be a query per kind for what is at hand. A record not
+    held, or held without what its name or the viewer's right to it needs, is not found.
+    """
+    record = session.identity_map.get(identity_key(model, record_id))
+    if record is None:
+        return False, None
+    state = inspect(record)
+    needed = set(NAME_FIELDS.get(model, ()))
+    if _visible(model, viewer) is not None:
+        needed |= {"owner_id", "archived"}
+    if not needed or state.expired or needed & state.unloaded:
+        return False, None
+    if "owner_id" in needed and (record.archived
+                                 or record.owner_id != getattr(viewer, "id", None)):
+        return True, None
+    return True, str(record)
+
+
 def _names(session: Session, entries: list[HistoryEntry], viewer=None) -> dict:
     """Load, in one query per kind, the names of every record the entries refer to.
 
-    With a `viewer` who does not see everything, only records they may open are named.
+    Records the session holds already are named from there (`_known_name`). With a
+    `viewer` who does not see everything, only records they may open are named.
     """
     wanted: dict[type, set[int]] = {}
     for entry in entries:
@@ -96,7 +126,19 @@ def _names(session: Session, entries: list[HistoryEntry], viewer=None) -> dict:
         wanted.setdefault(_model_of(entry.entity), set()).add(entry.entity_id)
     names = {}
     for model, ids in wanted.items():
-        query = select(model).where(model.id.in_(ids))
+        missing = set()
+        for record_id in ids:
+            found, name = _known_name(session, model, record_id, viewer)
+            if not found:
+                missing.add(record_id)
+            elif name is not None:
+                names[(model, record_id)] = name
+                if model is Deal:
+                    names[("currency", record_id)] = session.identity_map.get(
+                        identity_key(Deal, record_id)).currency
+        if not missing:
+            continue
+        query = select(model).where(model.id.in_(missing))
         condition = _visible(model, viewer)
         if condition is not None:
             query = query.where(condition)
