@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, select
+from sqlalchemy import false, select, union_all
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.models import Company, Contact, Deal, Task
@@ -101,22 +101,52 @@ def _link_column(record):
     return {Company: Task.company_id, Contact: Task.contact_id, Deal: Task.deal_id}[type(record)]
 
 
-def _visible_tasks(record, viewer):
+def _visible_task_conditions(record, viewer) -> list:
+    """Return the conditions of the record's tasks the viewer may read."""
+    conditions = [_link_column(record) == record.id, Task.archived == false()]
+    if not sees_everything(viewer):
+        # `+ 0`: found through the record's task index; the owner's index would walk
+        # every task of theirs in due order.
+        conditions.append(Task.owner_id + 0 == getattr(viewer, "id", None))
+    return conditions
+
+
+def _tasks_with_names():
     # The feed names a task's deal and person: their names only, not their owners or stage;
     # with who owns them, so that the history's lines name them without a query of theirs.
-    query = (select(Task).where(_link_column(record) == record.id, Task.archived == false())
-             .options(joinedload(Task.deal).load_only(
+    return (select(Task)
+            .options(joinedload(Task.deal).load_only(
                           Deal.title, Deal.currency, Deal.owner_id, Deal.archived).options(
                           lazyload(Deal.owner), lazyload(Deal.stage)),
                       joinedload(Task.contact).load_only(
                           Contact.last_name, Contact.first_name, Contact.middle_name,
                           Contact.company_id, Contact.owner_id, Contact.archived).options(
                           lazyload(Contact.owner))))
-    if not sees_everything(viewer):
-        # `+ 0`: found through the record's task index; the owner's index would walk
-        # every task of theirs in due order.
-        query = query.where(Task.owner_id + 0 == getattr(viewer, "id", None))
-    return query
+
+
+def _feed_tasks(session: Session, record, viewer, size: int) -> dict[str, list[Task]]:
+    """Return the record's first `size` + 1 tasks of each state, in one statement.
+
+    Each state is its own ordered, limited read along the record's task index (link,
+    state, archived, due): a list of states made SQLite scan the whole table. The reads
+    are put together as one list of ids, so that the tasks come in one round trip.
+    """
+    ids = select(Task.id).where(*_visible_task_conditions(record, viewer))
+    planned = ids.where(Task.state == TaskState.PLANNED.value).order_by(
+        Task.due_at, Task.id).limit(size + 1)
+    past = [ids.where(Task.state == state).order_by(Task.due_at.desc(), Task.id.desc())
+            .limit(size + 1) for state in DONE_STATES]
+    chosen = union_all(*(select(arm.subquery().c.id) for arm in (planned, *past))).subquery()
+    found: dict[str, list[Task]] = {state: [] for state in (TaskState.PLANNED.value,
+                                                             *DONE_STATES)}
+    # Joined by id: the reads above chose them; each is then found by its key.
+    for task in session.scalars(_tasks_with_names().join(chosen, chosen.c.id == Task.id)
+                                ).unique():
+        found[task.state].append(task)
+    found[TaskState.PLANNED.value].sort(key=lambda task: (task.due_at, task.id))
+    for state in DONE_STATES:
+        found[state].sort(key=lambda task: (task.due_at, task.id), reverse=True)
+    return found
 
 
 class _Words:
@@ -183,15 +213,9 @@ def feed(session: Session, record, labels: dict, *, viewer,
     """
     size = max(1, min(size, FEED_MAX))
     now = local_now()
-    base = _visible_tasks(record, viewer)
-    planned = list(session.scalars(
-        base.where(Task.state == TaskState.PLANNED.value).order_by(Task.due_at, Task.id)
-        .limit(size + 1)).unique())
-    # One query per state: with the state fixed, the record's task index (link, state,
-    # archived, due) gives the order; a state list made SQLite scan the whole table.
-    past = [task for state in DONE_STATES for task in session.scalars(
-        base.where(Task.state == state).order_by(Task.due_at.desc(), Task.id.desc())
-        .limit(size + 1)).unique()]
+    tasks = _feed_tasks(session, record, viewer, size)
+    planned = tasks[TaskState.PLANNED.value]
+    past = [task for state in DONE_STATES for task in tasks[state]]
     events = [event for event in timeline(session, record, labels, size + 1, viewer=viewer,
                                           without_task_creation=True)
               if not _repeats_a_task_line(event)]
