@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, select, union_all
+from sqlalchemy import false, select, union, union_all
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.models import Company, Contact, Deal, Task
@@ -228,17 +228,31 @@ def feed(session: Session, record, labels: dict, *, viewer,
     return items, more, planned[0] if planned else None
 
 
-def _next_tasks(session: Session, column, ids: list[int], viewer) -> dict[int, Task]:
-    """Return the earliest planned task of each record (by the task's link column)."""
-    if not ids:
+def _next_tasks(session: Session, wanted: dict, viewer) -> dict[tuple, Task]:
+    """Return the earliest planned task of each record, {(link column key, id): task}.
+
+    `wanted` maps a task's link column (contact_id, deal_id) to the records' ids. One
+    statement for them all: each column's tasks found along its own index, then joined.
+    """
+    arms = []
+    for column, ids in wanted.items():
+        if not ids:
+            continue
+        arm = select(Task.id).where(column.in_(ids), Task.state == TaskState.PLANNED.value,
+                                    Task.archived == false())
+        if not sees_everything(viewer):
+            arm = arm.where(Task.owner_id + 0 == getattr(viewer, "id", None))
+        arms.append(arm)
+    if not arms:
         return {}
-    query = select(Task).where(column.in_(ids), Task.state == TaskState.PLANNED.value,
-                               Task.archived == false()).order_by(Task.due_at, Task.id)
-    if not sees_everything(viewer):
-        query = query.where(Task.owner_id + 0 == getattr(viewer, "id", None))
-    first: dict[int, Task] = {}
-    for task in session.scalars(query):
-        first.setdefault(getattr(task, column.key), task)
+    chosen = (union(*arms) if len(arms) > 1 else arms[0]).subquery()
+    first: dict[tuple, Task] = {}
+    for task in session.scalars(select(Task).join(chosen, chosen.c.id == Task.id)
+                                .order_by(Task.due_at, Task.id)):
+        for column, ids in wanted.items():
+            link = getattr(task, column.key)
+            if link in ids:
+                first.setdefault((column.key, link), task)
     return first
 
 
@@ -254,32 +268,40 @@ def _scoped(query, model, viewer):
     return query
 
 
-def related_contacts(session: Session, company: Company, *, viewer) -> tuple[list, bool]:
-    """Return the company's people the viewer may see, in the order added, each with its task.
+def related_contacts(session: Session, company: Company, *, viewer) -> list[Contact]:
+    """Return the company's first people the viewer may see (one more: are there more?).
 
     Ordered by id, which the company's index holds: no sort, no scan of other rows.
     """
-    rows = list(session.scalars(_scoped(
+    return list(session.scalars(_scoped(
         select(Contact).where(Contact.company_id == company.id), Contact, viewer)
         .order_by(Contact.id).limit(RELATED_SIZE + 1)))
-    tasks = _next_tasks(session, Task.contact_id, [c.id for c in rows[:RELATED_SIZE]], viewer)
-    return [Related(id=c.id, kind="contact", title=str(c), detail=c.position or "",
-                    next_task=tasks.get(c.id)) for c in rows[:RELATED_SIZE]], \
-        len(rows) > RELATED_SIZE
 
 
-def related_deals(session: Session, client, *, viewer) -> tuple[list, bool]:
-    """Return the client's deals the viewer may see, newest first, each with its task."""
-
+def related_deals(session: Session, client, *, viewer) -> list[Deal]:
+    """Return the client's newest deals the viewer may see (one more: are there more?)."""
     column = Deal.company_id if isinstance(client, Company) else Deal.contact_id
-    rows = list(session.scalars(_scoped(select(Deal).where(column == client.id), Deal, viewer)
-                                .order_by(Deal.id.desc())
-                                .limit(RELATED_SIZE + 1)))
-    tasks = _next_tasks(session, Task.deal_id, [d.id for d in rows[:RELATED_SIZE]], viewer)
-    return [Related(id=d.id, kind="deal", title=d.title,
-                    detail=d.stage.label if d.stage is not None else "",
-                    next_task=tasks.get(d.id)) for d in rows[:RELATED_SIZE]], \
-        len(rows) > RELATED_SIZE
+    return list(session.scalars(_scoped(select(Deal).where(column == client.id), Deal, viewer)
+                                .order_by(Deal.id.desc()).limit(RELATED_SIZE + 1)))
+
+
+def _related(session: Session, record, result: Card, viewer) -> None:
+    """Fill the card's people and deals, each with its own next task."""
+    people = related_contacts(session, record, viewer=viewer) \
+        if isinstance(record, Company) else []
+    deals = related_deals(session, record, viewer=viewer) \
+        if isinstance(record, Company | Contact) else []
+    tasks = _next_tasks(session, {Task.contact_id: {c.id for c in people[:RELATED_SIZE]},
+                                  Task.deal_id: {d.id for d in deals[:RELATED_SIZE]}}, viewer)
+    result.contacts = [Related(id=c.id, kind="contact", title=str(c), detail=c.position or "",
+                               next_task=tasks.get(("contact_id", c.id)))
+                       for c in people[:RELATED_SIZE]]
+    result.contacts_more = len(people) > RELATED_SIZE
+    result.deals = [Related(id=d.id, kind="deal", title=d.title,
+                            detail=d.stage.label if d.stage is not None else "",
+                            next_task=tasks.get(("deal_id", d.id)))
+                    for d in deals[:RELATED_SIZE]]
+    result.deals_more = len(deals) > RELATED_SIZE
 
 
 def card(session: Session, record, labels: dict, *, viewer, size: int = FEED_SIZE) -> Card:
@@ -289,10 +311,7 @@ def card(session: Session, record, labels: dict, *, viewer, size: int = FEED_SIZ
     result = Card(record=record, kind=KINDS[type(record)], live=is_live(record),
                   next_task=next_task, feed=items, feed_more=more,
                   phones=[(phone, dialled(phone)) for phone in phones], emails=emails)
-    if isinstance(record, Company):
-        result.contacts, result.contacts_more = related_contacts(session, record, viewer=viewer)
-    if isinstance(record, Company | Contact):
-        result.deals, result.deals_more = related_deals(session, record, viewer=viewer)
+    _related(session, record, result, viewer)
     return result
 
 

@@ -109,6 +109,21 @@ def _known_name(session: Session, model, record_id, viewer) -> tuple[bool, str |
     return True, str(record)
 
 
+def _held_names(session: Session, model, ids: set[int], viewer, names: dict) -> set[int]:
+    """Add to `names` those of the records the session holds; return the ids left to read."""
+    missing = set()
+    for record_id in ids:
+        found, name = _known_name(session, model, record_id, viewer)
+        if not found:
+            missing.add(record_id)
+        elif name is not None:
+            names[(model, record_id)] = name
+            if model is Deal:
+                names[("currency", record_id)] = session.identity_map.get(
+                    identity_key(Deal, record_id)).currency
+    return missing
+
+
 def _names(session: Session, entries: list[HistoryEntry], viewer=None) -> dict:
     """Load, in one query per kind, the names of every record the entries refer to.
 
@@ -126,16 +141,7 @@ def _names(session: Session, entries: list[HistoryEntry], viewer=None) -> dict:
         wanted.setdefault(_model_of(entry.entity), set()).add(entry.entity_id)
     names = {}
     for model, ids in wanted.items():
-        missing = set()
-        for record_id in ids:
-            found, name = _known_name(session, model, record_id, viewer)
-            if not found:
-                missing.add(record_id)
-            elif name is not None:
-                names[(model, record_id)] = name
-                if model is Deal:
-                    names[("currency", record_id)] = session.identity_map.get(
-                        identity_key(Deal, record_id)).currency
+        missing = _held_names(session, model, ids, viewer, names)
         if not missing:
             continue
         query = select(model).where(model.id.in_(missing))
