@@ -168,7 +168,9 @@ def test_show_and_edit_pages_run_as_many_queries_for_many_related_records(login,
     small = {url: measure(url) for url in pages}
     client_story(BIG - SMALL, owner, head)
     big = {url: measure(url) for url in pages}
-    assert big == small, "statements per page grew with the related records"
+    # Never more; a card may need fewer when its feed names only records it has read.
+    grown = {url: (small[url], big[url]) for url in pages if big[url] > small[url]}
+    assert not grown, f"statements per page grew with the related records: {grown}"
 
 
 @pytest.mark.parametrize("role", ["Manager", "Head"])

@@ -182,3 +182,22 @@ def test_the_team_day_in_english(client, login, team):
     page = client.get("/?_l_=en").get_data(as_text=True)
     assert "Team day" in page and "Deals past close date" in page
 
+
+
+def test_past_the_menu_bars_cap_a_figure_says_so_as_the_managers_counter_does(
+        session, team, client, login, monkeypatch):
+    from app.services.queries import team_day as team_day_module
+
+    head, managers = team
+    monkeypatch.setattr(team_day_module, "TASK_COUNT_CAP", 2)
+    day = team_day(session, head, local_now())
+    rows = {row.user_id: row for row in day.members}
+    vera = rows[managers[2].id]  # three overdue tasks: counted up to the cap
+    assert (vera.overdue, "overdue" in vera.capped) == (2, True)
+    anna = rows[managers[0].id]  # one: counted, not capped
+    assert (anna.overdue, anna.capped) == (1, frozenset())
+    assert "overdue" in day.total.capped
+    login(user=head)
+    page = client.get("/").get_data(as_text=True)
+    row = page.split(f'data-user="{managers[2].id}"', 1)[1].split("</tr>", 1)[0]
+    assert re.search(r">2\+</a>", row), row

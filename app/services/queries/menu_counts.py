@@ -16,6 +16,6 @@ TASK_COUNT_CAP = 100
 
 def menu_counts(session: Session, user, now: datetime, cap: int = TASK_COUNT_CAP) -> dict:
     """Count the user's overdue tasks, the rest of today's and the new leads."""
-    overdue, today = agenda.capped_task_counts(session, user, now, cap)
+    overdue, today = agenda.capped_task_counts(session, user.id, now, cap)
     row = session.execute(select(overdue, today, inbox.new_count_query(user))).one()
     return {"overdue": row[0] or 0, "today": row[1] or 0, "inbox": row[2] or 0}

@@ -401,10 +401,11 @@ def without_next_task(session: Session, actor, manager_id: int | None = None) ->
     stored next task date is NULL, read from the partial queue index of each table.
     """
     counts: dict[int, dict[str, int]] = {}
+    open_ids = [stage.id for stage in open_stages(session)]
     for kind, model in QUEUE_MODELS:
         query = scoped(
             session.query(model.owner_id, func.count())
-            .filter(queue_filter(model))
+            .filter(queue_filter(model, open_ids))
             .group_by(model.owner_id),
             model,
             actor,

@@ -1,9 +1,10 @@
 """The head's team day: per manager what is late, due, done and waiting, in a few queries.
 
 Every figure is the one the manager sees on their own pages, read by the same query
-grouped by owner: overdue and today's tasks (My day's counters, agenda), done tasks (the
-tasks chart's summary), without a next task (the queue's condition, as the chart counts
-it). One statement per kind of figure, whatever the size of the team.
+grouped by owner: overdue and today's tasks (the menu bar's counters, capped as there at
+"100+"), done tasks (the tasks chart's summary), without a next task (the queue's
+condition, as the chart counts it). One statement per kind of figure, whatever the size
+of the team.
 """
 
 from dataclasses import dataclass, fields
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.models import Deal, Stage
 from app.services.errors import DomainError
 from app.services.queries import agenda, inbox, reports
+from app.services.queries.menu_counts import TASK_COUNT_CAP
 from app.services.rules.visibility import sees_everything
 
 # The figures of a row, in the order of the table's columns.
@@ -37,6 +39,8 @@ class MemberDay:
     # None until the CRM has an inbox: the column then shows nothing.
     inbox: int | None = None
     past_close: int = 0
+    # The figures that reached the menu bar's cap: shown "100+", as the manager sees them.
+    capped: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -97,13 +101,15 @@ def team_day(session: Session, actor, now: datetime) -> TeamDay:
     if not sees_everything(actor):
         raise DomainError(_l("The team day is for the head of sales."))
     today = now.date()
-    tasks = agenda.task_counters_by_owner(session, now)
+    team = reports.team(session)
+    tasks = agenda.capped_task_counters_by_owner(
+        session, [user_id for user_id, _name in team], now, TASK_COUNT_CAP)
     done = _done(session, actor, today)
     waiting = {row.user_id: row.total for row in reports.without_next_task(session, actor)}
     late = past_close(session, today)
     inbox = inbox_waiting(session)
     members = []
-    for user_id, name in reports.team(session):
+    for user_id, name in team:
         counts = tasks.get(user_id, {})
         done_today, done_week = done.get(user_id, (0, 0))
         members.append(MemberDay(
@@ -112,6 +118,8 @@ def team_day(session: Session, actor, now: datetime) -> TeamDay:
             without_next_task=waiting.get(user_id, 0),
             inbox=None if inbox is None else inbox.get(user_id, 0),
             past_close=late.get(user_id, 0),
+            capped=frozenset(key for key in ("overdue", "today")
+                             if counts.get(key, 0) >= TASK_COUNT_CAP),
         ))
     return TeamDay(members, totals(members, inbox is not None), now,
                    reports.week_start(today), inbox is not None)
@@ -119,7 +127,7 @@ def team_day(session: Session, actor, now: datetime) -> TeamDay:
 
 def totals(members: list[MemberDay], inbox_ready: bool) -> MemberDay:
     """Return the row of the team's totals."""
-    total = MemberDay(0, "")
+    total = MemberDay(0, "", capped=frozenset().union(*(m.capped for m in members)))
     for figure in (f.name for f in fields(MemberDay) if f.name in FIGURES):
         if figure == "inbox" and not inbox_ready:
             continue

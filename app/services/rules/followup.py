@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, inspect, select, update
+from sqlalchemy import bindparam, exists, false, inspect, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.models import InboxItem, Stage, Task
+from app.models import Deal, InboxItem, Stage, Task
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
 from app.models.inbox_item import InboxState
 from app.models.mixins import local_now
@@ -391,10 +391,17 @@ def check_task_relink(session: Session, task: Task) -> None:
           hold=[task.company, task.contact, task.deal, task])
 
 
-def queue_filter(model):
+def queue_filter(model, open_stage_ids: list[int] | None = None):
     """Return the SQL condition 'live and without a planned task' for a model.
 
     It reads the stored next task date (app/services/rules/next_task.py keeps it), which the
-    model's partial "queue" index holds for exactly these rows.
+    model's partial "queue" index holds for exactly these rows. For deals, given the open
+    stages' ids, they are written into the SQL as values: the index is then read for those
+    stages only, not for every won and lost deal (which have no next task either).
     """
+    if model is Deal and open_stage_ids is not None:
+        stages = bindparam("queue_open_stages", sorted(open_stage_ids), expanding=True,
+                           literal_execute=True)
+        return (Deal.archived == false()) & Deal.stage_id.in_(stages) \
+            & Deal.next_task_at.is_(None)
     return kind_of_model(model).live_where() & model.next_task_at.is_(None)
