@@ -321,8 +321,9 @@ def test_the_won_and_lost_drop_zones_lead_to_the_first_closing_stages(session, s
     session.add(Stage(name="Отказ клиента", code=None, position=stage("lost").position + 5,
                       kind="lost", probability=0))
     session.commit()
-    assert pipeline.closing_stage(session, "won") == stage("won")
-    assert pipeline.closing_stage(session, "lost") == stage("lost")
+    stages = pipeline.stages_in_order(session)
+    assert pipeline.first_of_kind(stages, "won") == stage("won")
+    assert pipeline.first_of_kind(stages, "lost") == stage("lost")
 
 
 @pytest.mark.parametrize(

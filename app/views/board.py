@@ -72,20 +72,19 @@ class PipelineView(BaseView):
         """Show the open deals as cards in columns by stage (the newest of each column)."""
         user = g.user
         manager_id = manager_choice(user)
-        columns = pipeline_board.board(db.session, user, local_now(), manager_id)
+        stages = pipeline.stages_in_order(db.session)
+        columns = pipeline_board.board(db.session, user, local_now(), manager_id,
+                                       stages=stages)
         return self.render_template(
             "crm/board.html",
             title=_l("Deal board"),
             columns=columns,
             manager_id=manager_id,
-            stage_choices=[
-                (stage.id, stage.label)
-                for stage in db.session.query(Stage).order_by(Stage.position, Stage.id)
-            ],
+            stage_choices=[(stage.id, stage.label) for stage in stages],
             managers=reports.team(db.session) if sees_everything(user) else None,
             cap=pipeline_board.CARDS_PER_COLUMN,
-            won=pipeline.closing_stage(db.session, StageKind.WON.value),
-            lost=pipeline.closing_stage(db.session, StageKind.LOST.value),
+            won=pipeline.first_of_kind(stages, StageKind.WON.value),
+            lost=pipeline.first_of_kind(stages, StageKind.LOST.value),
         )
 
     @expose("/move/<int:pk>", methods=["POST"])

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select, union_all
+from sqlalchemy.orm import Session, joinedload
 
-from app.models import Deal, Stage
+from app.models import Company, Contact, Deal, Stage
 from app.services.queries.reports import Amounts, funnel, scoped
 
 # A column shows its newest deals; "and N more" leads to the stage's list of deals.
@@ -41,38 +42,35 @@ def board(
     now: datetime,
     manager_id: int | None = None,
     cap: int = CARDS_PER_COLUMN,
+    stages: list[Stage] | None = None,
 ) -> list[Column]:
     """Return the open stages in order, each with its newest visible deals as cards.
 
-    Counts and amounts: one GROUP BY (reports.funnel). Cards: per stage, the ids of the
-    `cap` newest deals (ix_deal_archived_stage, or ix_deal_owner_archived_stage for one
-    manager), then the deals with their clients in three queries for the whole board,
-    whatever the number of cards; a card's next task is the deal's stored date.
+    Counts and amounts: one GROUP BY over the pipeline's summary (reports.funnel). Cards:
+    one statement for the whole board: per stage the `cap` newest deals' ids
+    (ix_deal_board, or ix_deal_owner_board for one manager), joined to the deals with their
+    clients; a card's next task is the deal's stored date. `stages`: every stage in
+    pipeline order, when the caller has read them.
     """
-    stages = funnel(session, actor, manager_id)
-    ids_per_stage: dict[int, list[int]] = {}
-    for row in stages:
-        query = scoped(session.query(Deal.id), Deal, actor, manager_id).filter(
-            Deal.stage_id == row.stage.id
-        )
-        ids_per_stage[row.stage.id] = [
-            deal_id for (deal_id,) in query.order_by(Deal.id.desc()).limit(cap)
+    rows = funnel(session, actor, manager_id, stages=stages)
+    per_stage: dict[int, list[Deal]] = {row.stage.id: [] for row in rows}
+    if rows:
+        arms = [
+            scoped(session.query(Deal.id), Deal, actor, manager_id)
+            .filter(Deal.stage_id == row.stage.id)
+            .order_by(Deal.id.desc()).limit(cap).subquery()
+            for row in rows
         ]
-    all_ids = [deal_id for ids in ids_per_stage.values() for deal_id in ids]
-    deals = {}
-    if all_ids:
-        deals = {
-            deal.id: deal
-            for deal in session.query(Deal)
-            .filter(Deal.id.in_(all_ids))
-            .options(selectinload(Deal.company), selectinload(Deal.contact))
-        }
-    columns = []
-    for row in stages:
-        cards = [
-            Card(deal, deal.next_task_at, deal.next_task_at is not None and deal.next_task_at < now)
-            for deal in (deals.get(deal_id) for deal_id in ids_per_stage[row.stage.id])
-            if deal is not None
-        ]
-        columns.append(Column(row.stage, cards, row.count, row.amounts))
-    return columns
+        chosen = union_all(*(select(arm.c.id) for arm in arms)).subquery()
+        deals = session.scalars(
+            select(Deal).join(chosen, chosen.c.id == Deal.id).order_by(Deal.id.desc())
+            .options(joinedload(Deal.company).lazyload(Company.owner),
+                     joinedload(Deal.contact).lazyload(Contact.owner)))
+        for deal in deals:
+            per_stage[deal.stage_id].append(deal)
+    return [
+        Column(row.stage, [Card(deal, deal.next_task_at, deal.next_task_at is not None
+                                and deal.next_task_at < now)
+                           for deal in per_stage[row.stage.id]], row.count, row.amounts)
+        for row in rows
+    ]

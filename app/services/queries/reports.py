@@ -153,14 +153,15 @@ class FunnelStage:
     conversion: Decimal | None = None
 
 
-def funnel(session: Session, actor, manager_id: int | None = None) -> list[FunnelStage]:
+def funnel(session: Session, actor, manager_id: int | None = None,
+           stages: list[Stage] | None = None) -> list[FunnelStage]:
     """Count open deals and sum their amounts per open stage, in pipeline order.
 
     One GROUP BY over the pipeline's summary (DealStageMonth, kept by the write paths),
     whatever the number of deals. A deal "reached" a stage when it is there or at a later
-    open stage.
+    open stage. `stages`: every stage in pipeline order, when the caller has read them.
     """
-    stages = open_stages(session)
+    stages = open_stages(session) if stages is None else [s for s in stages if s.is_open]
     rows = {stage.id: FunnelStage(stage) for stage in stages}
     summary = DealStageMonth
     query = (

@@ -12,17 +12,14 @@ from app.services.rules.followup import NextTask
 from app.services.rules.visibility import can_see
 
 
-def closing_stage(session: Session, kind: str) -> Stage | None:
-    """Return the first stage of this kind (won or lost) in pipeline order, or None.
+def stages_in_order(session: Session) -> list[Stage]:
+    """Return every stage of the pipeline in its order."""
+    return list(session.query(Stage).order_by(Stage.position, Stage.id))
 
-    The board's "Won" and "Lost" drop zones move a deal there.
-    """
-    return (
-        session.query(Stage)
-        .filter(Stage.kind == kind)
-        .order_by(Stage.position, Stage.id)
-        .first()
-    )
+
+def first_of_kind(stages: list[Stage], kind: str) -> Stage | None:
+    """Return the first of the stages (in pipeline order) of this kind, or None."""
+    return next((stage for stage in stages if stage.kind == kind), None)
 
 
 def move_deal(
