@@ -94,6 +94,8 @@ OVERRIDES = (
     # Security: app/security.py, app/views/admin_users.py
     Override(_SM, _SQLA_SM, "get_user_by_id", "the session version checked in the same query"),
     Override(_SM, _BASE_SM, "load_user", "sessions end on logout, new password, deactivation"),
+    Override(_SM, _BASE_SM, "is_item_public",
+             "the Public role's answer kept a while: two statements on every API call"),
     Override(_SM, _BASE_SM, "load_user_jwt", "API tokens end with the sessions"),
     Override(_SM, _BASE_SM, "create_jwt_manager", "tokens carry the session version"),
     Override(_SM, _BASE_SM, "auth_user_db", "lockout after repeated failures"),

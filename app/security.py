@@ -203,6 +203,18 @@ class CrmSecurityManager(SecurityManager):
     def _token_claims(self, identity) -> dict:
         return {SESSION_VERSION_CLAIM: self.session_version(identity)}
 
+    def is_item_public(self, permission_name, view_name) -> bool:
+        """Tell whether the Public role may do this, kept a while like the menu.
+
+        FAB asks it first on every API call, at two statements each time; the answer
+        changes only with the roles' permissions, whose changes clear what is kept.
+        """
+        from app.views.render_cache import kept_parts
+
+        return kept_parts().get(
+            ("public", permission_name, view_name),
+            lambda: super(CrmSecurityManager, self).is_item_public(permission_name, view_name))
+
     def session_version(self, pk) -> int | None:
         """Return the user's current session version (0 before anything ended a session)."""
         user = self.get_user_by_id(pk)
