@@ -237,7 +237,7 @@ def restore_command(path: str, yes: bool) -> None:
 @crm.command("rebuild-summaries")
 @in_default_language
 def rebuild_summaries_command() -> None:
-    """Fill the charts' summary tables again from the tasks, deals and clients."""
+    """Fill the summary tables again from the tasks, deals and clients."""
     from app.services.rules.summaries import rebuild
 
     try:
@@ -247,8 +247,10 @@ def rebuild_summaries_command() -> None:
         db.session.rollback()
         raise
     click.echo(_("Summaries rebuilt: %(days)s manager-days of done tasks, %(deals)s rows of "
-                 "closed deals, %(clients)s rows of new clients.",
+                 "closed deals, %(pipeline)s rows of the pipeline, %(clients)s rows of new "
+                 "clients.",
                  days=written["task_done_day"], deals=written["deal_closed_month"],
+                 pipeline=written["deal_stage_month"],
                  clients=written["client_created_month"]))
 
 
