@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Deal, DealStageMonth, SalesPlan, Stage
@@ -93,14 +93,7 @@ def _weigh(amount, probability: int) -> Decimal:
     return (Decimal(amount or 0) * probability / 100).quantize(Decimal("0.01"))
 
 
-def _forecast_index(actor, manager_id) -> str:
-    """Name the covering index of the open deals the actor counts (one owner's, or all)."""
-    if not sees_everything(actor) or manager_id is not None:
-        return "ix_deal_owner_forecast"
-    return "ix_deal_forecast"
-
-
-def _rows(session, actor, manager_id, first: date, end: date) -> dict:
+def _rows(session, actor, manager_id, first: date, end: date, stages: dict[int, int]) -> dict:
     """Sum the open deals per month bucket, stage probability and currency.
 
     One GROUP BY per month, stage and currency over the pipeline's summary
@@ -112,8 +105,6 @@ def _rows(session, actor, manager_id, first: date, end: date) -> dict:
     while month < end:
         rows[month.isoformat()] = ForecastRow(month.isoformat(), month)
         month = add_months(month, 1)
-    stages = dict(session.execute(
-        select(Stage.id, Stage.probability).where(Stage.is_open)).tuples().all())
     if not stages:
         return rows
     summary = DealStageMonth
@@ -157,16 +148,39 @@ def _warning_condition(today: date):
     )
 
 
-def _warnings(session, actor, manager_id, today: date, limit: int):
+def _warning_ids(session, actor, manager_id, today: date, stage_ids: list[int],
+                 limit: int) -> list[int]:
+    """Return the first `limit` warnings' ids, earliest expected close date first.
+
+    One read per open stage along its (stage, date) index, each stopping at `limit`, put
+    together in one statement: the earliest (past) dates come first and all qualify. In
+    one walk of every deal by date, the won and lost deals' old dates came first. Deals
+    of one date are in id order among those read (the last date of a stage's read may
+    leave some out: the list is a page of warnings, not all of them).
+    """
+    if not stage_ids:
+        return []
+    arms = [
+        _scoped(session.query(Deal.id, Deal.expected_close_date), actor, manager_id)
+        .filter(Deal.stage_id == stage_id, _warning_condition(today))
+        # By date alone, the order of ix_deal_past_close (archived, stage, date): with the
+        # id too, PostgreSQL walks every deal by date instead, sorted or not.
+        .order_by(Deal.expected_close_date).limit(limit).subquery()
+        for stage_id in stage_ids
+    ]
+    chosen = union_all(*(select(arm.c.id, arm.c.expected_close_date) for arm in arms)
+                       ).subquery()
+    return list(session.scalars(select(chosen.c.id).order_by(
+        chosen.c.expected_close_date, chosen.c.id).limit(limit)))
+
+
+def _warnings(session, actor, manager_id, today: date, stage_ids: list[int], limit: int):
     base = _scoped(_open(session.query(Deal.id)), actor, manager_id).filter(
         _warning_condition(today))
     # Counted up to a cap ("999+"): past it the head needs the list, not the number.
     counted = base.order_by(None).with_entities(Deal.id).limit(WARNINGS_COUNTED + 1)
     total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
-    # In date order along the forecast index: the earliest (past) dates come first and
-    # all qualify, so SQLite stops after a page instead of sorting every warning.
-    ids = [deal_id for (deal_id,) in base.order_by(Deal.expected_close_date, Deal.id).with_hint(
-        Deal, f"INDEXED BY {_forecast_index(actor, manager_id)}", "sqlite").limit(limit)]
+    ids = _warning_ids(session, actor, manager_id, today, stage_ids, limit)
     deals = {deal.id: deal for deal in session.query(Deal).filter(Deal.id.in_(ids)).options(
         selectinload(Deal.company), selectinload(Deal.contact))} if ids else {}
     warnings = []
@@ -194,7 +208,10 @@ def forecast(session: Session, actor, today: date, manager_id: int | None = None
     """
     first = today.replace(day=1)
     end = add_months(first, months)
-    rows = _rows(session, actor, manager_id, first, end)
+    # The open stages and their probabilities.
+    stages = dict(session.execute(
+        select(Stage.id, Stage.probability).where(Stage.is_open)).tuples().all())
+    rows = _rows(session, actor, manager_id, first, end, stages)
     for month, amount in _plans(session, actor, manager_id, first, end).items():
         row = rows.get(month.isoformat())
         if row is not None:
@@ -210,5 +227,5 @@ def forecast(session: Session, actor, today: date, manager_id: int | None = None
             _add(total.weighted, currency, amount)
         if row.plan is not None:
             total.plan = (total.plan or Decimal("0.00")) + row.plan
-    warnings, count = _warnings(session, actor, manager_id, today, limit)
+    warnings, count = _warnings(session, actor, manager_id, today, sorted(stages), limit)
     return Forecast(ordered, total, warnings, count)
