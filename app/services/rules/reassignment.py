@@ -24,6 +24,15 @@ class Move:
     model: type
     entity: str
     where: object
+    # The same rows as `where`, as conditions each of which one index answers: written
+    # one after the other (rows already moved are left out by the owner), so that no
+    # database scans the whole table for an OR of lists. Empty: `where` itself.
+    parts: tuple = ()
+
+    @property
+    def pieces(self) -> tuple:
+        """Return the conditions to write the move by, one statement each."""
+        return self.parts or (self.where,)
 
 
 def _open_deal():
@@ -45,18 +54,19 @@ def moves_for_manager(from_user_id: int) -> list[Move]:
     owned = lambda model: model.owner_id == from_user_id  # noqa: E731
     companies = select(Company.id).where(owned(Company))
     private = select(Contact.id).where(owned(Contact), Contact.company_id.is_(None))
-    deals = or_(and_(owned(Deal), _open_deal()), Deal.company_id.in_(companies),
-                and_(Deal.company_id.is_(None), Deal.contact_id.in_(private)))
-    tasks = or_(and_(owned(Task), _planned_task()), Task.company_id.in_(companies),
-                Task.contact_id.in_(private), Task.deal_id.in_(select(Deal.id).where(deals)))
+    deal_parts = (and_(owned(Deal), _open_deal()), Deal.company_id.in_(companies),
+                  and_(Deal.company_id.is_(None), Deal.contact_id.in_(private)))
+    deals = or_(*deal_parts)
+    task_parts = (and_(owned(Task), _planned_task()), Task.company_id.in_(companies),
+                  Task.contact_id.in_(private), Task.deal_id.in_(select(Deal.id).where(deals)))
     return [
         Move("companies", Company, "company", owned(Company)),
         Move("private_clients", Contact, "contact",
              and_(owned(Contact), Contact.company_id.is_(None))),
         Move("contacts", Contact, "contact",
              and_(owned(Contact), Contact.company_id.is_not(None))),
-        Move("deals", Deal, "deal", deals),
-        Move("tasks", Task, "task", tasks),
+        Move("deals", Deal, "deal", deals, deal_parts),
+        Move("tasks", Task, "task", or_(*task_parts), task_parts),
     ]
 
 
@@ -126,9 +136,16 @@ def _context_columns(move: Move):
 def _move(session: Session, move: Move, actor_id: int, to_user_id: int,
           reassignment_id: int) -> int:
     """Write the history of the rows that move, then move them; return how many moved."""
-    model = move.model
-    where = and_(move.where, model.owner_id != to_user_id)
     now = local_now()
+    return sum(_move_piece(session, move, piece, actor_id, to_user_id, reassignment_id, now)
+               for piece in move.pieces)
+
+
+def _move_piece(session: Session, move: Move, piece, actor_id: int, to_user_id: int,
+                reassignment_id: int, now) -> int:
+    """Write the history of the rows of one piece of a move, then move them."""
+    model = move.model
+    where = and_(piece, model.owner_id != to_user_id)
     company_col, contact_col, deal_col = _context_columns(move)
     source = select(
         literal(now), literal(actor_id), literal(move.entity), model.id,
