@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import DateTime, Integer, column, false, func, literal_column, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from app.models import Company, Contact, Deal, Task, User
 from app.models.task import PLANNED_OWNER_DUE_INDEX, PLANNED_PREDICATE, planned_clause
@@ -27,8 +27,15 @@ def _own_planned(session: Session, user):
 def my_tasks(session: Session, user, now: datetime, limit: int = 50) -> dict[str, list[Task]]:
     """Return the user's own planned tasks that are overdue and that are due today."""
     _, end = day_bounds(now)
+    # Joined, names only: the rows show their client and deal by name, and each list is
+    # one statement instead of four round trips.
     base = _own_planned(session, user).options(
-        selectinload(Task.company), selectinload(Task.contact), selectinload(Task.deal)
+        joinedload(Task.company).load_only(Company.name).lazyload(Company.owner),
+        joinedload(Task.contact).load_only(
+            Contact.last_name, Contact.first_name, Contact.middle_name, Contact.company_id,
+        ).lazyload(Contact.owner),
+        joinedload(Task.deal).load_only(Deal.title).options(
+            lazyload(Deal.owner), lazyload(Deal.stage)),
     )
     overdue = base.filter(Task.due_at < now).order_by(Task.due_at).limit(limit).all()
     today = (
