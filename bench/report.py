@@ -26,22 +26,30 @@ CAUSES = {
     "chart: speed to lead (26 weeks)": (
         "the medians are exact: every answer time of the period is read (about 45,000 leads "
         "for the head over 26 weeks, from the covering index ix_inbox_item_received) and "
-        "PostgreSQL ranks them with percentile_cont, SQLite in Python. It would take a "
-        "histogram of answer minutes per manager, source and week kept by the write paths, "
-        "with medians to the minute instead of to the second."),
+        "PostgreSQL ranks them with percentile_cont, SQLite in Python; the counts are a "
+        "GROUP BY over the same leads. It would take a histogram of answer minutes per "
+        "manager, source and week kept by the write paths, with medians to the minute "
+        "instead of to the second."),
     "chart: speed to lead (8 weeks)": (
         "as over 26 weeks, with about 14,000 leads for the head."),
     "forecast": (
-        "it sums the ~94,000 open deals per day, stage and currency from the covering index "
-        "ix_deal_forecast (one index entry each), then folds the days into months. It would "
-        "take a summary of open deals per owner, stage, close month and currency kept by the "
-        "write paths, as the closed deals have."),
+        "its months come from the pipeline's summary (a few hundred rows); the rest is a "
+        "capped count of the warnings (up to 1,000 deals read) and one page of them, read "
+        "per open stage along the (stage, date) index, and the page itself."),
     "pipeline board": (
-        "its column totals sum the ~94,000 open deals per stage (ix_deal_archived_stage, one "
-        "entry each), then it draws 20 cards a column with their stage selects. The same "
-        "summary of open deals would serve it."),
+        "its totals come from the pipeline's summary and its cards in one statement; the "
+        "rest is drawing 100 cards, each with a stage select and a move form."),
     "chart: sales funnel": (
-        "the same sum over every open deal as the board's totals."),
+        "one GROUP BY over the pipeline's summary; the rest is FAB's page and the chart."),
+    "team day": (
+        "seven figures per manager, one statement each for the whole team (capped task "
+        "counts read per manager, done tasks from their summary, the queue and past-close "
+        "deals from partial indexes, the inbox by owner), and the waiting leads."),
+    "card with a long feed (500 tasks)": (
+        "eight statements (the record, the feed's tasks of every state in one, its history, "
+        "the people, the deals, their next tasks, the user, the menu's counts) and the "
+        "template of the header, 50 feed lines and the forms; on PostgreSQL each statement "
+        "is a round trip of 0.3 to 1 ms."),
     "duplicates report": (
         "eight GROUP BYs over the key indexes of 100,000 companies and 200,000 people, then "
         "the 25 newest companies' names scored against their candidates (rapidfuzz)."),
@@ -54,10 +62,10 @@ CAUSES = {
         "done tasks with their author."),
     "page": (
         "a list is about 10 ms of FAB's page (layout, the rows' cells, the menu and search "
-        "form now kept rendered) plus 8 to 13 statements; on PostgreSQL each statement is a "
+        "form kept rendered) plus 5 to 8 statements; on PostgreSQL each statement is a "
         "round trip of 0.3 to 1 ms, and the capped count of a long list reads up to 10,001 "
-        "index entries. It would take fewer statements per page (the counters, the user and "
-        "the page in one round trip) or a list drawn without FAB's widget."),
+        "index entries. It would take fewer statements per page (the user and the page in "
+        "one round trip) or a list drawn without FAB's widget."),
 }
 
 
