@@ -132,15 +132,19 @@ def earlier_figures(path) -> dict[tuple[str, str, str], str]:
     if path is None or not path.exists():
         return found
     database = user = ""
+    columns = (2, 3)  # where the median and the p95 are (a file with "before" has more)
     for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if line.startswith("## "):
-            database = line[3:].strip()
+            # A new section: its tables are a user's figures only under "### As ...".
+            database, user = line[3:].strip(), ""
         elif line.startswith("### As "):
             user = line[7:].strip()
+        elif line.startswith("| page") and "median ms" in cells and "p95 ms" in cells:
+            columns = (cells.index("median ms"), cells.index("p95 ms"))
         elif line.startswith("| ") and user and not line.startswith(("| page", "|---")):
-            cells = [cell.strip() for cell in line.strip("|").split("|")]
-            if len(cells) >= 4:
-                median, p95 = cells[2].split()[0], cells[3].split()[0]
+            if len(cells) > max(columns) and cells[columns[0]] and cells[columns[1]]:
+                median, p95 = (cells[index].split()[0] for index in columns)
                 found[(database, user, cells[0])] = f"{median} / {p95}"
     return found
 
