@@ -160,6 +160,15 @@ def _warning_ids(session, actor, manager_id, today: date, stage_ids: list[int],
     """
     if not stage_ids:
         return []
+    if session.get_bind().dialect.name == "sqlite" and (
+            manager_id is not None or not sees_everything(actor)):
+        # One manager's deals: SQLite walks that owner's (owner, date) index once, reading
+        # only theirs; per stage it would read every owner's entries of the stage.
+        return list(session.scalars(
+            _scoped(_open(session.query(Deal.id)), actor, manager_id)
+            .filter(_warning_condition(today))
+            .order_by(Deal.expected_close_date, Deal.id)
+            .with_hint(Deal, "INDEXED BY ix_deal_owner_forecast", "sqlite").limit(limit)))
     arms = [
         _scoped(session.query(Deal.id, Deal.expected_close_date), actor, manager_id)
         .filter(Deal.stage_id == stage_id, _warning_condition(today))
