@@ -262,5 +262,10 @@ def test_the_search_box_reads_names_in_order_from_their_start_index(app, session
     assert " LIKE " not in statement  # a pattern would leave a kept plan no range to read
     found_plan = plan(session, statement, parameters)
     assert "ix_contact_archived_search_name" in found_plan, found_plan
-    assert "Sort" not in found_plan and "TEMP B-TREE" not in found_plan, found_plan
+    if ON_POSTGRESQL:
+        # The range the kept plan reads; whether PostgreSQL then sorts a tiny test table's
+        # one row or walks the index says nothing of its choice at scale (the benchmark).
+        assert "~>=~" in found_plan and "~~" not in found_plan, found_plan
+    else:
+        assert "TEMP B-TREE" not in found_plan, found_plan
     session.rollback()
