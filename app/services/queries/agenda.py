@@ -61,19 +61,14 @@ def planned_by_owner_and_due(session: Session):
     return Task.__table__
 
 
-def task_counters(session: Session, user, now: datetime,
-                  cap: int | None = None) -> dict[str, int]:
+def task_counters(session: Session, user, now: datetime) -> dict[str, int]:
     """Count the user's overdue tasks and the rest of today's, in one indexed query.
 
     Both are the user's planned tasks due before the end of today, split at `now`, read
-    from ix_task_planned_owner_due alone (no table row is visited). With `cap`, each
-    count stops there (the menu bar's "100+"): a manager with 10,000 overdue tasks costs
-    as little as one with ten.
+    from ix_task_planned_owner_due alone (no table row is visited). Exact, for the digest;
+    the menu bar reads them capped (menu_counts, capped_task_counts).
     """
     _, end = day_bounds(now)
-    if cap is not None:
-        row = session.execute(select(*capped_task_counts(session, user.id, now, cap))).one()
-        return {"overdue": row[0] or 0, "today": row[1] or 0}
     row = session.execute(
         select(func.count().filter(_DUE < now), func.count().filter(_DUE >= now))
         .select_from(planned_by_owner_and_due(session))
