@@ -237,7 +237,7 @@ def restore_command(path: str, yes: bool) -> None:
 @crm.command("rebuild-summaries")
 @in_default_language
 def rebuild_summaries_command() -> None:
-    """Fill the summary tables again from the tasks, deals and clients."""
+    """Fill the summary tables again from the tasks, deals, clients and contact persons."""
     from app.services.rules.summaries import rebuild
 
     try:
@@ -248,10 +248,10 @@ def rebuild_summaries_command() -> None:
         raise
     click.echo(_("Summaries rebuilt: %(days)s manager-days of done tasks, %(deals)s rows of "
                  "closed deals, %(pipeline)s rows of the pipeline, %(clients)s rows of new "
-                 "clients.",
+                 "clients, %(keys)s values of INN, phones, e-mails and names.",
                  days=written["task_done_day"], deals=written["deal_closed_month"],
                  pipeline=written["deal_stage_month"],
-                 clients=written["client_created_month"]))
+                 clients=written["client_created_month"], keys=written["key_holders"]))
 
 
 def register_cli(app) -> None:

@@ -24,7 +24,7 @@ from tests.helpers_catalogues import compile_catalogues
 
 BUSINESS_TABLES = ("sales_plan", "history", "reassignment", "task", "inbox_item", "deal",
                    "contact", "company", "task_done_day", "deal_closed_month",
-                   "client_created_month")
+                   "client_created_month", "key_holders")
 # The real-browser fixtures (live_server, browser, watch, new_page, page), once per run.
 pytest_plugins = ["tests.browser"]
 DATABASE_MARKERS = {

@@ -2,9 +2,15 @@
 merge button; managers get no report."""
 
 import pytest
+from sqlalchemy import select
 
+from app.models import KeyHolders
 from app.services.errors import NotFound
 from app.services.queries import duplicates
+from app.services.rules import archive, merge, saving
+from app.services.rules.followup import NextTask
+from app.services.rules.search_keys import stamp_keys
+from tests.helpers import DUE, in_parallel
 
 
 def test_pairs_by_every_key_with_their_owners(session, make_user, make_company, make_contact):
@@ -55,3 +61,74 @@ def test_the_report_counts_its_statements(app, session, make_user, make_company,
         duplicates.report(session, head)
     # A fixed number per key, plus one name look-up per newest company (capped).
     assert len(seen) <= 12 + duplicates.NEWEST
+
+
+def _pairs(session, head) -> set[tuple]:
+    session.expire_all()
+    return {(pair.first.id, pair.second.id, tuple(pair.reasons))
+            for pair in duplicates.report(session, head)}
+
+
+def test_the_report_follows_edits_archive_restore_and_merge(session, make_user, make_company):
+    head, anna = make_user("Head"), make_user("Manager")
+    first = make_company(anna, name="Альфа", inn="7707083893")
+    second = make_company(anna, name="Бета", inn="7707083893")
+    assert _pairs(session, head) == {(first.id, second.id, ("inn",))}
+    # Another INN: no pair; the old value is held once and its row is gone.
+    second.inn = "500100732259"
+    stamp_keys(second)
+    saving.save_record(session, head, second, is_new=False, next_task=None,
+                       require_cover=False)
+    session.commit()
+    assert _pairs(session, head) == set()
+    assert session.get(KeyHolders, ("company", "inn", "7707083893")).n == 1
+    second.inn = "7707083893"
+    stamp_keys(second)
+    session.commit()
+    assert _pairs(session, head) == {(first.id, second.id, ("inn",))}
+    saving.archive_record(session, head, second)
+    session.commit()
+    assert _pairs(session, head) == set()
+    archive.restore(session, head, second)
+    assert _pairs(session, head) == {(first.id, second.id, ("inn",))}
+    merge.merge(session, head, first, second, next_task=NextTask(subject="Позвонить", due_at=DUE))
+    assert _pairs(session, head) == set()
+    assert session.scalars(select(KeyHolders.n).where(KeyHolders.value == "бета")).all() == []
+
+
+def test_two_companies_with_one_inn_saved_at_once_make_a_pair(app, session, make_user):
+    head, anna = make_user("Head"), make_user("Manager")
+    anna_id = anna.id
+
+    def create(_client):
+        from app.extensions import db
+        from app.models import Company
+
+        with app.app_context():
+            company = Company(name="Новая", inn="7707083893", owner_id=anna_id,
+                              status="active")
+            stamp_keys(company)
+            db.session.add(company)
+            db.session.commit()
+            db.session.remove()
+        return "saved"
+
+    assert in_parallel(app, 2, create) == ["saved", "saved"]
+    assert session.get(KeyHolders, ("company", "inn", "7707083893")).n == 2
+    assert [pair.reasons for pair in duplicates.report(session, head)] == [["inn", "name"]]
+
+
+def test_a_full_page_of_pairs_stops_there(session, make_user, make_company, monkeypatch):
+    """Pairs of the keys fill the page first; similar names are looked for only if room."""
+    monkeypatch.setattr(duplicates, "PAIRS_LIMIT", 2)
+    head, anna = make_user("Head"), make_user("Manager")
+    for inn in ("7707083893", "500100732259", "7830002293"):
+        make_company(anna, name=f"Альфа {inn}", inn=inn)
+        make_company(anna, name=f"Бета {inn}", inn=inn)
+    make_company(anna, name="ООО Ромашка")
+    make_company(anna, name="Ромашка")
+    pairs = duplicates.report(session, head)
+    assert [pair.reasons for pair in pairs] == [["inn"], ["inn"]]
+    monkeypatch.setattr(duplicates, "PAIRS_LIMIT", 10)
+    reasons = [pair.reasons for pair in duplicates.report(session, head)]
+    assert reasons == [["inn"], ["inn"], ["inn"], ["name"]]

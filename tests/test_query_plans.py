@@ -272,3 +272,32 @@ def test_the_search_box_reads_names_in_order_from_their_start_index(app, session
     else:
         assert "TEMP B-TREE" not in found_plan, found_plan
     session.rollback()
+
+
+def test_a_word_inside_the_name_is_read_from_the_names_text_index(app, session, make_user,
+                                                                  make_contact):
+    """A name whose second word starts with the query: the words' index, not every name."""
+    from sqlalchemy import select
+
+    from app.models import Contact
+    from app.services.queries import search
+    from app.services.rules import name_words
+
+    head = make_user("Head", "head")
+    make_contact(head, last_name="Иванов", first_name="Терентий")
+    found = search.search(session, head, "терент")
+    assert [hit.record.last_name for hit in found.hits["client"]] == ["Иванов"]
+    # The words' condition alone, as the search and the duplicates check write it: a tiny
+    # test table would otherwise be walked along any index, which says nothing at scale.
+    statement = name_words.starting(session, select(Contact.id), Contact, ["терент"])
+    compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    if ON_POSTGRESQL:
+        # Nor along another index holding the name: a text index is read by a bitmap.
+        session.connection().exec_driver_sql("SET LOCAL enable_indexscan = off")
+        session.connection().exec_driver_sql("SET LOCAL enable_indexonlyscan = off")
+    found_plan = plan(session, str(compiled), {})
+    if ON_POSTGRESQL:
+        assert "Bitmap Index Scan on ix_contact_search_words" in found_plan, found_plan
+    else:
+        assert "VIRTUAL TABLE INDEX" in found_plan, found_plan
+    session.rollback()

@@ -210,17 +210,17 @@ def test_a_search_runs_a_few_statements_whatever_it_finds(app, session, make_use
 # --- the text indexes exist where the tests run ---------------------------------------------
 
 @pytest.mark.postgresql_only
-def test_the_names_have_a_trigram_index_on_postgresql(session):
+def test_the_names_have_a_full_text_index_of_their_words_on_postgresql(session):
     from sqlalchemy import text
 
-    names = ("ix_company_search_name", "ix_contact_search_name", "ix_deal_search_name")
+    names = ("ix_company_search_words", "ix_contact_search_words", "ix_deal_search_words")
     rows = session.execute(text(
         "SELECT tablename, indexdef FROM pg_indexes WHERE indexname = ANY(:names)"),
         {"names": list(names)})
     found = {table: definition for table, definition in rows}
     assert set(found) == {"company", "contact", "deal"}
-    assert all("gin" in definition and "gin_trgm_ops" in definition
-               for definition in found.values())
+    assert all("gin" in definition and "to_tsvector('simple'::regconfig, (search_name)"
+               in definition for definition in found.values())
 
 
 @pytest.mark.sqlite_only

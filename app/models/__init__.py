@@ -11,6 +11,7 @@ from app.models.deal_stage_month import DealStageMonth
 from app.models.history import HistoryEntry
 from app.models.inbox_item import InboxItem
 from app.models.intake_turn import IntakeTurn
+from app.models.key_holders import KeyHolders
 from app.models.profile import UserProfile
 from app.models.reassignment import Reassignment
 from app.models.sales_plan import SalesPlan
@@ -20,6 +21,6 @@ from app.models.task_done_day import TaskDoneDay
 
 __all__ = [
     "ClientCreatedMonth", "Company", "Contact", "Deal", "DealClosedMonth", "DealStageMonth",
-    "HistoryEntry", "InboxItem", "IntakeTurn", "Reassignment", "SalesPlan", "Stage", "Task",
-    "TaskDoneDay", "User", "UserProfile",
+    "HistoryEntry", "InboxItem", "IntakeTurn", "KeyHolders", "Reassignment", "SalesPlan",
+    "Stage", "Task", "TaskDoneDay", "User", "UserProfile",
 ]

@@ -7,9 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.enums import ClientStatus, check_in
 from app.models.indexes import (
     key_indexes,
-    name_search_index,
     name_start_indexes,
-    report_indexes,
+    name_words_index,
     search_indexes,
     sort_indexes,
 )
@@ -37,10 +36,9 @@ class Company(RecordMixin, NextTaskMixin, Model):
         *next_task_sort_indexes("company"),
         *sort_indexes("company", "status", "industry", "changed_at"),
         *key_indexes("company", phones=("phone",), emails=("email",)),
-        name_search_index("company"),
+        name_words_index("company"),
         *name_start_indexes("company"),
         Index("ix_company_merged_into", "merged_into_id"),
-        *report_indexes("company", "inn", "phone_e164", "email_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

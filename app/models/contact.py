@@ -10,9 +10,8 @@ from app.formatting import name_text
 from app.models.enums import ClientStatus, check_in
 from app.models.indexes import (
     key_indexes,
-    name_search_index,
     name_start_indexes,
-    report_indexes,
+    name_words_index,
     search_indexes,
     sort_indexes,
 )
@@ -48,11 +47,9 @@ class Contact(RecordMixin, NextTaskMixin, Model):
         *sort_indexes("contact", "first_name", "position", "email", "status"),
         *key_indexes("contact", phones=("phone", "mobile_phone"),
                      emails=("email", "second_email")),
-        name_search_index("contact"),
+        name_words_index("contact"),
         *name_start_indexes("contact"),
         Index("ix_contact_merged_into", "merged_into_id"),
-        *report_indexes("contact", "phone_e164", "mobile_phone_e164", "email_key",
-                        "second_email_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

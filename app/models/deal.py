@@ -19,8 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.indexes import (
-    name_search_index,
     name_start_indexes,
+    name_words_index,
     search_indexes,
     sort_indexes,
 )
@@ -73,7 +73,7 @@ class Deal(RecordMixin, NextTaskMixin, Model):
         Index("ix_deal_forecast", "archived", "expected_close_date", "stage_id", "currency",
               "amount"),
         *sort_indexes("deal", "title", "amount", "expected_close_date", "changed_at"),
-        name_search_index("deal"),
+        name_words_index("deal"),
         *name_start_indexes("deal"),
     )
 

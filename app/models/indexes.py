@@ -8,7 +8,8 @@ straight from the index instead of sorting every row that shares a value.
 
 from collections.abc import Iterator
 
-from sqlalchemy import Index, func, text
+from sqlalchemy import Index, func, literal_column, text
+from sqlalchemy import column as named_column
 
 
 def sort_indexes(table: str, *columns: str) -> Iterator[Index]:
@@ -37,15 +38,18 @@ def search_indexes(column) -> tuple[Index, Index]:
     )
 
 
-def name_search_index(table: str) -> Index:
-    """Return the index of the table's folded name words (app/services/rules/search_keys.py).
+def name_words_index(table: str) -> Index:
+    """Return the index of the words of the table's folded name (search_keys.py), PostgreSQL.
 
-    PostgreSQL: a trigram GIN index (pg_trgm), which answers "a word starts with" in any
-    position. SQLite: a btree serving "the name starts with"; its words are found through
-    the FTS5 table `<table>_fts` the migration builds beside it.
+    A full-text GIN index over the words as they are ('simple': no stemming, no stop
+    words): "a word starts with" is a prefix query (`word:*`), which reads the index's
+    words of that start only (app/services/rules/name_words.py). SQLite finds the words
+    through the FTS5 table `<table>_fts` the migrations build beside the table.
     """
-    return Index(f"ix_{table}_search_name", "search_name", postgresql_using="gin",
-                 postgresql_ops={"search_name": "gin_trgm_ops"})
+    words = func.to_tsvector(literal_column("'simple'::regconfig"),
+                          named_column("search_name"))
+    return Index(f"ix_{table}_search_words", words,
+                 postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 def name_start_indexes(table: str) -> tuple[Index, Index]:
@@ -85,16 +89,6 @@ def key_indexes(table: str, phones: tuple[str, ...], emails: tuple[str, ...]) ->
                     **filled(f"{phone}_tail"))
     for email in emails:
         yield Index(f"ix_{table}_{email}_key", f"{email}_key", **filled(f"{email}_key"))
-
-
-def report_indexes(table: str, *columns: str) -> Iterator[Index]:
-    """Yield (key, archived) indexes of the duplicates report's GROUP BY per key.
-
-    The report counts the live rows of each value: with `archived` beside the key the
-    database reads the index alone instead of every row holding a value.
-    """
-    for column in columns:
-        yield Index(f"ix_{table}_{column}_live", column, "archived", **filled(column))
 
 
 # SQLite's FTS5 tables of the name search and the shadow tables FTS5 keeps for them:

@@ -5,8 +5,10 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.formatting import person_name
 from app.services.errors import NotFound
 from app.services.queries import duplicates
+from app.services.rules.duplicates import REASON_LABELS
 
 
 class DuplicatesView(BaseView):
@@ -19,10 +21,15 @@ class DuplicatesView(BaseView):
         """List the pairs found by INN, phone, e-mail and similar names."""
         try:
             pairs = duplicates.report(db.session, g.user)
+            # Each owner's name and each reason in the reader's language once, not per row.
+            owners = {record.owner_id: person_name(record.owner)
+                      for pair in pairs for record in (pair.first, pair.second)}
+            reasons = {reason: str(label) for reason, label in REASON_LABELS.items()}
             # Rendered before the read-only transaction ends: a rollback first would
             # expire every record shown and read each one again.
             return self.render_template("crm/duplicates.html", title=_l("Duplicates"),
-                                        pairs=pairs, limit=duplicates.PAIRS_LIMIT)
+                                        pairs=pairs, owners=owners, reasons=reasons,
+                                        limit=duplicates.PAIRS_LIMIT)
         except NotFound:
             abort(404)
         finally:

@@ -1,11 +1,13 @@
 """The head's report of duplicates: pairs of live companies (or contacts) that look like
 one client, by INN, phone, e-mail and similar names, each with both owners.
 
-Set-based: one GROUP BY per key column finds the values held more than once (each read
-from the key's own index), then one query loads the records of those values. Names: the
-folded names held more than once (GROUP BY search_name), and, for the newest companies,
-candidates from the name index scored by rapidfuzz (rules/duplicates.py), never the whole
-table. Every part is capped: the report shows the first pairs, not all of them.
+Set-based: the values held more than once are read per key from key_holders (the live
+records per value, kept by the write path: rules/summaries.py), a few rows along its
+partial index, never by grouping the records; then one query loads the records of those
+values. Names: the folded names held more than once (the key search_name), and, for the
+newest companies, candidates from the name index scored by rapidfuzz
+(rules/duplicates.py), never the whole table. Every part is capped: the report shows the
+first pairs, not all of them.
 """
 
 from dataclasses import dataclass
@@ -14,14 +16,18 @@ from itertools import combinations
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
-from app.models import Company, Contact, User
+from app.models import Company, Contact, KeyHolders, User
 from app.services.errors import NotFound
 from app.services.rules import duplicates
 from app.services.rules.visibility import sees_everything
 
-# Values held more than once, read per key; pairs shown at most.
-KEYS_LIMIT = 100
-PAIRS_LIMIT = 200
+# Values held more than once, read per key.
+KEYS_LIMIT = 50
+# Pairs shown per kind (companies, contacts): a page a head can work through; merged
+# pairs leave it and the next ones come up.
+PAIRS_LIMIT = 50
+# Holders of one value paired with each other at most.
+HOLDERS_SHOWN = 5
 # The newest companies whose names are compared with the name index's candidates.
 NEWEST = 25
 KEY_COLUMNS = {
@@ -45,16 +51,13 @@ class Pair:
     def type(self) -> str:
         return type(self.first).__tablename__
 
-    @property
-    def labelled_reasons(self) -> list[str]:
-        """The reasons in the user's language."""
-        return [str(duplicates.REASON_LABELS[reason]) for reason in self.reasons]
-
 
 def _repeated(session: Session, model, column) -> list:
     """Return the values of the column that more than one live record holds (capped)."""
-    statement = (select(column).where(column.is_not(None), model.archived == false())
-                 .group_by(column).having(func.count() > 1).limit(KEYS_LIMIT))
+    statement = (select(KeyHolders.value)
+                 .where(KeyHolders.record_type == model.__tablename__,
+                        KeyHolders.key == column.key, KeyHolders.n > 1)
+                 .order_by(KeyHolders.value).limit(KEYS_LIMIT))
     return list(session.scalars(statement))
 
 
@@ -73,17 +76,29 @@ def _add(pairs: dict, first, second, reason: str, score: int | None = None) -> N
 
 def _by_keys(session: Session, model, pairs: dict) -> None:
     for reason, column in KEY_COLUMNS[model]:
+        # The pairs listed already may share this key too: their records tell.
+        for pair in pairs.values():
+            value = getattr(pair.first, column.key)
+            if value is not None and value == getattr(pair.second, column.key) \
+                    and reason not in pair.reasons:
+                pair.reasons.append(reason)
+        if len(pairs) >= PAIRS_LIMIT:
+            continue
         values = _repeated(session, model, column)
         if not values:
             continue
-        records = session.scalars(select(model).where(column.in_(values),
-                                                      model.archived == false())
+        # The first few holders of each value: a common name is held by dozens.
+        ranked = (select(model.id, func.row_number().over(
+                      partition_by=column, order_by=model.id).label("rank"))
+                  .where(column.in_(values), model.archived == false()).subquery())
+        records = session.scalars(select(model).join(ranked, ranked.c.id == model.id)
+                                  .where(ranked.c.rank <= HOLDERS_SHOWN)
                                   .order_by(model.id)).unique()
         groups: dict = {}
         for record in records:
             groups.setdefault(getattr(record, column.key), []).append(record)
         for group in groups.values():
-            for first, second in combinations(group[:5], 2):
+            for first, second in combinations(group, 2):
                 _add(pairs, first, second, reason)
 
 
@@ -103,7 +118,8 @@ def report(session: Session, actor) -> list[Pair]:
         raise NotFound("duplicates")
     pairs: dict = {}
     _by_keys(session, Company, pairs)
-    _by_similar_names(session, pairs)
+    if len(pairs) < PAIRS_LIMIT:
+        _by_similar_names(session, pairs)
     company_pairs = list(pairs.values())
     pairs = {}
     _by_keys(session, Contact, pairs)

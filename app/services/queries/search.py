@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import column, false, func, literal_column, or_, select, table
+from sqlalchemy import false, func, literal_column, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.models import Company, Contact, Deal, User
 from app.services.errors import ValidationError
-from app.services.rules import search_keys
+from app.services.rules import name_words, search_keys
 from app.services.rules.visibility import can_see, scope_query
 
 # Results per kind: a few in the menu bar's list, more on the results page.
@@ -210,18 +210,7 @@ def _closeness(record, words: list[str]) -> tuple:
 
 def _words_match(session: Session, statement, model, words: list[str]):
     """Keep the rows where each word starts a word of the name (the text index answers)."""
-    if session.get_bind().dialect.name == "sqlite":
-        # The FTS5 table of the model's names (built by the migration, kept by triggers).
-        name = f"{model.__tablename__}_fts"
-        fts = table(name, column("rowid"))
-        expression = " AND ".join(f'"{word}"*' for word in words)
-        return statement.join(fts, fts.c.rowid == model.id).where(
-            literal_column(name).op("MATCH")(expression))
-    for word in words:
-        pattern = _escape(word)
-        statement = statement.where(or_(model.search_name.like(f"{pattern}%", escape="\\"),
-                                        model.search_name.like(f"% {pattern}%", escape="\\")))
-    return statement
+    return name_words.starting_first(session, statement, model, words)
 
 
 def _starts(session: Session, column_, prefix: str):
@@ -246,10 +235,6 @@ def _name_order(session: Session, model):
     if session.get_bind().dialect.name == "sqlite":
         return model.search_name
     return literal_column(f"{model.__tablename__}.search_name USING ~<~")
-
-
-def _escape(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _loads(model) -> list:

@@ -20,14 +20,14 @@ call, import, inbox) passes `allow_duplicate` explicitly.
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from rapidfuzz import fuzz
-from sqlalchemy import column, false, func, inspect, literal_column, or_, select, table
+from rapidfuzz import fuzz, process
+from sqlalchemy import false, func, inspect, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from app.formatting import person_name
 from app.models import Company, Contact
 from app.services.errors import DomainError
-from app.services.rules import search_keys
+from app.services.rules import name_words, search_keys
 from app.services.rules.kinds import kind_of
 from app.services.rules.visibility import can_see
 
@@ -179,13 +179,17 @@ def _name_words(record) -> list[str]:
 
 
 def _names_alike(record, other) -> int:
-    mine, theirs = _name_words(record), _name_words(other)
+    return _words_alike(_name_words(record), _name_words(other), _is_company(record))
+
+
+def _words_alike(mine: list[str], theirs: list[str], company: bool) -> int:
+    """Score two names by their folded words (0-100)."""
     if not mine or not theirs:
         return 0
     # "Филиал 1" and "Филиал 2" are two clients, however alike the letters.
     if {word for word in mine if word.isdigit()} != {word for word in theirs if word.isdigit()}:
         return 0
-    if _is_company(record):
+    if company:
         return int(fuzz.token_sort_ratio(" ".join(mine), " ".join(theirs)))
     if min(len(mine), len(theirs)) >= 2:
         # A person named in full and the same person without the patronymic.
@@ -193,26 +197,17 @@ def _names_alike(record, other) -> int:
     return int(fuzz.ratio(" ".join(mine), " ".join(theirs)))
 
 
-def name_candidates(session: Session, model, *words: str):
+def name_candidates(session: Session, model, *words: str, columns: tuple = ()):
     """Return a statement of the live rows whose name has a word starting with one of `words`.
 
-    The name index answers it (SQLite: the FTS5 table; PostgreSQL: the trigram index).
+    The records, or only `columns` of them. The name's text index answers it
+    (rules/name_words.py).
     """
-    query = select(model).where(model.archived == false())
+    query = select(*(columns or (model,))).where(model.archived == false())
     if model is Contact:
         # Private clients only; written so that no company_id index is chosen over the name's.
         query = query.where(func.coalesce(Contact.company_id, 0) == 0)
-    if session.get_bind().dialect.name == "sqlite":
-        name = f"{model.__tablename__}_fts"
-        fts = table(name, column("rowid"))
-        return query.join(fts, fts.c.rowid == model.id).where(
-            literal_column(name).op("MATCH")(" OR ".join(f'"{word}"*' for word in words)))
-    starts = []
-    for word in words:
-        pattern = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        starts += [model.search_name.like(f"{pattern}%", escape="\\"),
-                   model.search_name.like(f"% {pattern}%", escape="\\")]
-    return query.where(or_(*starts))
+    return name_words.starting(session, query, model, list(words), every=False)
 
 
 def _search_word(record) -> str | None:
@@ -229,32 +224,44 @@ def _search_word(record) -> str | None:
 def similar_pairs(session: Session, companies: list) -> list[tuple[object, object, int]]:
     """Return (company, other, score) for live companies named like each of `companies`.
 
-    One statement for them all (the duplicates report): the candidates of every search
-    word at once, each scored against the companies whose word it shares.
+    One statement for them all (the duplicates report): per search word, up to
+    CANDIDATES ids and folded names of the companies holding it, tagged with the word;
+    each company is scored against its word's candidates by rapidfuzz in one call; one
+    more statement loads the few found alike.
     """
-    searched = {company.id: word for company in companies
-                if (word := _search_word(company)) is not None}
+    searched: dict[str, list] = {}
+    for company in companies:
+        if (word := _search_word(company)) is not None:
+            searched.setdefault(word, []).append(company)
     if not searched:
         return []
-    statement = name_candidates(session, Company, *sorted(set(searched.values())))
-    candidates = list(session.scalars(statement.limit(CANDIDATES * len(searched))).unique())
-    # Which companies searched by which word start: {length: {word start: [companies]}}.
-    by_start: dict[int, dict[str, list]] = {}
-    for company in companies:
-        if (word := searched.get(company.id)) is not None:
-            by_start.setdefault(len(word), {}).setdefault(word, []).append(company)
+    arms = [name_candidates(session, Company, word, columns=(
+                literal(word).label("word"), Company.id, Company.search_name))
+            .limit(CANDIDATES).subquery().select() for word in sorted(searched)]
+    candidates: dict[str, list[tuple[int, str]]] = {}
+    for word, other_id, name in session.execute(union_all(*arms)):
+        candidates.setdefault(word, []).append((other_id, name or ""))
     alike: dict[int, list] = {company.id: [] for company in companies}
-    for other in candidates:
-        parts = (other.search_name or "").split()
-        sharing = {company.id: company for length, starts in by_start.items()
-                   for part in parts for company in starts.get(part[:length], ())}
-        for company in sharing.values():
-            if company.id != other.id and (score := _names_alike(company, other)) >= \
-                    COMPANY_SCORE:
-                alike[company.id].append((other, score))
+    for word, found in candidates.items():
+        # The candidates' names as scored: without their legal forms.
+        names = [" ".join(part for part in name.split() if part not in LEGAL_FORMS)
+                 for _id, name in found]
+        for company in searched[word]:
+            mine = _name_words(company)
+            for _name, score, index in process.extract(
+                    " ".join(mine), names, scorer=fuzz.token_sort_ratio,
+                    score_cutoff=COMPANY_SCORE, limit=None):
+                other_id = found[index][0]
+                # The digits rule of _words_alike, for the few that score.
+                if other_id != company.id and _words_alike(
+                        mine, names[index].split(), company=True) >= COMPANY_SCORE:
+                    alike[company.id].append((other_id, int(score)))
+    wanted = {other_id for pairs in alike.values() for other_id, _score in pairs}
+    others = {other.id: other for other in session.scalars(
+        select(Company).where(Company.id.in_(wanted))).unique()} if wanted else {}
     # In the order of `companies`, as the report lists them.
-    return [(company, other, score) for company in companies
-            for other, score in alike[company.id]]
+    return [(company, others[other_id], score) for company in companies
+            for other_id, score in alike[company.id]]
 
 
 def similar_names(session: Session, record, is_new: bool) -> dict[int, tuple[object, int]]:

@@ -1,4 +1,5 @@
-"""Keep the summary tables the head's pages read: done tasks, deals, new clients.
+"""Keep the summary tables the head's pages read: done tasks, deals, new clients, and
+how many live records hold each duplicate key (the duplicates report's).
 
 One place keeps them, in the transaction of the write that changes them: a flush hook
 (installed by `install`, like the next task hook) takes the summary keys of the tasks,
@@ -7,7 +8,8 @@ records' loaded values, or from their rows when not loaded), and adds the differ
 with an upsert (`INSERT ... ON CONFLICT DO UPDATE SET
 n = n + :n`), never a read-modify-write: two completions at once both count. Writers that
 bypass the unit of work say so: `moving_owner` (the reassignment's bulk UPDATE) and
-`rebuild` (the demo's bulk insert, and `flask crm rebuild-summaries`).
+`rebuild` (the demo's bulk insert, and `flask crm rebuild-summaries`). A duplicate key's
+row is deleted when no live record holds its value any more.
 """
 
 from collections.abc import Iterable
@@ -15,7 +17,18 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import delete, event, extract, false, func, inspect, select, true
+from sqlalchemy import (
+    delete,
+    event,
+    extract,
+    false,
+    func,
+    inspect,
+    literal,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
@@ -27,6 +40,7 @@ from app.models import (
     Deal,
     DealClosedMonth,
     DealStageMonth,
+    KeyHolders,
     Task,
     TaskDoneDay,
 )
@@ -34,19 +48,29 @@ from app.models.client_created_month import COMPANY, PRIVATE
 from app.models.deal_stage_month import NO_CLOSE_MONTH
 from app.models.enums import TaskState
 
-SUMMARIES = (TaskDoneDay, DealClosedMonth, DealStageMonth, ClientCreatedMonth)
+SUMMARIES = (TaskDoneDay, DealClosedMonth, DealStageMonth, ClientCreatedMonth, KeyHolders)
+# The summaries keyed by the owner first: the reassignment moves their rows.
+OWNED = (DealClosedMonth, DealStageMonth, ClientCreatedMonth)
+# The duplicate keys counted per value in KeyHolders (the duplicates report's).
+DUPLICATE_KEYS = {
+    Company: ("inn", "phone_e164", "email_key", "search_name"),
+    Contact: ("phone_e164", "mobile_phone_e164", "email_key", "second_email_key"),
+}
 # The attributes whose change may move a record from one summary row to another.
 RELEVANT = {
     Task: frozenset({"state", "done_at", "done_by_id", "archived"}),
     Deal: frozenset({"stage_id", "stage", "closed_at", "owner_id", "owner", "currency",
                      "amount", "lost_reason", "archived", "expected_close_date"}),
-    Company: frozenset({"created_at", "owner_id", "owner", "source", "archived"}),
+    Company: frozenset({"created_at", "owner_id", "owner", "source", "archived",
+                        *DUPLICATE_KEYS[Company]}),
     Contact: frozenset({"created_at", "owner_id", "owner", "source", "archived",
-                        "company_id", "company"}),
+                        "company_id", "company", *DUPLICATE_KEYS[Contact]}),
 }
 MEASURES = {TaskDoneDay: ("n",), DealClosedMonth: ("n", "amount_n", "amount"),
-            DealStageMonth: ("n", "amount_n", "amount"), ClientCreatedMonth: ("n",)}
+            DealStageMonth: ("n", "amount_n", "amount"), ClientCreatedMonth: ("n",),
+            KeyHolders: ("n",)}
 CHUNK = 500  # ids per SELECT, well under every database's parameter limit
+UPSERT_VALUES = 2000  # values per upsert (rows x columns), likewise
 _BEFORE = "summaries_before"
 
 # {(summary model, key tuple): [n, amount_n, amount]}
@@ -98,7 +122,20 @@ def _groupings(model, condition) -> list[tuple]:
     )
     if model is Contact:
         query = query.where(Contact.company_id.is_(None))
-    return [(ClientCreatedMonth, query)]
+    return [(ClientCreatedMonth, query), *_key_groupings(model, condition)]
+
+
+def _key_groupings(model, condition) -> list[tuple]:
+    """Return (KeyHolders, GROUP BY) pairs: the live records per value of each key."""
+    groupings = []
+    for key in DUPLICATE_KEYS[model]:
+        column = getattr(model, key)
+        groupings.append((KeyHolders, (
+            select(literal(model.__tablename__), literal(key), column, func.count())
+            .where(condition, model.archived == false(), column.is_not(None))
+            .group_by(column)
+        )))
+    return groupings
 
 
 def _month(year, month) -> date:
@@ -119,6 +156,9 @@ def _keyed(model, summary, row) -> tuple[tuple, tuple]:
         expected = NO_CLOSE_MONTH if year is None else _month(year, month)
         key = (owner_id, expected, stage_id, currency or "RUB")
         return (DealStageMonth, key), (count, amounts, Decimal(str(amount or 0)))
+    if summary is KeyHolders:
+        record_type, key, value, count = row
+        return (KeyHolders, (record_type, key, value)), (count, 0, 0)
     owner_id, year, month, source, count = row
     kind = COMPANY if model is Company else PRIVATE
     key = (owner_id, _month(year, month), kind, clean_source(source))
@@ -130,8 +170,9 @@ COLUMNS = {
     Task: ("state", "archived", "done_by_id", "done_at"),
     Deal: ("archived", "owner_id", "closed_at", "stage_id", "currency", "lost_reason",
            "amount", "expected_close_date"),
-    Company: ("archived", "owner_id", "created_at", "source"),
-    Contact: ("archived", "owner_id", "created_at", "source", "company_id"),
+    Company: ("archived", "owner_id", "created_at", "source", *DUPLICATE_KEYS[Company]),
+    Contact: ("archived", "owner_id", "created_at", "source", "company_id",
+              *DUPLICATE_KEYS[Contact]),
 }
 
 
@@ -180,11 +221,13 @@ def _rows_of(model, values: dict) -> list[tuple]:
                 values["owner_id"], closed.year, closed.month, values["stage_id"],
                 values["currency"], values["lost_reason"], *measures)))
         return rows
+    rows = [(KeyHolders, (model.__tablename__, key, values[key], 1))
+            for key in DUPLICATE_KEYS[model] if values[key] is not None]
     if model is Contact and values["company_id"] is not None:
-        return []
+        return rows
     created = values["created_at"]
     return [(ClientCreatedMonth,
-             (values["owner_id"], created.year, created.month, values["source"], 1))]
+             (values["owner_id"], created.year, created.month, values["source"], 1)), *rows]
 
 
 def _add(deltas: Deltas, model, summary, rows, sign: int) -> None:
@@ -195,10 +238,12 @@ def _add(deltas: Deltas, model, summary, rows, sign: int) -> None:
             total[index] += sign * value
 
 
-def contributions(connection, model, condition, deltas: Deltas, sign: int = 1) -> None:
+def contributions(connection, model, condition, deltas: Deltas, sign: int = 1,
+                  summaries=SUMMARIES) -> None:
     """Add (sign 1) or take away (sign -1) what the rows matching `condition` count."""
     for summary, grouping in _groupings(model, condition):
-        _add(deltas, model, summary, connection.execute(grouping), sign)
+        if summary in summaries:
+            _add(deltas, model, summary, connection.execute(grouping), sign)
 
 
 def _of_ids(connection, model, ids: Iterable[int], deltas: Deltas, sign: int) -> None:
@@ -223,17 +268,30 @@ def apply(connection, deltas: Deltas) -> None:
             (key for (model, key), values in deltas.items()
              if model is summary and any(values)),
         )
-        for start in range(0, len(changed), CHUNK // 10):
+        size = UPSERT_VALUES // (len(keys) + len(measures))
+        for start in range(0, len(changed), size):
             rows = [
                 {**{column.name: value for column, value in zip(keys, key, strict=True)},
                  **dict(zip(measures, deltas[(summary, key)], strict=False))}
-                for key in changed[start:start + CHUNK // 10]
+                for key in changed[start:start + size]
             ]
             statement = insert(table).values(rows)
             connection.execute(statement.on_conflict_do_update(
                 index_elements=keys,
                 set_={name: table.c[name] + statement.excluded[name] for name in measures},
             ))
+        if summary is KeyHolders:
+            _forget_unheld(connection, [key for key in changed if deltas[(summary, key)][0] < 0])
+
+
+def _forget_unheld(connection, keys: list[tuple]) -> None:
+    """Delete the values no live record holds any more (one per edited or archived key)."""
+    table = KeyHolders.__table__
+    columns = tuple_(*_key_columns(KeyHolders))
+    size = UPSERT_VALUES // len(_key_columns(KeyHolders))
+    for start in range(0, len(keys), size):
+        connection.execute(delete(table).where(table.c.n <= 0,
+                                               columns.in_(keys[start:start + size])))
 
 
 def _relevant_change(session: Session, record) -> bool:
@@ -296,7 +354,7 @@ def moving_owner(session: Session, model, where, to_user_id: int):
         return
     connection = session.connection()
     deltas: Deltas = {}
-    contributions(connection, model, where, deltas, -1)
+    contributions(connection, model, where, deltas, -1, summaries=OWNED)
     moved: Deltas = {}
     for (summary, key), values in deltas.items():
         moved[(summary, key)] = values
