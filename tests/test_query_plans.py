@@ -216,6 +216,24 @@ def test_overdue_per_manager_is_counted_from_the_planned_tasks_index(app, sessio
     session.rollback()
 
 
+def test_open_deals_without_a_next_task_are_counted_from_the_stage_led_index(
+        app, session, make_user, make_company, make_deal, stage):
+    """The team day and the chart: SQLite is told the index its statistics misjudge."""
+    from app.services.queries import reports
+
+    head = make_user("Head", "vera")
+    anna = make_user("Manager", "anna")
+    make_deal(anna, company=make_company(anna, "Альфа"), stage=stage("won"))
+    with caught(session.get_bind(), "FROM deal") as seen:
+        reports.without_next_task(session, head)
+    [(statement, parameters)] = seen
+    found = plan(session, statement, parameters)
+    # PostgreSQL picks between the two partial queue indexes by the table's size (at
+    # 100,000 clients: the stage-led one, see bench/); either holds only the waiting deals.
+    assert ("ix_deal_queue" if ON_POSTGRESQL else "ix_deal_queue_stage") in found, found
+    session.rollback()
+
+
 @pytest.mark.parametrize("role", ["Manager", "Head"])
 def test_a_common_prefix_walks_the_lists_order_and_finds_the_same_rows(app, session, login,
                                                                        client, make_company,

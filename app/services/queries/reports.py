@@ -14,7 +14,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Query, Session
 
 from app.formatting import name_text
-from app.models import ClientCreatedMonth, DealClosedMonth, DealStageMonth, Stage, TaskDoneDay, User
+from app.models import (
+    ClientCreatedMonth,
+    Deal,
+    DealClosedMonth,
+    DealStageMonth,
+    Stage,
+    TaskDoneDay,
+    User,
+)
 from app.models.client_created_month import COMPANY
 from app.models.enums import StageKind
 from app.models.task import PLANNED_PREDICATE
@@ -404,10 +412,14 @@ def without_next_task(session: Session, actor, manager_id: int | None = None) ->
     counts: dict[int, dict[str, int]] = {}
     open_ids = [stage.id for stage in open_stages(session)]
     for kind, model in QUEUE_MODELS:
+        query = session.query(model.owner_id, func.count())
+        if model is Deal:
+            # Named on SQLite: its statistics see the won and lost deals (all without a next
+            # task) in the stage-led index and judge it poor, then read every deal without a
+            # next task along the owner's index instead (39 ms for a team of three).
+            query = query.with_hint(Deal, "INDEXED BY ix_deal_queue_stage", "sqlite")
         query = scoped(
-            session.query(model.owner_id, func.count())
-            .filter(queue_filter(model, open_ids))
-            .group_by(model.owner_id),
+            query.filter(queue_filter(model, open_ids)).group_by(model.owner_id),
             model,
             actor,
             manager_id,
