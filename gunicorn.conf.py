@@ -13,6 +13,9 @@ GUNICORN_MAX_REQUESTS  restart a worker after this many requests, 0 = never (0)
 GUNICORN_ACCESS_LOG    "-" for gunicorn's own access lines on stdout, as JSON; off by
                    default because the app already logs one JSON line per request
 GUNICORN_LOG_LEVEL gunicorn's own log level (info)
+
+After its first requests each worker freezes the objects it keeps, so that Python's full
+garbage collections no longer walk them (app/kept_objects.py).
 """
 
 import multiprocessing
@@ -38,3 +41,10 @@ logger_class = "app.gunicorn_logging.JsonLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+
+
+def post_request(worker, _request, _environ, _response):
+    """Freeze what the worker keeps once it has served its first requests."""
+    from app.kept_objects import after_request_served
+
+    after_request_served(worker.nr)
