@@ -52,12 +52,12 @@ class Pair:
         return type(self.first).__tablename__
 
 
-def _repeated(session: Session, model, column) -> list:
-    """Return the values of the column that more than one live record holds (capped)."""
+def _repeated(session: Session, model, column, wanted: int) -> list:
+    """Return up to `wanted` values of the column that more than one live record holds."""
     statement = (select(KeyHolders.value)
                  .where(KeyHolders.record_type == model.__tablename__,
                         KeyHolders.key == column.key, KeyHolders.n > 1)
-                 .order_by(KeyHolders.value).limit(KEYS_LIMIT))
+                 .order_by(KeyHolders.value).limit(min(wanted, KEYS_LIMIT)))
     return list(session.scalars(statement))
 
 
@@ -84,7 +84,8 @@ def _by_keys(session: Session, model, pairs: dict) -> None:
                 pair.reasons.append(reason)
         if len(pairs) >= PAIRS_LIMIT:
             continue
-        values = _repeated(session, model, column)
+        # Each value makes a pair at least: no more values than the page has room for.
+        values = _repeated(session, model, column, PAIRS_LIMIT - len(pairs))
         if not values:
             continue
         # The first few holders of each value: a common name is held by dozens.
