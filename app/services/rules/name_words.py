@@ -41,7 +41,8 @@ def starting_first(session: Session, statement, model, words: list[str]):
     """
     if session.get_bind().dialect.name == "sqlite":
         return starting(session, statement, model, words)
-    found = (select(model.id).where(statement.whereclause, _matching(model, words, every=True))
+    own = [] if statement.whereclause is None else [statement.whereclause]
+    found = (select(model.id).where(*own, _matching(model, words, every=True))
              .cte(f"{model.__tablename__}_words").prefix_with("MATERIALIZED"))
     return statement.join(found, found.c.id == model.id)
 
