@@ -54,9 +54,9 @@ CAUSES = {
         "is a round trip of 0.3 to 1 ms."),
     "duplicates report": (
         "the repeated INN, phones, e-mails and names are read from their summary (a few rows "
-        "per key), then up to 5 holders of 50 values per key are loaded, the 25 newest "
-        "companies' names are scored against their candidates (rapidfuzz) when the page "
-        "has room, and up to 100 pairs are drawn."),
+        "per key), then up to 5 holders of each value the page has room for are loaded, "
+        "the 25 newest companies' names are scored against their candidates (rapidfuzz) "
+        "when the page has room, and up to 100 pairs are drawn."),
     "reassignment": (
         "manager1's book is about 88,000 records (10,000 clients, 12,000 people, 7,700 "
         "deals, 58,000 tasks: done tasks and closed deals go along since the new owner must "
