@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.helpers import PASSWORD, require, require_module
+from tests.team_clock import TEAM_ZONE
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -177,7 +178,8 @@ def new_page(browser, live_server, watch):
     contexts = []
 
     def open_page(locale: str = "ru-RU"):
-        context = browser.new_context(base_url=live_server, locale=locale)
+        context = browser.new_context(base_url=live_server, locale=locale,
+                                      timezone_id=TEAM_ZONE)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy import create_engine, text
 
+import tests.team_clock  # noqa: F401  (sets the team's zone before the app reads it)
 from app.models.mixins import local_now
 from app.services.rules.search_keys import stamp_keys
 from tests.helpers import ON_POSTGRESQL, PASSWORD, PG_SERVER, count_statements, make_config, require

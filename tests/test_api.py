@@ -7,7 +7,7 @@ import pytest
 
 from app.models import Company, Contact, Deal, Task
 from app.models.mixins import local_now
-from tests.helpers import DUE, LATER, NEXT_TASK, PASSWORD, api_login
+from tests.helpers import DUE, LATER, NEXT_TASK, PASSWORD, api_login, with_team_offset
 
 RESOURCES = ("company", "contact", "deal", "task")
 MODELS = {"company": Company, "contact": Contact, "deal": Deal, "task": Task}
@@ -360,7 +360,7 @@ def test_task_is_created_for_own_company_and_needs_a_link(client, make_user, mak
     headers = api_login(client, user)
     company = make_company(user)
     response = client.post("/api/v1/task/", headers=headers, json={
-        "subject": "Встреча", "type": "meeting", "due_at": f"{LATER.isoformat()}+03:00",
+        "subject": "Встреча", "type": "meeting", "due_at": with_team_offset(LATER),
         "company_id": company.id})
     assert response.status_code == 201, response.json
     result = response.json["result"]

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.helpers import DUE, NEXT_TASK, api_login
+from tests.helpers import DUE, NEXT_TASK, api_login, with_team_offset
 
 EXAMPLES = 5
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -103,7 +103,7 @@ def _valid_body(operation, ids: dict):
         "contact": {"last_name": "Схемов", "company_id": ids["company"]},
         "deal": {"title": "Схема", "company_id": ids["company"], "stage_id": ids["stage"],
                  "amount": "10.50", "next_task": NEXT_TASK},
-        "task": {"subject": "Схема", "due_at": f"{DUE.isoformat()}+03:00",
+        "task": {"subject": "Схема", "due_at": with_team_offset(DUE),
                  "company_id": ids["company"]},
     }[resource]
 

@@ -3,11 +3,13 @@
 
 import ast
 import re
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests import helpers
+from tests import helpers, team_clock
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -15,7 +17,8 @@ ROOT = TESTS.parent
 
 def _is_shared(name: str) -> bool:
     """Tell whether a module of tests/ is shared code (fixtures, helpers), not tests."""
-    return name in ("conftest.py", "browser.py", "__init__.py") or name.startswith("helpers")
+    return (name in ("conftest.py", "browser.py", "team_clock.py", "__init__.py")
+            or name.startswith("helpers"))
 
 
 def _sources() -> dict[str, str]:
@@ -56,10 +59,23 @@ MACHINE_CLOCK = re.compile(r"\bdatetime\.(now|utcnow)\(|\butcnow\(")
 
 
 def test_tests_take_the_time_from_the_apps_clock():
-    """Records' times come from local_now(); user accounts' from helpers.server_now()."""
+    """Records' times come from local_now(); user accounts' from helpers.server_now().
+
+    team_clock.py reads UTC itself: it chooses the run's team zone from it.
+    """
     wrong = [name for name, text in _sources().items()
-             if not name.startswith("helpers") and MACHINE_CLOCK.search(text)]
+             if not name.startswith(("helpers", "team_clock")) and MACHINE_CLOCK.search(text)]
     assert wrong == []
+
+
+@pytest.mark.parametrize("utc_hour", range(24))
+def test_a_run_starts_hours_away_from_the_team_zones_midnight(utc_hour):
+    """Tasks planned "later today" by a test stay today's until the run ends."""
+    started = datetime(2026, 12, 6, utc_hour, 59, tzinfo=UTC)
+    zone = team_clock.zone_far_from_midnight(started)
+    local = started.astimezone(ZoneInfo(zone))
+    assert 3 <= local.hour < 21, zone
+    assert zone == team_clock.HOME_ZONE or local.hour in (12, 13), zone
 
 
 # A duration: a clock read minus another (a deadline loop adds to the clock instead).

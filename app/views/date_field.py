@@ -15,6 +15,7 @@ from wtforms import DateField, DateTimeField
 from wtforms.widgets import html_params
 
 from app import formatting
+from app.models.mixins import local_now
 
 # A picker for a birthday opens on years around this far back, not on this month.
 BIRTHDAY_VIEW_YEARS_BACK = 35
@@ -40,7 +41,7 @@ class LocalDateWidget:
             "data-date-language": language,
         }
         if self.past:
-            today = date.today()
+            today = local_now().date()
             options["data-date-start-view"] = "years"
             options["data-date-end-date"] = formatting.date_text(today)
             options["data-date-view-year"] = str(today.year - BIRTHDAY_VIEW_YEARS_BACK)

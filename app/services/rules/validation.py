@@ -9,6 +9,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from app.models.mixins import local_now
 from app.services.errors import ValidationError
 
 # Ids are 32-bit integers in every database the CRM runs on; a larger one names nothing.
@@ -152,7 +153,7 @@ def clean_birthday(value: date | None, today: date | None = None, field: str = "
     if value is None:
         return None
     check_date_range(value, field, _l("Birthday"))
-    if value > (today or date.today()):
+    if value > (today or local_now().date()):
         raise ValidationError(_l("A birthday cannot be in the future."), field)
     return value
 
