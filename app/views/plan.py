@@ -113,11 +113,13 @@ class PlanView(BaseView):
                 flash(str(_l("Sales plan saved: %(count)s cells changed.", count=changed)),
                       "success")
                 return redirect(url_for("PlanView.edit", year=year))
+        grid = plan_query.grid(db.session, year)
         return self.render_template(
             "crm/plan_grid.html", title=_l("Set the sales plan"), year=year,
-            grid=plan_query.grid(db.session, year), errors=errors, typed=typed,
+            grid=grid, errors=errors, typed=typed,
+            months=[(month, month_short(month)) for month in grid.months],
             amount_field=plan_rules.amount_field, touches_field=plan_rules.touches_field,
-            month_short=month_short, amount_text=amount_text,
+            amount_text=amount_text,
         )
 
 

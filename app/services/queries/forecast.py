@@ -168,7 +168,8 @@ def _warning_ids(session, actor, manager_id, today: date, stage_ids: list[int],
             _scoped(_open(session.query(Deal.id)), actor, manager_id)
             .filter(_warning_condition(today))
             .order_by(Deal.expected_close_date, Deal.id)
-            .with_hint(Deal, "INDEXED BY ix_deal_owner_forecast", "sqlite").limit(limit)))
+            .with_hint(Deal, "INDEXED BY ix_deal_owner_forecast", "sqlite").limit(limit)
+            .statement))
     arms = [
         _scoped(session.query(Deal.id, Deal.expected_close_date), actor, manager_id)
         .filter(Deal.stage_id == stage_id, _warning_condition(today))

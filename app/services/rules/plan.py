@@ -36,12 +36,12 @@ class PlanCell:
 
 def amount_field(manager_id: int, month: date) -> str:
     """Return the form name of a cell's amount: amount_<manager>_<YYYY-MM>."""
-    return f"amount_{manager_id}_{month:%Y-%m}"
+    return f"amount_{manager_id}_{month.year:04d}-{month.month:02d}"
 
 
 def touches_field(manager_id: int, month: date) -> str:
     """Return the form name of a cell's touches: touches_<manager>_<YYYY-MM>."""
-    return f"touches_{manager_id}_{month:%Y-%m}"
+    return f"touches_{manager_id}_{month.year:04d}-{month.month:02d}"
 
 
 def _cell_name(names: dict[int, str], cell: PlanCell) -> str:
