@@ -38,7 +38,7 @@ def test_completing_with_result_and_next_task(session, make_user, make_company, 
     task = make_task(manager, company=company)
     due = datetime(2030, 1, 15, 10)
     nxt = followup.finish_task(session, manager, task, Outcome(
-        result="Обсудили цену", next_task=NextTask(subject="Отправить КП", due_at=due)))
+        result="Обсудили цену", next_task=NextTask(subject="Отправить КП", due_at=due))).next_task
     done = session.get(Task, task.id)
     assert done.state == "done" and done.result == "Обсудили цену" and done.done_at
     assert nxt.company_id == company.id and nxt.due_at == due and nxt.owner_id == manager.id
@@ -60,7 +60,7 @@ def test_next_task_may_be_left_out_when_another_covers(session, make_user, make_
     company = make_company(manager)
     first = make_task(manager, company=company)
     make_task(manager, company=company, subject="Встреча")
-    assert followup.finish_task(session, manager, first, Outcome(result="Ок")) is None
+    assert followup.finish_task(session, manager, first, Outcome(result="Ок")).next_task is None
     assert session.get(Task, first.id).state == "done"
 
 

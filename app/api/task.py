@@ -14,7 +14,6 @@ from app.data.datamodel import ScopedInterface
 from app.models import Task
 from app.models.enums import TaskType
 from app.services.errors import DomainError
-from app.services.queries import cadence
 from app.services.rules import followup
 
 SHOWN = [
@@ -66,16 +65,16 @@ class TaskApi(CrmModelApi):
             deal_stage_id=data.get("deal_stage_id"),
         )
         try:
-            planned = followup.finish_task(self.datamodel.session, self.actor(), task, outcome)
+            finished = followup.finish_task(self.datamodel.session, self.actor(), task, outcome)
         except DomainError as error:
             return self.refuse(errors.domain_messages(error))
         except SQLAlchemyError as error:
             return self.database_failure(error)
-        warning = cadence.completion_warning(self.datamodel.session, task, planned)
+        planned = finished.next_task
         return self.response(
             200, id=task.id, result=self.show_model_schema.dump(task),
             next_task=self.show_model_schema.dump(planned) if planned is not None else None,
-            warnings=[warning] if warning else [],
+            warnings=[finished.warning] if finished.warning else [],
         )
 
     @expose("/<pk>/complete", methods=["POST"])

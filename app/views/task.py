@@ -15,7 +15,7 @@ from app.models.enums import TaskState, label
 from app.models.mixins import local_now
 from app.redirects import safe_next
 from app.services.errors import DomainError
-from app.services.queries import cadence, completion
+from app.services.queries import completion
 from app.services.rules import followup
 from app.views.base import ACTIVE_OWNERS, CrmModelView
 from app.views.complete import CompleteTaskForm
@@ -123,12 +123,11 @@ class TaskView(CrmModelView):
             form.version_seen.data = task.version
             form.deal_stage.data = str(current_stage) if current_stage else ""
         elif form.validate_on_submit():
-            finished, planned = self._finish(task, form.outcome_of(current_stage), form)
-            if finished:
+            finished = self._finish(task, form.outcome_of(current_stage), form)
+            if finished is not None:
                 flash(str(_l("Task completed.")), "success")
-                warning = cadence.completion_warning(session, task, planned)
-                if warning:
-                    flash(warning, "warning")
+                if finished.warning:
+                    flash(finished.warning, "warning")
                 return redirect(target)
         return self.render_template(
             "crm/complete_task.html", form=form, task=task, back=target,
@@ -139,24 +138,24 @@ class TaskView(CrmModelView):
             results=completion.recent_results(session, g.user, task),
         )
 
-    def _finish(self, task, outcome: followup.Outcome, form) -> tuple[bool, Task | None]:
+    def _finish(self, task, outcome: followup.Outcome, form) -> followup.Finished | None:
         """Complete the task through the service; on refusal say why on the field.
 
-        Returns whether it was completed, and the next task planned on the way.
+        Returns what was planned on the way (None when it was refused).
         """
         session = self.datamodel.session
         try:
             self.check_version(task, self._seen_version(form))
-            planned = followup.finish_task(session, g.user, task, outcome)
+            finished = followup.finish_task(session, g.user, task, outcome)
         except StaleDataError:
             flash(str(_l("Someone has just changed this task. Look at it again and retry.")),
                   "danger")
-            return False, None
+            return None
         except DomainError as error:
             session.rollback()
             field = getattr(form, error.field or "", None)
             if field is not None:
                 field.errors = [*list(field.errors or []), str(error.message)]
             flash(str(error.message), "danger")
-            return False, None
-        return True, planned
+            return None
+        return finished

@@ -18,6 +18,7 @@ from app.models.inbox_item import InboxState
 from app.models.mixins import local_now
 from app.models.task import planned_clause
 from app.services.errors import DomainError, ValidationError
+from app.services.queries import cadence
 from app.services.rules import records
 from app.services.rules import validation as v
 from app.services.rules.history import set_actor
@@ -309,12 +310,22 @@ def _stamp_answered(session: Session, task: Task) -> None:
                     .values(answered_at=task.done_at))
 
 
-def finish_task(session: Session, actor, task: Task, outcome: Outcome) -> Task | None:
+@dataclass(frozen=True)
+class Finished:
+    """What completing a task planned next, and the warning planning it deserves."""
+
+    next_task: Task | None
+    warning: str | None = None
+
+
+def finish_task(session: Session, actor, task: Task, outcome: Outcome) -> Finished:
     """Complete (or cancel) a task, then plan the next one or close the client / deal.
 
     All in one transaction: the task is done with its result, the client may be marked
     lost or the deal moved, and the next task is created unless another planned task
-    still covers the client and the deal.
+    still covers the client and the deal. The next task's cadence warning is worked out
+    before the commit, while the deal and its stage are loaded (after it, reading them
+    again took five statements).
 
     :raise NextTaskRequired: naming what would be left without a planned task.
     :raise ValidationError: if the result or the next task is not valid.
@@ -354,11 +365,12 @@ def finish_task(session: Session, actor, task: Task, outcome: Outcome) -> Task |
         refuse_uncovered(uncovered(session, targets_of(task), excluding=(task.id,))
                          if next_task is None else [])
         _stamp_answered(session, task)
+        warning = cadence.completion_warning(session, task, next_task)
         session.commit()
     except Exception:
         session.rollback()
         raise
-    return next_task
+    return Finished(next_task, warning)
 
 
 def check_can_archive_task(session: Session, task: Task) -> None:

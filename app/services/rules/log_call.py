@@ -99,9 +99,9 @@ def _answered_task(session: Session, actor, record, task_id: int) -> Task:
 def _complete(session: Session, actor, record, note: CallNote) -> LoggedCall:
     """Complete the card's planned task with the call's result, through the one door."""
     task = _answered_task(session, actor, record, note.completes)
-    planned = followup.finish_task(session, actor, task, followup.Outcome(
+    finished = followup.finish_task(session, actor, task, followup.Outcome(
         result=note.result or "", next_task=note.next_task))
-    return LoggedCall(call=task, next_task=planned)
+    return LoggedCall(call=task, next_task=finished.next_task)
 
 
 def log_call(session: Session, actor, record, note: CallNote) -> LoggedCall:
