@@ -111,6 +111,7 @@ def lock(session: Session, records_: list, *, exclusive: bool = False) -> None:
     :raise RecordBusy: if SQLite's wait for the write lock ran out.
     """
     sqlite = session.get_bind().dialect.name == "sqlite"
+    reread: set = set()
     with session.no_autoflush:
         rows = _lock_rows(records_)
         try:
@@ -121,13 +122,13 @@ def lock(session: Session, records_: list, *, exclusive: bool = False) -> None:
                     same = {column.name: column for column in table.c
                             if column.primary_key or column.onupdate is not None}
                     session.execute(update(table).where(table.c.id.in_(ids)).values(same))
-                else:
-                    # A deal's stage is held shared (FOR SHARE): many deals of one stage
-                    # are saved at once, only a change of the stage itself must wait.
-                    shared = model is Stage and not exclusive
-                    session.execute(select(table.c.id).where(table.c.id.in_(ids))
-                                    .order_by(table.c.id)
-                                    .with_for_update(read=shared, key_share=not shared))
+                    continue
+                # A deal's stage is held shared (FOR SHARE): many deals of one stage
+                # are saved at once, only a change of the stage itself must wait.
+                shared = model is Stage and not exclusive
+                held = (read_and_hold if _none_changed(session, model, ids) else hold)
+                held(session, model, ids, shared)
+                reread.update((model, row_id) for row_id in ids if held is read_and_hold)
         except OperationalError as error:
             if sqlite and "locked" in str(error.orig):
                 raise RecordBusy(_l("Someone else is saving this record right now. "
@@ -135,8 +136,38 @@ def lock(session: Session, records_: list, *, exclusive: bool = False) -> None:
             raise
         for record in _with_stages(records_):
             if record in session and record.id is not None and \
-                    not session.is_modified(record):
+                    (type(record), record.id) not in reread and not session.is_modified(record):
                 session.refresh(record)
+
+
+def _none_changed(session: Session, model, ids: list[int]) -> bool:
+    """Tell whether none of the rows is loaded with changes this save has not written yet."""
+    for row_id in ids:
+        record = session.identity_map.get(session.identity_key(model, row_id))
+        if record is not None and session.is_modified(record):
+            return False
+    return True
+
+
+def hold(session: Session, model, ids: list[int], shared: bool) -> None:
+    """Lock the rows (PostgreSQL) in id order, reading nothing."""
+    table = model.__table__
+    session.execute(select(table.c.id).where(table.c.id.in_(ids)).order_by(table.c.id)
+                    .with_for_update(read=shared, key_share=not shared))
+
+
+def read_and_hold(session: Session, model, ids: list[int], shared: bool) -> None:
+    """Lock the rows (PostgreSQL) in id order and read them afresh in the same statement.
+
+    One statement per table instead of a lock and a re-read per record: on a card's
+    completion that was four round trips fewer. Only the table's own rows are locked
+    (OF), not the rows its eager joins read.
+    """
+    session.scalars(
+        select(model).where(model.id.in_(ids)).order_by(model.id)
+        .with_for_update(read=shared, key_share=not shared, of=model.__table__)
+        .execution_options(populate_existing=True)
+    ).unique().all()
 
 
 def _holds_stage(record) -> bool:
