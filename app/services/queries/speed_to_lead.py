@@ -9,13 +9,11 @@ The report reads the leads received in the period from the covering indexes
 ix_inbox_item_received (the period, then the owner: the head) and
 ix_inbox_item_owner_received (one owner's: a manager), never the table. One statement
 groups them by owner, source and week (a few groups, added up here per manager, per
-source, per week and in total); one more gives the medians. Up to FETCH_CAP answered
-leads it reads their seconds (three small numbers a lead) and takes the medians here:
-cheaper than SQLite's window functions, and than PostgreSQL's `percentile_cont` over
-GROUPING SETS, which sorts the leads four times (8 weeks: 33-48 -> 18-22 ms). Past the
-cap, so that a large set is never loaded into Python, the database finds them:
-PostgreSQL with percentile_cont, SQLite by ranking each group's rows with window
-functions (ROW_NUMBER, COUNT) and averaging the middle ones.
+source, per week and in total), each group bringing its leads' answer seconds, from
+which the medians are taken here. A second pass over the leads for the medians cost
+more: PostgreSQL's `percentile_cont` over GROUPING SETS sorted them four times, and
+reading them one row a lead took SQLite 35 ms at 45,000. The seconds held are those of
+at most MAX_WEEKS weeks of leads, a few numbers a lead.
 
 Times are compared in whole seconds, so a lead answered at exactly 15 minutes counts as
 answered within 15 minutes.
@@ -30,17 +28,12 @@ from decimal import Decimal
 from sqlalchemy import (
     DateTime,
     Integer,
-    String,
     and_,
     case,
     cast,
     func,
     literal,
-    or_,
     select,
-    text,
-    tuple_,
-    union_all,
 )
 from sqlalchemy.orm import Session, selectinload
 
@@ -61,9 +54,6 @@ WAITING_LISTED = 20
 WAITING_COUNT_CAP = 99
 WEEK_SECONDS = 7 * 24 * 3600
 SOURCES = tuple(source.value for source in InboxSource)
-# Up to this many answered leads, their seconds are read for the medians (at 45,000 that
-# is twice as fast as ranking them in SQLite; past it, memory stays bounded).
-FETCH_CAP = 100_000
 
 
 @dataclass
@@ -164,12 +154,18 @@ def _counts(session: Session, ask: _Ask) -> list[tuple]:
     """Count the leads per owner, source and week: answered (within each bound), waiting.
 
     One GROUP BY over the leads of the period; the groups are few (managers x sources x
-    weeks) and are added up per dimension by the caller.
+    weeks) and are added up per dimension by the caller. Each group also brings the
+    answer seconds of its leads, for the medians: PostgreSQL as an array, SQLite as a
+    comma-separated text (group_concat skips the unanswered, whose seconds are NULL).
     """
     unanswered = InboxItem.answered_at.is_(None)
     waiting = and_(unanswered, InboxItem.state == InboxState.NEW.value)
     secs = _answer_seconds(session)
     week = _week(session, ask)
+    if _on_sqlite(session):
+        seconds = func.group_concat(secs)
+    else:
+        seconds = func.array_agg(secs).filter(InboxItem.answered_at.is_not(None))
     statement = _leads(
         session, ask, InboxItem.owner_id, InboxItem.source, week,
         func.count(InboxItem.answered_at),
@@ -178,93 +174,18 @@ def _counts(session: Session, ask: _Ask) -> list[tuple]:
         func.max(case((waiting, _seconds(session, literal(ask.now, DateTime),
                                           InboxItem.received_at)))),
         func.count(case((and_(unanswered, ~waiting), 1))),
+        seconds,
     ).group_by(InboxItem.owner_id, InboxItem.source, week)
     return list(session.execute(statement))
 
 
-def _medians(session: Session, ask: _Ask, answered: int) -> dict[tuple[str, str], float]:
-    """Return the median answer seconds per (dimension, key).
-
-    Up to FETCH_CAP answered leads their seconds are read (three numbers a lead) and the
-    medians taken here. Above, the database finds them: PostgreSQL with percentile_cont
-    over GROUPING SETS, SQLite (which has neither) by ranking each group's rows with
-    ROW_NUMBER and COUNT and averaging the middle ones, set-based.
-    """
-    if not answered:
-        return {}
-    if answered <= FETCH_CAP:
-        return _medians_fetched(session, ask)
-    if not _on_sqlite(session):
-        return _medians_by_grouping_sets(session, ask)
-    return _medians_by_ranking(session, ask)
-
-
-def _medians_by_grouping_sets(session: Session, ask: _Ask) -> dict:
-    week = _week(session, ask).label("week")
-    secs = _answer_seconds(session)
-    sets = func.grouping_sets(tuple_(InboxItem.owner_id), tuple_(InboxItem.source),
-                              tuple_(week), text("()"))
-    statement = _leads(
-        session, ask, func.grouping(InboxItem.owner_id, InboxItem.source, week),
-        InboxItem.owner_id, InboxItem.source, week,
-        func.percentile_cont(0.5).within_group(secs),
-    ).where(InboxItem.answered_at.is_not(None)).group_by(sets)
-    # grouping() sets a bit for each column left out: 3 = by owner, 5 = source, 6 = week.
-    dims = {3: ("manager", 1), 5: ("source", 2), 6: ("week", 3), 7: ("total", None)}
-    result = {}
-    for row in session.execute(statement):
-        dim, index = dims[row[0]]
-        result[(dim, "" if index is None else str(row[index]))] = float(row[4])
-    return result
-
-
-def _medians_fetched(session: Session, ask: _Ask) -> dict:
-    statement = _leads(session, ask, InboxItem.owner_id, InboxItem.source, _week(session, ask),
-                       _answer_seconds(session)).where(InboxItem.answered_at.is_not(None))
-    # Plain tuples from the driver's cursor (the columns are integers and text, which need
-    # no conversion): tens of thousands of result rows cost more than the database's work.
-    result = session.connection().execute(statement)
-    rows = result.cursor.fetchall()
-    result.close()
-    # One pass files each lead's seconds under its manager, source and week.
-    by_manager: dict = defaultdict(list)
-    by_source: dict = defaultdict(list)
-    by_week: dict = defaultdict(list)
-    for owner, source, week, seconds in rows:
-        by_manager[owner].append(seconds)
-        by_source[source].append(seconds)
-        by_week[week].append(seconds)
-    medians = {("total", ""): float(statistics.median([row[3] for row in rows]))}
-    for dim, groups in (("manager", by_manager), ("source", by_source), ("week", by_week)):
-        medians.update(((dim, str(key)), float(statistics.median(values)))
-                       for key, values in groups.items())
-    return medians
-
-
-def _medians_by_ranking(session: Session, ask: _Ask) -> dict:
-    leads = _leads(session, ask, InboxItem.owner_id.label("owner"),
-                   InboxItem.source.label("source"), _week(session, ask).label("week"),
-                   _answer_seconds(session).label("secs"),
-                   ).where(InboxItem.answered_at.is_not(None)).cte("leads")
-    keys = (("manager", cast(leads.c.owner, String)), ("source", leads.c.source),
-            ("week", cast(leads.c.week, String)), ("total", literal("")))
-    stacked = union_all(*(
-        select(literal(name).label("dim"), key.label("key"), leads.c.secs)
-        for name, key in keys
-    )).subquery("stacked")
-    # One sort serves both windows: the same partition and order.
-    group = (stacked.c.dim, stacked.c.key)
-    ranked = select(
-        stacked,
-        func.row_number().over(partition_by=group, order_by=stacked.c.secs).label("rank"),
-        func.count().over(partition_by=group, order_by=stacked.c.secs,
-                          rows=(None, None)).label("size"),
-    ).subquery("ranked")
-    middle = or_(ranked.c.rank == (ranked.c.size + 1) // 2,
-                 ranked.c.rank == (ranked.c.size + 2) // 2)
-    statement = (select(ranked.c.dim, ranked.c.key, func.avg(ranked.c.secs))
-                 .where(middle).group_by(ranked.c.dim, ranked.c.key))
-    return {(dim, key): float(value) for dim, key, value in session.execute(statement)}
+def _seconds_of(value) -> list[int]:
+    """Return a group's answer seconds, from PostgreSQL's array or SQLite's text."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [int(number) for number in value.split(",")]
+    return value
 
 
 def speed_report(session: Session, actor, now: datetime, weeks: int = DEFAULT_WEEKS,
@@ -276,8 +197,10 @@ def speed_report(session: Session, actor, now: datetime, weeks: int = DEFAULT_WE
     mondays, start, end = _period(now, weeks)
     ask = _Ask(actor, now, start, end, manager_id, source if source in SOURCES else None)
     groups: dict[str, dict[str, Speed]] = {"manager": {}, "source": {}, "week": {}, "total": {}}
+    answers: dict[tuple[str, str], list[int]] = defaultdict(list)
     for owner, source_code, week, answered, *rest in _counts(session, ask):
-        within, (waiting, oldest, declined) = rest[:len(BOUNDS)], rest[len(BOUNDS):]
+        within, (waiting, oldest, declined, seconds) = rest[:len(BOUNDS)], rest[len(BOUNDS):]
+        seconds = _seconds_of(seconds)
         for dim, key in (("manager", str(owner)), ("source", source_code),
                          ("week", str(week)), ("total", "")):
             row = groups[dim].setdefault(key, Speed(key))
@@ -286,12 +209,12 @@ def speed_report(session: Session, actor, now: datetime, weeks: int = DEFAULT_WE
             row.waiting += waiting
             row.declined += declined
             if oldest is not None:
-                seconds = max(oldest, (row.oldest_waiting_minutes or 0) * 60)
-                row.oldest_waiting_minutes = seconds / 60
-    total = groups["total"].get("")
-    for (dim, key), seconds in _medians(session, ask, total.answered if total else 0).items():
-        if key in groups[dim]:
-            groups[dim][key].median_minutes = seconds / 60
+                waited = max(oldest, (row.oldest_waiting_minutes or 0) * 60)
+                row.oldest_waiting_minutes = waited / 60
+            answers[(dim, key)].extend(seconds)
+    for (dim, key), seconds in answers.items():
+        if seconds:
+            groups[dim][key].median_minutes = statistics.median(seconds) / 60
     return _assembled(session, mondays, groups)
 
 
