@@ -25,10 +25,9 @@ LIST_KINDS = ("companies", "contacts", "deals", "tasks")
 CAUSES = {
     "chart: speed to lead (26 weeks)": (
         "the medians are exact: every answer time of the period is read (about 45,000 leads "
-        "for the head over 26 weeks, from the covering index ix_inbox_item_received) and "
-        "taken in Python on both databases (PostgreSQL's percentile_cont "
-        "sorted them four times); the counts are a GROUP BY over the same leads. Reading "
-        "45,000 rows alone takes SQLite about 35 ms. "
+        "for the head over 26 weeks, from the covering index ix_inbox_item_received), "
+        "brought by the one GROUP BY that counts the leads (an array per group on "
+        "PostgreSQL, a list on SQLite) and taken in Python. "
         "A summary cannot help: medians do not add up, and a manager, source and week "
         "hold about 25 leads each, so a histogram per group has as many rows as leads. It "
         "would take medians of coarse ranges (\"5 to 10 minutes\") or the report kept "
