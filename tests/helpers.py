@@ -28,14 +28,13 @@ PASSWORD = "Secret-password-1"
 # Planned tasks are due from now on: a month ahead at 10:00 and 15:30 of the app's clock.
 DUE = (local_now() + timedelta(days=30)).replace(hour=10, minute=0, second=0, microsecond=0)
 LATER = DUE.replace(hour=15, minute=30) + timedelta(days=1)
-# Times as the API's clients send them: with the team zone's offset.
-def with_team_offset(moment: datetime) -> str:
-    """Return the naive team-clock moment as ISO 8601 with the team zone's offset."""
-    return moment.replace(tzinfo=ZoneInfo(os.environ["CRM_TIMEZONE"])).isoformat()
-
-
 NEXT_TASK = {"type": "call", "subject": "Первый звонок", "due_at": DUE.isoformat()}
 ERROR_BLOCK = re.compile(r'<div class="alert alert-danger">(.*?)</div>', re.S)
+
+
+def with_team_offset(moment: datetime) -> str:
+    """Return a naive moment of the app's clock as an API client sends it: with its offset."""
+    return moment.replace(tzinfo=ZoneInfo(os.environ["CRM_TIMEZONE"])).isoformat()
 
 
 def server_now() -> datetime:
