@@ -126,9 +126,11 @@ def lock(session: Session, records_: list, *, exclusive: bool = False) -> None:
                 # A deal's stage is held shared (FOR SHARE): many deals of one stage
                 # are saved at once, only a change of the stage itself must wait.
                 shared = model is Stage and not exclusive
-                held = (read_and_hold if _none_changed(session, model, ids) else hold)
-                held(session, model, ids, shared)
-                reread.update((model, row_id) for row_id in ids if held is read_and_hold)
+                if _none_changed(session, model, ids):
+                    _read_and_hold(session, model, ids, shared)
+                    reread.update((model, row_id) for row_id in ids)
+                else:
+                    _hold(session, model, ids, shared)
         except OperationalError as error:
             if sqlite and "locked" in str(error.orig):
                 raise RecordBusy(_l("Someone else is saving this record right now. "
@@ -149,14 +151,14 @@ def _none_changed(session: Session, model, ids: list[int]) -> bool:
     return True
 
 
-def hold(session: Session, model, ids: list[int], shared: bool) -> None:
+def _hold(session: Session, model, ids: list[int], shared: bool) -> None:
     """Lock the rows (PostgreSQL) in id order, reading nothing."""
     table = model.__table__
     session.execute(select(table.c.id).where(table.c.id.in_(ids)).order_by(table.c.id)
                     .with_for_update(read=shared, key_share=not shared))
 
 
-def read_and_hold(session: Session, model, ids: list[int], shared: bool) -> None:
+def _read_and_hold(session: Session, model, ids: list[int], shared: bool) -> None:
     """Lock the rows (PostgreSQL) in id order and read them afresh in the same statement.
 
     One statement per table instead of a lock and a re-read per record: on a card's
