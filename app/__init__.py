@@ -27,6 +27,7 @@ def create_app(config: object | None = None) -> Flask:
     from app.api import register_apis
     from app.cli import register_cli
     from app.first_hooks import install_first_hooks
+    from app.prepared_statements import install_read_only_commit
     from app.security_headers import install_security_headers
     from app.services.rules import close_date, history, next_task, summaries
     from app.serving import install_serving
@@ -42,6 +43,7 @@ def create_app(config: object | None = None) -> Flask:
     close_date.install()
     summaries.install()
     db.init_app(app)
+    install_read_only_commit(app, db)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     csrf.init_app(app)
     with app.app_context():
