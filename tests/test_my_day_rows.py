@@ -66,3 +66,24 @@ def test_past_a_hundred_the_counters_say_so_instead_of_counting_on(client, login
     page = client.get("/").get_data(as_text=True)
     assert 'id="counter-overdue">3+</span>' in page
     assert '<span class="badge">3+</span>' in page.split('id="my-overdue"', 1)[1]
+
+
+def test_birthdays_come_soonest_first_across_the_new_year(make_user, make_contact):
+    from datetime import date
+
+    from app.extensions import db
+    from app.services.queries.agenda import birthdays
+    from app.services.rules.validation import birthday_key
+
+    anna, boris = make_user("Manager", "anna"), make_user("Manager", "boris")
+    for last_name, birthday in (("Январский", date(1990, 1, 2)),
+                                ("Декабрьский", date(1985, 12, 31)),
+                                ("Новогодний", date(1979, 1, 1)), ("Летний", date(1990, 7, 1))):
+        make_contact(anna, last_name, birthday=birthday, birthday_key=birthday_key(birthday))
+    make_contact(boris, "Чужой", birthday=date(1990, 12, 31), birthday_key=1231)
+    today = date(2026, 12, 30)
+    names = [contact.last_name for contact in birthdays(db.session, anna, today)]
+    assert names == ["Декабрьский", "Новогодний", "Январский"]
+    # A long list keeps the soonest: the farthest days are the ones cut off.
+    assert [contact.last_name for contact in birthdays(db.session, anna, today, limit=2)] == [
+        "Декабрьский", "Новогодний"]

@@ -237,6 +237,46 @@ def test_open_deals_without_a_next_task_are_counted_from_the_stage_led_index(
     session.rollback()
 
 
+def test_my_days_birthdays_are_chosen_from_the_owners_birthday_index(app, session, make_user,
+                                                                    make_contact):
+    from datetime import date
+
+    anna = make_user("Manager", "anna")
+    make_contact(anna, "Петров", birthday=date(1990, 12, 31), birthday_key=1231)
+    with caught(session.get_bind(), "FROM contact") as seen:
+        agenda.birthdays(session, anna, date(2026, 12, 30))
+    found = plan(session, *seen[0])
+    assert "Seq Scan on contact" not in found and "SCAN contact\n" not in found + "\n", found
+    if not ON_POSTGRESQL:
+        assert "COVERING INDEX ix_contact_owner_birthday" in found, found
+    session.rollback()
+
+
+@pytest.mark.parametrize("role", ["Manager", "Head"])
+def test_the_queue_reads_the_partial_queue_indexes_of_clients(app, session, make_user,
+                                                              make_company, make_contact, role):
+    """The queue and its count on My day: SQLite is told the indexes its statistics misjudge."""
+    viewer = make_user(role, "vera")
+    anna = make_user("Manager", "anna")
+    make_company(anna, "Альфа")
+    make_contact(anna, "Петров")
+    with caught(session.get_bind(), "waiting_") as listed:
+        agenda.queue(session, viewer)
+    with caught(session.get_bind(), "count(") as counted:
+        agenda.queue_count(session, viewer)
+    assert len(listed) == 3 and len(counted) >= 2
+    for statement, parameters in listed + counted:
+        found = plan(session, statement, parameters)
+        for table in ("company", "contact"):
+            if f"FROM {table} " not in statement:
+                continue
+            if ON_POSTGRESQL:
+                assert f"Seq Scan on {table}" not in found, found
+            else:
+                assert f"ix_{table}_queue" in found, found
+    session.rollback()
+
+
 @pytest.mark.parametrize("role", ["Manager", "Head"])
 def test_a_common_prefix_walks_the_lists_order_and_finds_the_same_rows(app, session, login,
                                                                        client, make_company,

@@ -37,7 +37,8 @@ class Contact(RecordMixin, NextTaskMixin, Model):
         Index("ix_contact_company_id", "company_id"),
         Index("ix_contact_email", "email"),
         Index("ix_contact_phone", "phone"),
-        Index("ix_contact_birthday_key", "birthday_key"),
+        # My day's birthdays of the coming week: the owner's contacts of each day's key.
+        Index("ix_contact_owner_birthday", "owner_id", "archived", "birthday_key", "id"),
         Index("ix_contact_status", "status"),
         # New private clients per month and source, read from the index alone.
         Index("ix_contact_created", "created_at", "company_id", "owner_id", "archived",

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, column, false, func, literal_column, select, text
+from sqlalchemy import DateTime, Integer, case, column, false, func, literal_column, select, text
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from app.models import Company, Contact, Deal, Task, User
@@ -121,10 +121,16 @@ def capped_task_counters_by_owner(session: Session, owner_ids: list[int], now: d
 
 
 QUEUE_MODELS = (("companies", Company), ("private_clients", Contact), ("deals", Deal))
+# SQLite's planner judged the partial queue indexes of clients poorly (they hold a few
+# rows, or none) and read every private client by company_id IS NULL instead (4 to 12 ms
+# at 20,000), or a manager's companies by next task: they are named.
+QUEUE_INDEXES = {Company: "ix_company_queue", Contact: "ix_contact_queue"}
 
 
 def _queue_query(session: Session, user, model, owner_id: int | None = None):
     query = scope_query(session.query(model), model, user).filter(queue_filter(model))
+    if model in QUEUE_INDEXES:
+        query = query.with_hint(model, f"INDEXED BY {QUEUE_INDEXES[model]}", "sqlite")
     if owner_id is not None and sees_everything(user):
         query = query.filter(model.owner_id == owner_id)
     return query
@@ -169,13 +175,21 @@ def queue(session: Session, user, limit: int = 50, offset: int = 0,
 
 
 def birthdays(session: Session, user, today: date, days: int = 7, limit: int = 50):
-    """Return the user's contacts whose birthday falls within the next `days` days."""
+    """Return the user's contacts whose birthday falls within the next `days` days, soonest first.
+
+    The soonest come first even across the new year (31 December before 1 January), so a
+    long list cuts off the farthest days. They are chosen from ix_contact_owner_birthday
+    alone (a manager of 60,000 contacts has about 1,200 birthdays a week), then loaded.
+    """
     keys = [birthday_key(today + timedelta(days=shift)) for shift in range(days)]
-    contacts = session.scalars(
-        select(Contact).where(
+    soonest = case({key: index for index, key in enumerate(keys)}, value=Contact.birthday_key)
+    chosen = (
+        select(Contact.id, soonest.label("soonest")).where(
             Contact.owner_id == user.id, Contact.archived == false(),
             Contact.birthday_key.in_(keys),
-        ).options(selectinload(Contact.company)).limit(limit)
+        ).order_by(soonest, Contact.id).limit(limit).subquery()
+    )
+    return session.scalars(
+        select(Contact).join(chosen, chosen.c.id == Contact.id)
+        .order_by(chosen.c.soonest, Contact.id).options(selectinload(Contact.company))
     ).all()
-    position = {key: index for index, key in enumerate(keys)}
-    return sorted(contacts, key=lambda contact: position[contact.birthday_key])
