@@ -309,6 +309,38 @@ def test_a_common_prefix_walks_the_lists_order_and_finds_the_same_rows(app, sess
     assert sorted(pages[3]) == [f"Позвонить {number}" for number in range(6)]
 
 
+@pytest.mark.parametrize("role", ["Manager", "Head"])
+def test_a_prefix_on_the_sorted_column_is_read_by_prefix_with_the_same_pages(
+        app, session, login, client, make_company, make_contact, monkeypatch, role):
+    """PostgreSQL: "Иван" sorted by last name reads the matches, then sorts them."""
+    import re
+
+    from app.data import datamodel
+
+    user = login(role)
+    names = ["Иванов", "Иваненко", "Иванова", "Иваницкий", "Иванцов", "Абрамов", "Яковлев"]
+    for name in names:
+        make_contact(user, name)
+    pages = {}
+    for common in (datamodel.COMMON_PREFIX, 0):
+        monkeypatch.setattr(datamodel, "COMMON_PREFIX", common)
+        for direction in ("asc", "desc"):
+            for page in (0, 1):
+                url = (f"/contactview/list/?_flt_0_last_name=Иван&psize_ContactView=2"
+                       f"&page_ContactView={page}&_oc_ContactView=last_name"
+                       f"&_od_ContactView={direction}")
+                with caught(session.get_bind(), "MATERIALIZED") as seen:
+                    text = client.get(url).get_data(as_text=True)
+                pages[common, direction, page] = re.findall(r"Иван\w+", text)
+                assert bool(seen) == (common > 0 and ON_POSTGRESQL)
+    for direction in ("asc", "desc"):
+        for page in (0, 1):
+            assert pages[0, direction, page] == pages[datamodel.COMMON_PREFIX, direction, page]
+    ivans = sorted(name for name in names if name.startswith("Иван"))
+    assert pages[0, "asc", 0] + pages[0, "asc", 1] == ivans[:4]
+    assert pages[0, "desc", 0] == ivans[::-1][:2]
+
+
 def test_the_search_box_reads_names_in_order_from_their_start_index(app, session, make_user,
                                                                       make_contact):
     """The first results of a name are read along the name's index: no sort of every match."""

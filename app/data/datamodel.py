@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from flask import g, has_request_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import func, inspect, literal_column, select
+from sqlalchemy import asc, desc, func, inspect, literal_column, select
 from sqlalchemy.orm import selectinload
 
 from app.data import index_hints
@@ -104,7 +104,9 @@ class ScopedInterface(ChoiceColumns, SQLAInterface):
         walked = self._sort_index_to_walk(filters, order_column, page, page_size, matching)
         if walked:
             query = query.with_hint(self.obj, f"INDEXED BY {walked}", "sqlite")
-        ids = [row_id for (row_id,) in query]
+        matched_first = self._matched_first(filters, order_column, order_direction, page,
+                                            page_size, matching)
+        ids = [row_id for (row_id,) in (matched_first if matched_first is not None else query)]
         if not ids:
             return []
         rows = self.session.query(self.obj).filter(pk.in_(ids)).options(
@@ -112,6 +114,34 @@ class ScopedInterface(ChoiceColumns, SQLAInterface):
         )
         position = {row_id: number for number, row_id in enumerate(ids)}
         return sorted(rows, key=lambda row: position[getattr(row, pk.key)])
+
+    def _matched_first(self, filters, order_column: str, order_direction: str,
+                       page: int | None, page_size: int, matching: int):
+        """Return PostgreSQL's page of a prefix search on the sorted column, read by prefix.
+
+        Searching the column the list is sorted by ("Иван" in last names, by last name),
+        PostgreSQL expected the matches spread along the sort's index and walked it from
+        "А": 70,000 entries before the first "Иван" (15 ms). The matches (at most the
+        count cap, the count says how many) are read through the prefix's own index
+        first, then sorted. None when this does not apply.
+        """
+        table = self.obj.__table__
+        if (not 0 < matching <= COMMON_PREFIX or order_column not in table.c
+                or self.session.get_bind().dialect.name != "postgresql"
+                or not any(isinstance(flt, FoldedStartsWith) and flt.column_name == order_column
+                           for flt in filters.filters)):
+            return None
+        pk = self.get_pk()
+        matched = (
+            self._apply_inner_all(self.session.query(self.obj), filters, aliases_mapping={})
+            .with_entities(pk.label("id"), table.c[order_column].label("sort_value"))
+            .cte("matched").prefix_with("MATERIALIZED")
+        )
+        direction = desc if order_direction == "desc" else asc
+        return self.session.execute(
+            select(matched.c.id)
+            .order_by(direction(matched.c.sort_value), direction(matched.c.id))
+            .offset((page or 0) * page_size).limit(page_size))
 
     def _sort_index_to_walk(self, filters, order_column: str, page: int | None,
                             page_size: int, matching: int) -> str | None:
