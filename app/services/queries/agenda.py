@@ -28,8 +28,10 @@ def my_tasks(session: Session, user, now: datetime, limit: int = 50) -> dict[str
     """Return the user's own planned tasks that are overdue and that are due today."""
     _, end = day_bounds(now)
     # Joined, names only: the rows show their client and deal by name, and each list is
-    # one statement instead of four round trips.
+    # one statement instead of four round trips. The owner is the user, already loaded:
+    # joining the users' table too only made PostgreSQL plan a five-table join each time.
     base = _own_planned(session, user).options(
+        lazyload(Task.owner),
         joinedload(Task.company).load_only(Company.name).lazyload(Company.owner),
         joinedload(Task.contact).load_only(
             Contact.last_name, Contact.first_name, Contact.middle_name, Contact.company_id,
