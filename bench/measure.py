@@ -101,19 +101,26 @@ def percentile_95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(len(ordered) * 0.95) - 1))]
 
 
-def time_requests(engine, send: Callable[[int], object], runs: int) -> tuple:
-    """Send one warm-up and `runs` timed requests; return median, p95, statements, status.
+# Requests sent before the timed ones: a served worker has answered each page many times,
+# and PostgreSQL settles the plan of a statement prepared on a connection after its first
+# ten runs there (psycopg prepares it on the sixth, the server plans it afresh five more).
+WARM_UPS = 12
 
-    `send(n)` makes the n-th request (0 is the warm-up) and returns the response; the
-    statements and status are those of the last timed request. After the warm-up the
+
+def time_requests(engine, send: Callable[[int], object], runs: int) -> tuple:
+    """Send WARM_UPS and then `runs` timed requests; return median, p95, statements, status.
+
+    `send(n)` makes the n-th request (the first WARM_UPS warm up) and returns the response;
+    the statements and status are those of the last timed request. After the warm-up the
     objects kept so far are frozen, as a served worker freezes them after its first
     requests (gunicorn.conf.py): the full collections then walk what a request makes, not
     every object of this long benchmark process.
     """
-    send(0)
+    for number in range(WARM_UPS):
+        send(number)
     freeze_kept_objects()
     times = []
-    for number in range(1, runs + 1):
+    for number in range(WARM_UPS, WARM_UPS + runs):
         with counting(engine) as seen:
             started = time.perf_counter()
             response = send(number)

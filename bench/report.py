@@ -14,6 +14,7 @@ from bench.measure import (
     P95_MS,
     PAGE_MEDIAN_MS,
     REASSIGN_SECONDS,
+    WARM_UPS,
     Figure,
     median_target,
 )
@@ -184,7 +185,8 @@ def markdown(command: str, runs: int, sections: list[Section],
         f"Written by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", "",
         f"Machine: {machine()}.", "",
         f"Server time through the app's test client: median and 95th percentile of {runs} "
-        "requests after a warm-up; statements are the SQL statements of one request. "
+        f"requests after {WARM_UPS} warm-up requests; statements are the SQL statements of "
+        "one request. "
         f"Targets: every page (lists, cards, reports) median < {PAGE_MEDIAN_MS} ms and "
         f"p95 < {P95_MS} ms, the menu-bar counters < {COUNTERS_MS:g} ms, the same "
         "statements at page sizes 25 and 100, reassignment "

@@ -31,6 +31,7 @@ from bench.demo_database import command_line, copied_database, demo_app, make_ap
 from bench.leads import add_leads
 from bench.long_feed import add_long_feed_client
 from bench.measure import (
+    WARM_UPS,
     Figure,
     counting,
     page_size_verdict,
@@ -91,7 +92,7 @@ def time_pages(app, engine, username: str, manager_id: int, owner_id: int,
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
         pages = plan(db.session, user, manager_id, long_feed_id=long_feed_id)
-        tasks = planned_tasks(db.session, owner_id, runs + 1)
+        tasks = planned_tasks(db.session, owner_id, runs + WARM_UPS)
         db.session.remove()
     client = log_in(app, username)
     figures = [time_counters(app, engine, username, runs)]
