@@ -91,6 +91,9 @@ def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
+        from app.models.indexes import SQLITE_LOWER, lower_text
         from app.services.queries.lookup import SQLITE_FOLD, fold
 
         dbapi_connection.create_function(SQLITE_FOLD, 1, fold, deterministic=True)
+        # Deterministic: the "starts with" indexes are built on it.
+        dbapi_connection.create_function(SQLITE_LOWER, 1, lower_text, deterministic=True)

@@ -186,3 +186,22 @@ def test_starts_with_search_finds_cyrillic_names(client, login, make_company, ma
     assert "Северный Агро" not in _names_found(client, "CompanyView", "name", "Агро")
     tasks = client.get("/taskview/list/", query_string={"_flt_0_subject": "Позвонить"})
     assert "Позвонить: уточнить объём" in tasks.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("typed", ["агро", "АГРО", "аГрО"])
+def test_starts_with_search_ignores_the_case_of_cyrillic_letters(client, login, make_company,
+                                                                make_contact, make_deal,
+                                                                make_task, typed):
+    manager = login()
+    company = make_company(manager, "Агрохолдинг Север")
+    make_company(manager, "Северный Агро")
+    make_contact(manager, "Агронов")
+    make_deal(manager, company=company, title="Агрономия: поставка")
+    make_task(manager, company=company, subject="Агроном: позвонить")
+    found = _names_found(client, "CompanyView", "name", typed)
+    assert "Агрохолдинг Север" in found and "Северный Агро" not in found
+    for view, column, expected in (("ContactView", "last_name", "Агронов"),
+                                   ("DealView", "title", "Агрономия: поставка"),
+                                   ("TaskView", "subject", "Агроном: позвонить")):
+        page = client.get(f"/{view.lower()}/list/", query_string={f"_flt_0_{column}": typed})
+        assert expected in page.get_data(as_text=True), view

@@ -326,7 +326,7 @@ def test_a_prefix_on_the_sorted_column_is_read_by_prefix_with_the_same_pages(
         monkeypatch.setattr(datamodel, "COMMON_PREFIX", common)
         for direction in ("asc", "desc"):
             for page in (0, 1):
-                url = (f"/contactview/list/?_flt_0_last_name=Иван&psize_ContactView=2"
+                url = (f"/contactview/list/?_flt_0_last_name=иван&psize_ContactView=2"
                        f"&page_ContactView={page}&_oc_ContactView=last_name"
                        f"&_od_ContactView={direction}")
                 with caught(session.get_bind(), "MATERIALIZED") as seen:

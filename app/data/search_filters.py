@@ -4,7 +4,8 @@ FAB's own filter writes `name ILIKE 'abc%'`, which no ordinary index serves: on 
 table the database reads rows one by one until it has found a page (or the count's cap).
 Ours writes `lower(name) LIKE lower('abc') || '%'`, the same match, which PostgreSQL reads
 from an index on lower(name) (text_pattern_ops, see app/models/indexes.py) as a range;
-on SQLite it adds that range itself.
+on SQLite it compares crm_lower(name), which folds Cyrillic as PostgreSQL does, and adds
+that range itself.
 
 A column holding a code of a closed set (a client's status, a task's type) is filtered by
 its code; the screens offer its translated labels in a select (app/views/choice_filters.py),
@@ -35,6 +36,7 @@ from sqlalchemy import func, inspect, literal, or_
 
 from app.formatting import parse_date_text
 from app.models.enums import code_of
+from app.models.indexes import SQLITE_LOWER, lower_text
 
 LAST_CHARACTER = chr(0x10FFFF)
 
@@ -45,15 +47,17 @@ class FoldedStartsWith(FilterStartsWith):
     def apply(self, query, value):
         query, field = get_field_setup_query(query, self.model, self.column_name)
         text = str(value)
-        folded, prefix = func.lower(field), func.lower(literal(text))
         # What is typed is a prefix, wildcards included (FAB would let "%" match anything).
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.filter(folded.like(func.lower(literal(escaped)) + "%", escape="\\"))
-        if self.datamodel.session.get_bind().dialect.name == "sqlite":
-            # SQLite reads an index on lower(column) for a range, never for LIKE; its
-            # text compares byte by byte, so the prefix's rows form exactly this range.
-            query = query.filter(folded >= prefix, folded < prefix + LAST_CHARACTER)
-        return query
+        if self.datamodel.session.get_bind().dialect.name != "sqlite":
+            return query.filter(
+                func.lower(field).like(func.lower(literal(escaped)) + "%", escape="\\"))
+        # SQLite's lower() leaves Cyrillic as it is ("иван" missed "Иванов"): crm_lower
+        # folds like PostgreSQL's. SQLite reads its index for a range, never for LIKE; its
+        # text compares byte by byte, so the prefix's rows form exactly this range.
+        folded, prefix = getattr(func, SQLITE_LOWER)(field), lower_text(text)
+        return query.filter(folded.like(lower_text(escaped) + "%", escape="\\"),
+                            folded >= prefix, folded < prefix + LAST_CHARACTER)
 
 
 def numbers_of(values) -> list[Decimal]:

@@ -19,23 +19,42 @@ def sort_indexes(table: str, *columns: str) -> Iterator[Index]:
         yield Index(f"ix_{table}_archived_{column}", "archived", column, "id")
 
 
-def search_indexes(column) -> tuple[Index, Index]:
+# SQLite's own lower() leaves every letter past ASCII as it is ("Иванов" stays capital):
+# the app registers this function on each SQLite connection (app/__init__.py) and the
+# "starts with" indexes and filters of SQLite use it. PostgreSQL's lower() folds Cyrillic.
+SQLITE_LOWER = "crm_lower"
+
+
+def lower_text(value):
+    """Return text in lower case, as PostgreSQL's lower() writes it (SQLite's crm_lower)."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def search_indexes(column) -> tuple[Index, ...]:
     """Add to the column's table the indexes serving "starts with" on it (own and all rows).
 
-    The search compares lower(column) with a prefix (app/data/search_filters.py);
-    text_pattern_ops lets PostgreSQL read such a prefix as a range whatever the collation.
+    The search compares the lower-cased column with a prefix (app/data/search_filters.py):
+    lower() on PostgreSQL, where text_pattern_ops lets it read such a prefix as a range
+    whatever the collation; crm_lower() on SQLite. Each database gets its own pair, of
+    the same names.
     """
     columns = column.table.c
-    folded = func.lower(column).label(f"{column.key}_folded")
-    ops = {folded.name: "text_pattern_ops"}
-    # The column itself rides along, so that a count reads the index alone.
-    include = [column.key]
-    return (
-        Index(f"ix_{column.table.name}_owner_archived_{column.key}_folded", columns.owner_id,
-              columns.archived, folded, postgresql_ops=ops, postgresql_include=include),
-        Index(f"ix_{column.table.name}_archived_{column.key}_folded", columns.archived, folded,
-              postgresql_ops=ops, postgresql_include=include),
-    )
+    name = column.table.name
+    indexes = []
+    for dialect, lower in (("postgresql", func.lower), ("sqlite", getattr(func, SQLITE_LOWER))):
+        folded = lower(column).label(f"{column.key}_folded")
+        options = {}
+        if dialect == "postgresql":
+            # The column itself rides along, so that a count reads the index alone.
+            options = {"postgresql_ops": {folded.name: "text_pattern_ops"},
+                       "postgresql_include": [column.key]}
+        indexes += [
+            Index(f"ix_{name}_owner_archived_{column.key}_folded", columns.owner_id,
+                  columns.archived, folded, **options).ddl_if(dialect=dialect),
+            Index(f"ix_{name}_archived_{column.key}_folded", columns.archived, folded,
+                  **options).ddl_if(dialect=dialect),
+        ]
+    return tuple(indexes)
 
 
 def name_words_index(table: str) -> Index:
