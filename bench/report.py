@@ -37,11 +37,13 @@ CAUSES = {
         "as over 26 weeks, with about 14,000 leads for the head."),
     "forecast": (
         "its months come from the pipeline's summary (a few hundred rows); the rest is a "
-        "capped count of the warnings (up to 1,000 deals read) and one page of them, read "
+        "capped count of the warnings (up to 1,000 deals read from the cadence index "
+        "alone) and one page of them, read "
         "per open stage along the (stage, date) index, and the page itself."),
     "pipeline board": (
         "its totals come from the pipeline's summary and its cards in one statement; the "
-        "rest is drawing 100 cards, each with a stage select and a move form."),
+        "rest is drawing 100 cards, each with a move form (a column's stage choices are "
+        "written once for its cards)."),
     "chart: sales funnel": (
         "one GROUP BY over the pipeline's summary; the rest is FAB's page and the chart."),
     "team day": (
@@ -65,13 +67,56 @@ CAUSES = {
         "owner-led indexes that the UPDATE rewrites, and each client gets a handover brief "
         "and an introduction task. It would take fewer owner-led task indexes, or leaving "
         "done tasks with their author."),
+    "My day": (
+        "ten statements: the user, the menu's counts, the overdue and today's tasks with "
+        "their clients' and deals' names (one statement each), the week's birthdays and "
+        "their companies, the plan and its fact (won amount, done touches), the queue's "
+        "count; then four lists and the plan drawn."),
+    "complete a task with a next task (POST)": (
+        "one transaction of 14 to 19 statements: the task, its client and deal locked and "
+        "read afresh, the result written, the next task added, the next task dates of the "
+        "client and deal and the summary of done tasks kept, the history written, and the "
+        "commit (on SQLite, the database's write lock)."),
+    "search box": (
+        "up to nine statements: names from their start index and words from the text "
+        "index for companies, people and deals, the phone and e-mail keys, then the owners "
+        "and next tasks of what was found, grouped and drawn."),
+    "inbox": (
+        "one page of leads with their owners and a capped count, read from the inbox "
+        "indexes; the rest is FAB's page."),
+    "cards": (
+        "a card is the record, its feed (tasks of every state and the history, one statement "
+        "each), its people and deals with their next tasks, and the forms of the header "
+        "and of logging a call: seven or eight statements and the template."),
     "page": (
-        "a list is about 10 ms of FAB's page (layout, the rows' cells, the menu and search "
-        "form kept rendered) plus 5 to 8 statements; on PostgreSQL each statement is a "
-        "round trip of 0.3 to 1 ms, and the capped count of a long list reads up to 10,001 "
-        "index entries. It would take fewer statements per page (the user and the page in "
-        "one round trip) or a list drawn without FAB's widget."),
+        "a list is about 8 to 10 ms of FAB's page (layout, the rows' cells, the menu and "
+        "search form kept rendered; the lightest page, off cadence, with three statements, "
+        "takes 5 to 6 ms) plus 5 to 8 statements. On PostgreSQL each statement is a round "
+        "trip of 0.2 to 1 ms; their plans are kept per connection (a search is planned for "
+        "what was typed). The capped count of a long list reads up to 10,001 index "
+        "entries. It would take fewer statements per page (the user and the page in one "
+        "round trip) or a list drawn without FAB's widget."),
 }
+
+
+# Causes told for a group of pages, by what their labels start with.
+GROUPS = {"search box": ("search box", "search as you type"), "inbox": ("inbox",),
+          "cards": ("company show", "contact show", "deal show")}
+
+
+def causes_of(misses: list[str]) -> dict[str, str]:
+    """Return why each missing page misses and what it would take, by page or group."""
+    causes = {label: text for label, text in CAUSES.items()
+              if label not in ("page", "reassignment", *GROUPS)
+              and any(f", {label}: " in miss for miss in misses)}
+    for group, starts in GROUPS.items():
+        if any(f", {start}" in miss for miss in misses for start in starts):
+            causes[group] = CAUSES[group]
+    if any(f", {kind}: " in miss for miss in misses for kind in LIST_KINDS):
+        causes["lists"] = CAUSES["page"]
+    if any("reassignment took" in miss for miss in misses):
+        causes["reassignment"] = CAUSES["reassignment"]
+    return causes
 
 
 @dataclass
@@ -213,12 +258,7 @@ def markdown(command: str, runs: int, sections: list[Section],
     misses = [miss for section in sections for miss in section.misses()]
     lines += ["## Misses", ""]
     lines += [f"- {miss}" for miss in misses] or ["None: every figure meets its target."]
-    causes = {label: text for label, text in CAUSES.items()
-              if any(f"{label}: " in miss for miss in misses if label != "page")}
-    if any(f", {kind}: " in miss for miss in misses for kind in LIST_KINDS):
-        causes["lists"] = CAUSES["page"]
-    if any("reassignment took" in miss for miss in misses):
-        causes["reassignment"] = CAUSES["reassignment"]
+    causes = causes_of(misses)
     if causes:
         lines += ["", "## Why, and what it would take", ""]
         lines += [f"- **{label}**: {text}" for label, text in causes.items()]
