@@ -80,7 +80,9 @@ def install_read_only_commit(app: Flask, db) -> None:
         if error is not None or not db.session.registry.has():
             return
         session = db.session()
-        if not session.in_transaction():
+        transaction = session.get_transaction()
+        # Inactive: a failed flush left it to be rolled back, which the removal does.
+        if transaction is None or not transaction.is_active:
             return
         if session.new or session.dirty or session.deleted:
             return

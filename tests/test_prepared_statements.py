@@ -133,6 +133,20 @@ def test_a_failed_statement_ends_in_a_rollback(app, company_id):
     assert _name(app, company_id) == "Северный Ветер"
 
 
+def test_a_failed_flush_left_unhandled_ends_quietly_and_writes_nothing(app, company_id):
+    from sqlalchemy.exc import IntegrityError
+
+    with transaction_ends(app) as seen:
+        with app.app_context():
+            company = db.session.get(Company, company_id)
+            company.name = "Южный Ветер"
+            db.session.add(Company(name=None, owner_id=company.owner_id))
+            with pytest.raises(IntegrityError):
+                db.session.flush()
+    assert "commit" not in seen
+    assert _name(app, company_id) == "Северный Ветер"
+
+
 def test_a_request_that_raised_rolls_back(app, company_id):
     with transaction_ends(app) as seen:
         with pytest.raises(RuntimeError):
