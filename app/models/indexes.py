@@ -30,31 +30,26 @@ def lower_text(value):
     return value.lower() if isinstance(value, str) else value
 
 
-def search_indexes(column) -> tuple[Index, ...]:
+def search_indexes(column) -> tuple[Index, Index]:
     """Add to the column's table the indexes serving "starts with" on it (own and all rows).
 
-    The search compares the lower-cased column with a prefix (app/data/search_filters.py):
-    lower() on PostgreSQL, where text_pattern_ops lets it read such a prefix as a range
-    whatever the collation; crm_lower() on SQLite. Each database gets its own pair, of
-    the same names.
+    The search compares lower(column) with a prefix (app/data/search_filters.py);
+    text_pattern_ops lets PostgreSQL read such a prefix as a range whatever the collation.
+    On SQLite the same two indexes are built on crm_lower(column) by migration 0019 (its
+    own lower() leaves Cyrillic as it is); Alembic cannot read SQLite's expression
+    indexes back, so the models state PostgreSQL's form.
     """
     columns = column.table.c
-    name = column.table.name
-    indexes = []
-    for dialect, lower in (("postgresql", func.lower), ("sqlite", getattr(func, SQLITE_LOWER))):
-        folded = lower(column).label(f"{column.key}_folded")
-        options = {}
-        if dialect == "postgresql":
-            # The column itself rides along, so that a count reads the index alone.
-            options = {"postgresql_ops": {folded.name: "text_pattern_ops"},
-                       "postgresql_include": [column.key]}
-        indexes += [
-            Index(f"ix_{name}_owner_archived_{column.key}_folded", columns.owner_id,
-                  columns.archived, folded, **options).ddl_if(dialect=dialect),
-            Index(f"ix_{name}_archived_{column.key}_folded", columns.archived, folded,
-                  **options).ddl_if(dialect=dialect),
-        ]
-    return tuple(indexes)
+    folded = func.lower(column).label(f"{column.key}_folded")
+    ops = {folded.name: "text_pattern_ops"}
+    # The column itself rides along, so that a count reads the index alone.
+    include = [column.key]
+    return (
+        Index(f"ix_{column.table.name}_owner_archived_{column.key}_folded", columns.owner_id,
+              columns.archived, folded, postgresql_ops=ops, postgresql_include=include),
+        Index(f"ix_{column.table.name}_archived_{column.key}_folded", columns.archived, folded,
+              postgresql_ops=ops, postgresql_include=include),
+    )
 
 
 def name_words_index(table: str) -> Index:
