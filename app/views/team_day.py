@@ -48,7 +48,7 @@ class _PerMember:
     """A figure's list address for each member: the figure's filters, then whose rows.
 
     The address and the figure's filters are written once; a member only adds the
-    owner's filter (a team of 20 has 160 links).
+    owner's filter (a team of 20 has about 150 links).
     """
 
     def __init__(self, view_name: str, member_column: str, *filters) -> None:
