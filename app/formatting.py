@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from babel import Locale
 from babel.dates import get_day_names, get_month_names
-from babel.numbers import format_decimal, get_currency_symbol
+from babel.numbers import format_decimal, format_percent, get_currency_symbol
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
@@ -176,6 +176,37 @@ def number_text(value) -> str:
     return format_decimal(value, locale=language)
 
 
+def _tenths(value: float, language: str) -> str:
+    """Write a number under 1,000 as Babel writes "#,##0.#": 7,5 or 7 (a report writes many)."""
+    if language not in _SEPARATORS or not 0 <= value < 1000:
+        return format_decimal(value, "#,##0.#", locale=language)
+    text = f"{value:.1f}".removesuffix(".0")
+    return text.replace(".", _SEPARATORS[language][1])
+
+
+# How each language writes a share after its number (Babel's percent patterns).
+_PERCENT_SIGNS = {"ru": "\u00a0%", "en": "%"}
+
+
+def percent_text(value) -> str:
+    """12,5 % in Russian, 12.5% in English (the locale's own pattern); a dash for none.
+
+    The digits are the value's own (trailing zeros dropped), as Babel writes them without
+    quantizing; a report writes hundreds, so the two languages skip Babel's pattern work.
+    """
+    if value is None:
+        return "—"
+    language = _language()
+    if language not in _PERCENT_SIGNS or not isinstance(value, (int, Decimal)):
+        return format_percent(value / 100, locale=language, decimal_quantization=False)
+    number = Decimal(value).normalize()
+    if number == number.to_integral_value():
+        number = number.quantize(Decimal(1))
+    group, point = _SEPARATORS[language]
+    text = f"{number:,f}".replace(",", "\0").replace(".", point).replace("\0", group)
+    return text + _PERCENT_SIGNS[language]
+
+
 def day_month_text(value: date | None) -> str:
     """26 ноября in Russian, November 26 in English."""
     if value is None:
@@ -226,8 +257,7 @@ def minutes_text(minutes: float | None) -> str:
     if minutes is None:
         return "—"
     if minutes < 60:
-        shown = format_decimal(round(minutes, 1), "#,##0.#", locale=_language())
-        return _("%(minutes)s min", minutes=shown)
+        return _("%(minutes)s min", minutes=_tenths(round(minutes, 1), _language()))
     total = round(minutes)
     if total < 24 * 60:
         hours, rest = divmod(total, 60)

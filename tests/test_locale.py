@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, gettext, ngettext
 from werkzeug.datastructures import LanguageAccept
 
 from app.models import UserProfile
@@ -229,6 +229,27 @@ def test_dates_and_money_in_the_users_language(in_language, language, expected):
         formatting.day_month_text(date(2026, 11, 26)),
     ) == expected
     assert COMMON["expected_close_date"](date(2026, 11, 26)) == expected[0]
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_shares_and_minutes_read_as_babel_writes_them(in_language, language):
+    from babel.numbers import format_decimal, format_percent
+
+    from app import formatting
+
+    in_language(language)
+    shares = [Decimal(tenths) / 10 for tenths in range(0, 1001)] + [
+        Decimal("0.0"), Decimal("100.0"), Decimal("12.50"), Decimal("1234.5"), Decimal("-3.2"),
+        Decimal("66.666"), 0, 7, 1500]
+    for share in shares:
+        assert formatting.percent_text(share) == format_percent(
+            share / 100, locale=language, decimal_quantization=False), share
+    assert formatting.percent_text(None) == "—"
+    for tenths in range(0, 600):
+        minutes = tenths / 10 + 0.04
+        shown = format_decimal(round(minutes, 1), "#,##0.#", locale=language)
+        assert formatting.minutes_text(minutes) == gettext("%(minutes)s min", minutes=shown)
+    assert formatting.minutes_text(7.5) == ("7,5 мин" if language == "ru" else "7.5 min")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.formatting import amount_text, parse_month_text
+from app.formatting import amount_text, parse_month_text, percent_text
 from app.models.mixins import local_now
 from app.services.errors import DomainError
 from app.services.queries import plan as plan_query
@@ -17,7 +17,7 @@ from app.services.rules import plan as plan_rules
 from app.services.rules.validation import EARLIEST, LATEST
 from app.services.rules.visibility import can_assign_owner, sees_everything
 from app.views.arguments import small_int
-from app.views.reports import bar_chart, manager_choice, month_short, month_text, percent_text
+from app.views.reports import bar_chart, manager_choice, month_short, month_text
 
 CELL = re.compile(r"^(amount|touches)_(\d{1,10})_(\d{4})-(\d{2})$")
 

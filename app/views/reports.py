@@ -11,7 +11,6 @@ from datetime import date
 from functools import lru_cache
 
 import pygal
-from babel.numbers import format_percent
 from flask import g, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import format_date, get_locale
@@ -20,7 +19,13 @@ from markupsafe import Markup
 from pygal.style import Style
 
 from app.extensions import db
-from app.formatting import day_month_text, minutes_text, number_text, parse_month_text
+from app.formatting import (
+    day_month_text,
+    minutes_text,
+    number_text,
+    parse_month_text,
+    percent_text,
+)
 from app.models.inbox_item import InboxSource, inbox_label
 from app.models.mixins import local_now
 from app.security_headers import csp_nonce
@@ -110,16 +115,6 @@ class Filters:
 
 
 # --- formatting and charts -------------------------------------------------------------
-
-
-def percent_text(value) -> str:
-    """12,5 % in Russian, 12.5% in English (the locale's own pattern); a dash for none."""
-    if value is None:
-        return "—"
-    locale = get_locale()
-    return format_percent(
-        value / 100, locale=locale.language if locale else "ru", decimal_quantization=False
-    )
 
 
 def month_text(month: date) -> str:
