@@ -4,8 +4,8 @@ Every setting comes from the environment, with defaults for one machine behind a
 
 GUNICORN_BIND      address:port to listen on (127.0.0.1:8000; 0.0.0.0:8000 for a proxy
                    on another host)
-GUNICORN_WORKERS   worker processes (2 x CPU cores + 1); each has its own database pool
-GUNICORN_THREADS   threads per worker (4); keep DATABASE_POOL_SIZE at least this
+GUNICORN_WORKERS   worker processes (one per CPU core); each has its own database pool
+GUNICORN_THREADS   threads per worker (2); keep DATABASE_POOL_SIZE at least this
 GUNICORN_TIMEOUT   seconds a silent worker may take before it is restarted (60)
 GUNICORN_GRACEFUL_TIMEOUT  seconds running requests get to finish on stop or reload (30)
 GUNICORN_KEEPALIVE seconds to keep an idle connection from the proxy open (5)
@@ -24,8 +24,13 @@ import os
 wsgi_app = "run:app"
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A page is mostly the app's own work (templates, the ORM) and the database answers from
+# memory, so requests beyond about two per core only take turns on the CPU and each takes
+# longer: on 2 cores with PostgreSQL beside, 100 users' 95th percentile was 1,000-1,400 ms
+# with 5 workers x 4 threads and 500-760 ms with 2 x 2 (bench/results.md, the load test).
+# A database on another host leaves the workers waiting longer: give them more threads.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))

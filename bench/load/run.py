@@ -56,8 +56,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--duration", default="60s", help="locust's run time, e.g. 60s, 2m")
     parser.add_argument("--companies", type=int, default=100_000)
     parser.add_argument("--managers", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count() * 2 + 1)
-    parser.add_argument("--threads", type=int, default=4)
+    # The served defaults (gunicorn.conf.py).
+    parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count())
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--wait", default="1-3", help="think time between tasks, MIN-MAX s")
     parser.add_argument("--redis", default=REDIS_DB, help="rate-limit storage (flushed after)")
     parser.add_argument("--output", type=Path, default=RESULTS)
