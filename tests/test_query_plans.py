@@ -102,6 +102,24 @@ def test_my_day_reads_the_managers_planned_tasks_by_due_time(app, session, busy_
     assert len(plans) == 2
     for found in plans:
         assert reads_by_index(found), found
+        if not ON_POSTGRESQL:
+            # Named: at scale SQLite's own pick walked every task of the owner's up to now.
+            assert "INDEX ix_task_planned_owner_due (owner_id=? AND due_at" in found, found
+    session.rollback()
+
+
+def test_the_calendar_feed_reads_the_planned_tasks_index(app, session, busy_manager):
+    from app.services.io.calendar_feed import feed_tasks
+
+    anna, _ = busy_manager
+    engine = session.get_bind()
+    with caught(engine, "FROM task") as seen:
+        assert len(feed_tasks(session, anna, local_now())) == 5
+    statement, parameters = seen[0]
+    found = plan(session, statement, parameters)
+    assert reads_by_index(found), found
+    if not ON_POSTGRESQL:
+        assert "INDEX ix_task_planned_owner_due (owner_id=? AND due_at>? AND due_at<?)" in found
     session.rollback()
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.formatting import person_name
 from app.models import Task, UserProfile
-from app.models.task import planned_clause
+from app.models.task import PLANNED_OWNER_DUE_INDEX, planned_clause
 from app.services.io.digest import task_links, task_title, task_url
 
 # The window of tasks a feed carries, and its size limit (calendar apps poll it often).
@@ -107,6 +107,8 @@ def feed_tasks(session: Session, user: User, now: datetime, cap: int = FEED_CAP)
             )
             .order_by(Task.due_at, Task.id)
             .limit(cap)
+            # As My day's lists: SQLite's own pick walked the owner's done tasks too.
+            .with_hint(Task, f"INDEXED BY {PLANNED_OWNER_DUE_INDEX}", "sqlite")
         )
     )
 

@@ -38,7 +38,10 @@ def my_tasks(session: Session, user, now: datetime, limit: int = 50) -> dict[str
         ).lazyload(Contact.owner),
         joinedload(Task.deal).load_only(Deal.title).options(
             lazyload(Deal.owner), lazyload(Deal.stage)),
-    )
+    # SQLite otherwise may walk ix_task_owner_archived_due_at, done tasks and all, up to
+    # now: 32 ms for a manager with 900 overdue among 50,000 tasks, against 0.1 ms
+    # through the partial index of planned tasks (the counters' own, for the same reason).
+    ).with_hint(Task, f"INDEXED BY {PLANNED_OWNER_DUE_INDEX}", "sqlite")
     overdue = base.filter(Task.due_at < now).order_by(Task.due_at).limit(limit).all()
     today = (
         base.filter(Task.due_at >= now, Task.due_at < end).order_by(Task.due_at)
