@@ -25,12 +25,10 @@ class DuplicatesView(BaseView):
             owners = {record.owner_id: person_name(record.owner)
                       for pair in pairs for record in (pair.first, pair.second)}
             reasons = {reason: str(label) for reason, label in REASON_LABELS.items()}
-            # Rendered before the read-only transaction ends: a rollback first would
-            # expire every record shown and read each one again.
+            # The request's end closes the read-only transaction (app/prepared_statements.py):
+            # a rollback here made PostgreSQL forget the page's prepared statements.
             return self.render_template("crm/duplicates.html", title=_l("Duplicates"),
                                         pairs=pairs, owners=owners, reasons=reasons,
                                         limit=duplicates.PAIRS_LIMIT)
         except NotFound:
             abort(404)
-        finally:
-            db.session.rollback()
