@@ -156,17 +156,26 @@ def test_a_request_that_raised_rolls_back(app, company_id):
     assert seen == ["rollback"]
 
 
-def test_a_page_served_to_a_user_ends_its_reading_with_a_commit(app, client, login, session):
-    login("Manager")
+@pytest.mark.parametrize(("role", "url"), [
+    ("Manager", "/companyview/list/"), ("Manager", "/"), ("Head", "/duplicates/"),
+    ("Head", "/reports/speed-to-lead/"), ("Head", "/pipeline/"),
+])
+def test_a_page_served_to_a_user_ends_its_reading_with_a_commit(app, client, login, session,
+                                                                 role, url):
+    login(role)
     session.commit()
     answers = []
     with transaction_ends(app) as seen:
         # A thread has no app context yet: the request pushes its own and ends it.
-        thread = threading.Thread(target=lambda: answers.append(client.get("/companyview/list/")))
+        thread = threading.Thread(target=lambda: answers.append(client.get(url)))
         thread.start()
         thread.join(timeout=60)
     assert answers[0].status_code == 200
-    assert seen[-1:] == (["commit"] if ON_POSTGRESQL else ["rollback"])
+    if ON_POSTGRESQL:
+        # No rollback on the way either: each would make psycopg forget what it prepared.
+        assert seen and set(seen) == {"commit"}, seen
+    else:
+        assert seen[-1:] == ["rollback"]
 
 
 @pytest.mark.parametrize(("statement", "reads"), [
