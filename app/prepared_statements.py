@@ -7,15 +7,18 @@ than running the statements. Two things stood in the way:
 
 - psycopg forgets every statement it prepared when a transaction rolls back (the
   transaction might have dropped or changed what they name), and Flask-SQLAlchemy ends
-  each request's session with a rollback. A transaction that ran nothing but SELECTs has
-  nothing to undo: COMMIT ends it the same way and keeps them. Anything else still rolls
-  back: a request that wrote (any statement not a SELECT, a savepoint included), failed in
-  the database, left pending changes or raised.
+  each request's session with a rollback. A transaction that ran nothing but SELECTs
+  (common table expressions included, when none of them writes) has nothing to undo:
+  COMMIT ends it the same way and keeps them. Anything else still rolls back: a request
+  that wrote (any other statement, a savepoint included), failed in the database, left
+  pending changes or raised.
 - A search's plan depends on what was typed: "starts with" reads a range of the index
   only when the planner sees the prefix, and a word's matches may be ten or ten
   thousand. Statements with LIKE or a full-text match are never prepared, so that each
   is planned for its own values.
 """
+
+import re
 
 from flask import Flask
 from sqlalchemy import event
@@ -26,11 +29,21 @@ from sqlalchemy.exc import DBAPIError
 NOT_READ_ONLY = "crm_not_read_only"
 # What makes a statement's best plan depend on its values (see the notes above).
 PLANNED_EACH_TIME = (" LIKE ", " @@ ")
+# What makes a statement with common table expressions a write.
+_WRITING = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 
 def is_read(statement: str) -> bool:
-    """Tell whether the SQL statement only reads (a SELECT, locking ones included)."""
-    return statement.lstrip()[:6].upper() == "SELECT"
+    """Tell whether the SQL statement only reads (a SELECT, locking ones included).
+
+    A statement with common table expressions (WITH ...) reads when none of them writes:
+    any INSERT, UPDATE or DELETE in it counts as writing (FOR UPDATE too: a rollback
+    then is only slower, never wrong).
+    """
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT":
+        return True
+    return head[:4] == "WITH" and not _WRITING.search(statement)
 
 
 def planned_each_time(statement: str) -> bool:

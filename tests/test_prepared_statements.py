@@ -158,7 +158,9 @@ def test_a_request_that_raised_rolls_back(app, company_id):
 
 @pytest.mark.parametrize(("role", "url"), [
     ("Manager", "/companyview/list/"), ("Manager", "/"), ("Head", "/duplicates/"),
-    ("Head", "/reports/speed-to-lead/"), ("Head", "/pipeline/"),
+    ("Head", "/reports/speed-to-lead/"), ("Head", "/pipeline/"), ("Manager", "/queue/"),
+    ("Manager", "/companyview/list/?_flt_0_name=Ром"), ("Head", "/search/?q=Ромашка"),
+    ("Manager", "/api/v1/search?q=Ромашка"),
 ])
 def test_a_page_served_to_a_user_ends_its_reading_with_a_commit(app, client, login, session,
                                                                  role, url):
@@ -182,6 +184,11 @@ def test_a_page_served_to_a_user_ends_its_reading_with_a_commit(app, client, log
     ("SELECT 1", True), ("  select id FROM company FOR UPDATE", True),
     ("UPDATE company SET name = 'x'", False), ("WITH moved AS (DELETE FROM task) SELECT 1", False),
     ("SAVEPOINT sa_savepoint_1", False), ("INSERT INTO company DEFAULT VALUES", False),
+    ("WITH matched AS MATERIALIZED (SELECT id FROM company) SELECT id FROM matched", True),
+    ("with m as (select id, updated_on from company) select id from m", True),
+    ("WITH m AS (UPDATE company SET name = 'x' RETURNING id) SELECT id FROM m", False),
+    ("WITH m AS (INSERT INTO company DEFAULT VALUES RETURNING id) SELECT id FROM m", False),
+    ("WITH m AS (SELECT id FROM company) SELECT id FROM m FOR UPDATE", False),
 ])
 def test_only_a_select_counts_as_reading(statement, reads):
     assert is_read(statement) is reads
