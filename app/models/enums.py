@@ -74,12 +74,15 @@ def code_of(enum_class: type[StrEnum], text):
     return text
 
 
-def label(enum_class: type[StrEnum], value: str | None) -> str:
-    """Return the translated label of a stored value (the value itself if unknown)."""
+def label(enum_class: type[StrEnum], value: str | None, words=str) -> str:
+    """Return the translated label of a stored value (the value itself if unknown).
+
+    `words` translates the lazy label (a caller writing many may remember each one).
+    """
     if value is None:
         return ""
     try:
-        return str(LABELS[enum_class][enum_class(value)])
+        return words(LABELS[enum_class][enum_class(value)])
     except ValueError:
         return value
 

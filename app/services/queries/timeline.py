@@ -33,6 +33,7 @@ REFERENCES = {"owner_id": User, "stage_id": Stage, "company_id": Company,
 SELF_REFERENCES = frozenset({"merged_into_id", "merged_from_id"})
 ENUM_FIELDS = {"status": ClientStatus, "state": TaskState, "type": TaskType, "kind": StageKind}
 NAMES = {Company: "company", Contact: "contact", Deal: "deal", Task: "task"}
+MODELS = {entity: model for model, entity in NAMES.items()}
 TASK_LINKS = {Company: Task.company_id, Contact: Task.contact_id, Deal: Task.deal_id}
 DATE_FIELDS = frozenset({"birthday", "expected_close_date"})
 DATETIME_FIELDS = frozenset({"due_at", "done_at", "closed_at"})
@@ -41,6 +42,7 @@ MONEY_FIELDS = frozenset({"amount"})
 QUIET_ACTIONS = frozenset({"archived", "restored"})
 # A record the reader may not open is named by this, never by its own name.
 HIDDEN = _l("another manager's record")
+YES, NO = _l("yes"), _l("no")
 # The stale-save message names what the saver may edit: no filter needed.
 _EVERYONE = object()
 
@@ -163,21 +165,21 @@ def _referenced(name: str | None, entity: str):
 
 
 def _model_of(entity: str):
-    return {value: key for key, value in NAMES.items()}[entity]
+    return MODELS[entity]
 
 
 def _value_text(name: str, value, names: dict, currency: str = "RUB",
-                entity: str = "company") -> str:
+                entity: str = "company", words=str) -> str:
     """Return a stored value in the user's language: names, labels, dates, money."""
     if value is None or value == "":
         return "—"
     model = _referenced(name, entity)
     if model is not None:
-        return names.get((model, value), str(HIDDEN))
+        return names.get((model, value), words(HIDDEN))
     if name in ENUM_FIELDS:
-        return label(ENUM_FIELDS[name], value)
+        return label(ENUM_FIELDS[name], value, words)
     if isinstance(value, bool):
-        return str(_l("yes") if value else _l("no"))
+        return words(YES if value else NO)
     try:
         if name in DATE_FIELDS:
             return formatting.date_text(date.fromisoformat(str(value)[:10]))
@@ -190,25 +192,44 @@ def _value_text(name: str, value, names: dict, currency: str = "RUB",
     return str(value)
 
 
-def change_lines(entry: HistoryEntry, names: dict, labels: dict) -> list[tuple[str, str, str]]:
+def change_lines(entry: HistoryEntry, names: dict, labels: dict,
+                 words=str) -> list[tuple[str, str, str]]:
     """Return the entry's changes as (field label, old value, new value) in words."""
     if entry.action in QUIET_ACTIONS:
         return []
     currency = names.get(("currency", entry.entity_id), "RUB") if entry.entity == "deal" \
         else "RUB"
     return [
-        (str(labels.get(c["field"].removesuffix("_id"), c["field"])),
-         _value_text(c["field"], c.get("old"), names, currency, entry.entity),
-         _value_text(c["field"], c.get("new"), names, currency, entry.entity))
+        (words(labels.get(c["field"].removesuffix("_id"), c["field"])),
+         _value_text(c["field"], c.get("old"), names, currency, entry.entity, words),
+         _value_text(c["field"], c.get("new"), names, currency, entry.entity, words))
         for c in entry.changes or []
     ]
 
 
-def _action_text(entry: HistoryEntry) -> str:
+def _action_text(entry: HistoryEntry, words=str) -> str:
     if entry.action == "reassigned" and entry.reassignment_id is not None:
         return str(_l("moved to another manager (reassignment #%(number)s)",
                       number=entry.reassignment_id))
-    return str(ACTION_LABELS.get(entry.action, entry.action))
+    return words(ACTION_LABELS.get(entry.action, entry.action))
+
+
+def _words():
+    """Return a translator of the module's lazy labels that translates each one once.
+
+    A story of a hundred entries names the same few fields, actions and values again and
+    again; each lazy label is translated on its first use in the story only. The labels
+    are module constants, so their identity stands for them while the story is told.
+    """
+    known: dict[int, str] = {}
+
+    def text(lazy) -> str:
+        found = known.get(id(lazy))
+        if found is None:
+            found = known[id(lazy)] = str(lazy)
+        return found
+
+    return text
 
 
 def timeline(session: Session, record, labels: dict, limit: int = 100, *,
@@ -239,12 +260,14 @@ def timeline(session: Session, record, labels: dict, limit: int = 100, *,
         entries = [entry for entry in entries
                    if (_model_of(entry.entity), entry.entity_id) in names]
     entries = entries[:limit]
+    words = _words()
     return [
         Event(
             at=entry.at, actor=person_name(entry.actor) if entry.actor else "",
-            entity=str(ENTITY_LABELS[entry.entity]), entity_id=entry.entity_id,
+            entity=words(ENTITY_LABELS[entry.entity]), entity_id=entry.entity_id,
             title=names.get((_model_of(entry.entity), entry.entity_id), ""),
-            action=_action_text(entry), changes=change_lines(entry, names, labels),
+            action=_action_text(entry, words),
+            changes=change_lines(entry, names, labels, words),
             reassignment_id=entry.reassignment_id, kind=entry.entity,
             fields=tuple(change.get("field") for change in entry.changes or []),
             action_code=entry.action,
