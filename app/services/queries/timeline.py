@@ -215,11 +215,12 @@ def _action_text(entry: HistoryEntry, words=str) -> str:
 
 
 def _words():
-    """Return a translator of the module's lazy labels that translates each one once.
+    """Return a translator of lazy labels that translates each one once per story.
 
     A story of a hundred entries names the same few fields, actions and values again and
-    again; each lazy label is translated on its first use in the story only. The labels
-    are module constants, so their identity stands for them while the story is told.
+    again; each lazy label is translated on its first use in the story only. Every label
+    given (this module's, the enums', the caller's field labels) stays alive while the
+    story is told, so its identity stands for it.
     """
     known: dict[int, str] = {}
 
