@@ -21,6 +21,7 @@ answered within 15 minutes.
 
 import bisect
 import json
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -229,9 +230,7 @@ def _answered(row: Speed, seconds: list[int]) -> None:
         return
     row.answered = len(seconds)
     row.within = [bisect.bisect_right(seconds, bound * 60) for bound in BOUNDS]
-    middle, odd = divmod(len(seconds), 2)
-    median = seconds[middle] if odd else (seconds[middle - 1] + seconds[middle]) / 2
-    row.median_minutes = median / 60
+    row.median_minutes = statistics.median(seconds) / 60
 
 
 def _assembled(session: Session, mondays: list[date], groups: dict) -> SpeedReport:
