@@ -64,6 +64,8 @@ OVERRIDES = (
     Override(_ARCHIVING, _MODEL_VIEW, "delete", "asks first, then archives; never a GET delete"),
     Override(_ACTIONS, _MODEL_VIEW, "action", "FAB does not scope actions to visible rows"),
     Override(_ACTIONS, _MODEL_VIEW, "action_post", "FAB does not scope actions to visible rows"),
+    Override("app.views.reassignment.ReassignmentView", _MODEL_VIEW, "show",
+             "a move under way is told from a stopped one; its page looks again until it ends"),
     Override("app.views.task.TaskView", _MODEL_VIEW, "list",
              "the task list opens on the planned tasks"),
     Override("app.views.index.CrmIndexView", "flask_appbuilder.views.IndexView", "index",
@@ -137,7 +139,8 @@ TEMPLATES = (
     ("appbuilder/general/widgets/list.html", "crm/widgets/list.html: 'more than N'"),
     ("appbuilder/general/widgets/roles/list.html", "crm/widgets/role_list.html: role labels"),
     ("appbuilder/general/model/list.html", "crm/list.html: export links"),
-    ("appbuilder/general/model/show.html", "crm/show.html: the record's story"),
+    ("appbuilder/general/model/show.html", "crm/show.html: the record's story; "
+     "crm/reassignment_show.html: a move under way"),
     ("appbuilder/general/model/add.html", "crm/add.html: the search-as-you-type fields"),
     ("appbuilder/general/model/edit.html", "crm/edit.html: the search-as-you-type fields"),
     ("appbuilder/baselib.html", "imported by our add and edit pages for the CSP nonce"),

@@ -19,7 +19,10 @@ P95_MS = 60
 COUNTERS_MS = 1.0
 # A figure this far past its target fails the benchmark run (a regression, seen at once).
 FAIL_FACTOR = 1.5
-REASSIGN_SECONDS = 5
+# The head's confirm of a reassignment: the checks, the preview's counts, the record; the
+# move itself then runs in the background (its page says it can take a few minutes).
+REASSIGN_START_SECONDS = 2
+REASSIGN_SECONDS = 120
 BUILD_SECONDS = 600
 
 

@@ -14,6 +14,7 @@ from bench.measure import (
     P95_MS,
     PAGE_MEDIAN_MS,
     REASSIGN_SECONDS,
+    REASSIGN_START_SECONDS,
     WARM_UPS,
     Figure,
     median_target,
@@ -63,12 +64,13 @@ CAUSES = {
         "the 25 newest companies' names are scored against their candidates (rapidfuzz) "
         "when the page has room, and up to 100 pairs are drawn."),
     "reassignment": (
-        "manager1's book is about 88,000 records (10,000 clients, 12,000 people, 7,700 "
-        "deals, 58,000 tasks: done tasks and closed deals go along since the new owner must "
-        "read the history); each gets a history entry, each task row sits in about ten "
-        "owner-led indexes that the UPDATE rewrites, and each client gets a handover brief "
-        "and an introduction task. It would take fewer owner-led task indexes, or leaving "
-        "done tasks with their author."),
+        "the move runs in the background (the head's page shows it under way, then done), "
+        "so the head waits only for the confirm. The move itself: manager1's book is about "
+        "88,000 records with 20 managers and 490,000 with 3 (done tasks and closed deals go "
+        "along since the new owner must read the history); each gets a history entry, each "
+        "task row sits in about 25 indexes that the UPDATE rewrites (PostgreSQL), and each "
+        "client gets a handover brief and an introduction task. It would take fewer "
+        "indexes on the task table, or leaving done tasks with their author."),
     "My day": (
         "ten statements: the user, the menu's counts, the overdue and today's tasks with "
         "their clients' and deals' names (one statement each), the week's birthdays and "
@@ -132,6 +134,7 @@ class Section:
     figures: dict[str, list[Figure]] = field(default_factory=dict)  # by user name
     moved: dict[str, int] = field(default_factory=dict)
     reassign_seconds: float = 0.0
+    start_seconds: float = 0.0
 
     def misses(self) -> list[str]:
         """Return every figure of this database that misses its target, in words."""
@@ -143,6 +146,8 @@ class Section:
             for figure in figures:
                 for miss in figure.misses():
                     found.append(f"{name}, {user}, {figure.label}: {miss}")
+        if self.start_seconds >= REASSIGN_START_SECONDS:
+            found.append(f"{name}: starting the reassignment took {self.start_seconds:.1f} s")
         if self.reassign_seconds >= REASSIGN_SECONDS:
             found.append(f"{name}: reassignment took {self.reassign_seconds:.1f} s")
         return found
@@ -218,8 +223,11 @@ def section_text(section: Section, before: dict | None = None) -> list[str]:
     moved = ", ".join(f"{count:,} {kind}" for kind, count in section.moved.items())
     seconds = section.reassign_seconds
     verdict = "ok" if seconds < REASSIGN_SECONDS else "MISS"
+    started = "ok" if section.start_seconds < REASSIGN_START_SECONDS else "MISS"
     lines += ["### Reassignment", "",
-              f"manager1's book to manager2, as the head, in one transaction ({moved}): "
+              f"manager1's book to manager2, as the head ({moved}): the head's confirm "
+              f"(checks, counts, the move recorded) **{section.start_seconds:.2f} s** "
+              f"{started}; the move, in one transaction in the background "
               f"**{seconds:.2f} s** {verdict}", ""]
     return lines
 
@@ -236,7 +244,8 @@ def markdown(command: str, runs: int, sections: list[Section],
         "one request. "
         f"Targets: every page (lists, cards, reports) median < {PAGE_MEDIAN_MS} ms and "
         f"p95 < {P95_MS} ms, the menu-bar counters < {COUNTERS_MS:g} ms, the same "
-        "statements at page sizes 25 and 100, reassignment "
+        "statements at page sizes 25 and 100, the head's confirm of a reassignment "
+        f"< {REASSIGN_START_SECONDS} s and the move in the background "
         f"< {REASSIGN_SECONDS} s, building the data set < {BUILD_SECONDS // 60} min. "
         f"The run fails when a figure misses its target by more than "
         f"{(FAIL_FACTOR - 1) * 100:.0f} %.", "",

@@ -8,6 +8,7 @@ import importlib
 import os
 import re
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -186,3 +187,40 @@ def first_call_form(**changes) -> dict:
     }
     data.update(changes)
     return data
+
+
+# How long a test waits for a reassignment started from the screen to end (seconds).
+MOVE_WAIT_SECONDS = 30
+
+
+def wait_for_move(client, response) -> str:
+    """Open the page a confirmed reassignment led to until it no longer says the move is
+    under way (it runs in the background); return that page's HTML."""
+    assert response.status_code == 302, response.status_code
+    address = response.headers["Location"]
+    assert "/reassignmentview/show/" in address, address
+    deadline = time.monotonic() + MOVE_WAIT_SECONDS
+    while True:
+        page = client.get(address)
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        if 'http-equiv="refresh"' not in html:
+            return html
+        assert time.monotonic() < deadline, "the move never ended"
+        time.sleep(0.05)
+
+
+def break_the_move_of(monkeypatch, kind: str = "deals"):
+    """Make every reassignment fail when it reaches the records of the kind; return the
+    real move function, to put back."""
+    from app.services.rules import reassignment
+
+    real_move = reassignment._move
+
+    def failing_move(session, move, *args):
+        if move.kind == kind:
+            raise RuntimeError("disk full")
+        return real_move(session, move, *args)
+
+    monkeypatch.setattr(reassignment, "_move", failing_move)
+    return real_move

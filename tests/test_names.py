@@ -3,6 +3,7 @@ Russian "Фамилия Имя", English "First Last" (menu bar, selects, lists,
 
 import pytest
 
+from tests.helpers import wait_for_move
 from tests.helpers_catalogues import visible_text
 
 ORDER = {"ru": ("Емельянов Афанасий", "Афанасий Емельянов"),
@@ -56,8 +57,8 @@ def test_the_hand_over_message_names_the_new_manager_in_the_same_order(
     make_company(leaver, name="Northwind")
     moved = client.post("/reassign/", data={
         "from_user": leaver.id, "to_user": afanasy.id, "confirm": "1",
-    }, follow_redirects=True)
-    text = visible_text(moved.get_data(as_text=True))[0]
+    })
+    text = visible_text(wait_for_move(client, moved))[0]
     expected, other = ORDER[language]
     assert expected in text
     assert other not in text

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Task
 from app.services.errors import DomainError
 from app.services.rules import reassignment
+from tests.helpers import break_the_move_of, wait_for_move
 
 
 @pytest.fixture
@@ -50,6 +51,8 @@ def test_reassign_moves_the_clients_with_their_whole_history(session, make_user,
     leaver, keeper = leaver_book["leaver"], leaver_book["keeper"]
     record = reassignment.reassign(session, head, leaver, keeper)
 
+    assert (record.state, record.error) == ("done", None)
+    assert record.finished_at >= record.at
     assert (record.companies, record.private_clients, record.contacts, record.deals,
             record.tasks) == (2, 1, 1, 2, 3)
     assert session.get(Company, leaver_book["alpha"].id).owner_id == keeper.id
@@ -90,22 +93,18 @@ def test_reassign_leaves_closed_work_on_other_managers_clients(
 
 def test_failure_halfway_moves_nothing(session, make_user, leaver_book, monkeypatch):
     head = make_user("Head")
-    real_move = reassignment._move
-
-    def failing_move(session_, move, *args):
-        if move.kind == "deals":
-            raise RuntimeError("disk full")
-        return real_move(session_, move, *args)
-
-    monkeypatch.setattr(reassignment, "_move", failing_move)
+    break_the_move_of(monkeypatch)
     with pytest.raises(RuntimeError):
         reassignment.reassign(session, head, leaver_book["leaver"], leaver_book["keeper"])
     leaver_id = leaver_book["leaver"].id
     assert session.scalar(select(func.count()).select_from(Company)
                           .where(Company.owner_id == leaver_id)) == 2
-    assert session.scalar(select(func.count()).select_from(Reassignment)) == 0
+    # The move is kept as failed, with what it would have moved; no entry, no brief.
+    record = session.scalars(select(Reassignment)).one()
+    assert (record.state, record.error) == ("failed", reassignment.FAILED_ON_ERROR)
+    assert record.finished_at is not None
     assert session.scalar(select(func.count()).select_from(HistoryEntry)
-                          .where(HistoryEntry.action == "reassigned")) == 0
+                          .where(HistoryEntry.reassignment_id == record.id)) == 0
 
 
 def test_transfer_one_company_with_its_contacts_deals_and_tasks(session, make_user,
@@ -142,7 +141,7 @@ def test_reassign_screen_preview_then_move(client, login, leaver_book):
     assert b'data-kind="companies">2<' in page.data
     moved = client.post("/reassign/", data={"from_user": leaver.id, "to_user": keeper.id,
                                             "confirm": "1"})
-    assert moved.status_code == 302
+    assert "Передано менеджеру" in wait_for_move(client, moved)
     listing = client.get("/reassignmentview/list/")
     assert listing.status_code == 200
     assert keeper.first_name.encode() in listing.data

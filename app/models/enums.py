@@ -31,6 +31,14 @@ class TaskState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class MoveState(StrEnum):
+    """Where a reassignment stands: it runs in the background, then is done or failed."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 LIVE_CLIENT_STATUSES = (ClientStatus.POTENTIAL.value, ClientStatus.ACTIVE.value)
 
 LABELS = {
@@ -54,6 +62,11 @@ LABELS = {
         TaskState.PLANNED: _l("Planned"),
         TaskState.DONE: _l("Done"),
         TaskState.CANCELLED: _l("Cancelled"),
+    },
+    MoveState: {
+        MoveState.RUNNING: lazy_pgettext("reassignment", "Under way"),
+        MoveState.DONE: lazy_pgettext("reassignment", "Done"),
+        MoveState.FAILED: lazy_pgettext("reassignment", "Failed"),
     },
 }
 

@@ -3,15 +3,17 @@
 from datetime import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Index, Integer
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.models.enums import MoveState
 from app.models.mixins import local_now
 
 
 class Reassignment(Model):
     __tablename__ = "reassignment"
-    __table_args__ = (Index("ix_reassignment_at", "at"),)
+    __table_args__ = (Index("ix_reassignment_at", "at"),
+                      Index("ix_reassignment_state", "state"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=local_now)
@@ -33,6 +35,16 @@ class Reassignment(Model):
     contacts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     deals: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     tasks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # A move runs in the background (a whole book can take minutes): "running" until its
+    # transaction commits "done" together with everything it moved, or "failed" (nothing
+    # moved). While running, the counts are the preview's; once done, what moved.
+    state: Mapped[str] = mapped_column(String(10), nullable=False, default=MoveState.RUNNING.value,
+                                       server_default=text("'done'"))
+    introduce: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True,
+                                            server_default=true())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Why a move failed, in the words of the one who started it.
+    error: Mapped[str | None] = mapped_column(String(500))
 
     actor = relationship("User", foreign_keys=[actor_id], lazy="joined")
     from_user = relationship("User", foreign_keys=[from_user_id], lazy="joined")

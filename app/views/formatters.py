@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app import formatting
-from app.models.enums import ClientStatus, StageKind, TaskState, TaskType, label
+from app.models.enums import ClientStatus, MoveState, StageKind, TaskState, TaskType, label
 from app.models.mixins import local_now
 
 
@@ -22,6 +22,10 @@ def task_type(value) -> str:
 
 def task_state(value) -> str:
     return label(TaskState, value)
+
+
+def move_state(value) -> str:
+    return label(MoveState, value)
 
 
 def next_task(value) -> str:

@@ -1,19 +1,28 @@
 """Move a leaving manager's clients, or one company, to another manager in one transaction."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, func, insert, literal, or_, select, update
+from sqlalchemy import Integer, and_, func, insert, literal, or_, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Stage, Task, User
-from app.models.enums import TaskState
+from app.models.enums import MoveState, TaskState
 from app.models.mixins import local_now
 from app.services.errors import DomainError, ValidationError
 from app.services.rules import handover, summaries
 from app.services.rules.visibility import can_assign_owner
 
 KINDS = ("companies", "private_clients", "contacts", "deals", "tasks")
+# A move just started gets this long to take its row before anyone may call it stopped.
+START_GRACE = timedelta(seconds=30)
+# How long the move's page waits for SQLite's write lock to tell a stopped move (ms).
+SETTLE_WAIT_MS = 200
+# What a failed move's `error` says when it is not a rule's message (shown translated).
+INTERRUPTED = "interrupted"
+FAILED_ON_ERROR = "error"
 
 
 @dataclass(frozen=True)
@@ -170,37 +179,198 @@ def _move_piece(session: Session, move: Move, piece, actor_id: int, to_user_id: 
     return result.rowcount or 0
 
 
-def reassign(session: Session, actor, from_user: User, to_user: User,
-             company: Company | None = None, *, introduce: bool = True) -> Reassignment:
-    """Move everything of `from_user` (or one company) to `to_user`, all or nothing.
+def start(session: Session, actor, from_user: User, to_user: User,
+          company: Company | None = None, *, introduce: bool = True) -> Reassignment:
+    """Record a move to be done (state "running", the preview's counts) and commit it.
 
-    A client takes along its deals and tasks, closed and done ones included; a done
-    task keeps its author (who created it, and in the history who completed it). Every
-    moved record gets a history entry, and the move itself is kept as a Reassignment.
-    Each client moved gets a handover brief in its feed and, with `introduce`, an
-    "introduce yourself" task for the new owner (app/services/rules/handover.py).
+    `run` then does the move; a whole book can take longer than a web request may last,
+    so the screen starts it in the background and shows the record until it is done.
 
-    :raise DomainError: if the actor may not reassign or the managers are not valid.
+    :raise DomainError: if the actor may not reassign, the managers are not valid, or a
+        move from or to either manager is still under way.
     """
     if company is not None:
         from_user = company.owner
     _check(session, actor, from_user, to_user)
-    moves = moves_for_company(company.id) if company else moves_for_manager(from_user.id)
     try:
+        managers = sorted({from_user.id, to_user.id})
+        _hold_managers(session, managers)
+        busy = under_way(session, managers)
+        if busy is not None:
+            raise DomainError(_l("The move of %(name)s's clients that started at %(at)s is "
+                                 "still under way: wait until it ends.",
+                                 name=str(busy.from_user), at=busy.at.strftime("%H:%M")))
+        counts = preview(session, actor, from_user, to_user, company)
+        if not any(counts.values()):
+            raise ValidationError(_l("%(name)s has nothing to move.", name=str(from_user)),
+                                  "from_user")
         record = Reassignment(actor_id=actor.id, from_user_id=from_user.id,
-                              to_user_id=to_user.id, company_id=company.id if company else None)
+                              to_user_id=to_user.id, company_id=company.id if company else None,
+                              state=MoveState.RUNNING.value, introduce=introduce, **counts)
         session.add(record)
-        session.flush()
-        # Dependents first: their conditions name the clients still owned by from_user.
-        for move in reversed(moves):
-            moved = _move(session, move, actor.id, to_user.id, record.id)
-            setattr(record, move.kind, getattr(record, move.kind) + moved)
-        handover.write_briefs(session, actor, record, introduce=introduce)
         session.commit()
     except Exception:
         session.rollback()
+        raise
+    return record
+
+
+def run(session: Session, reassignment_id: int) -> Reassignment:
+    """Do a started move in one transaction: all moves and it is "done", or nothing and "failed".
+
+    A client takes along its deals and tasks, closed and done ones included; a done
+    task keeps its author (who created it, and in the history who completed it). Every
+    moved record gets a history entry. Each client moved gets a handover brief in its
+    feed and, if the move says so, an "introduce yourself" task for the new owner
+    (app/services/rules/handover.py).
+
+    :raise DomainError: if the managers are no longer valid (the move is then "failed").
+    """
+    try:
+        record = _claim(session, reassignment_id)
+        if record is None:
+            session.rollback()
+            return session.get(Reassignment, reassignment_id)
+        _check(session, record.actor, record.from_user, record.to_user)
+        moves = moves_for_company(record.company_id) if record.company_id \
+            else moves_for_manager(record.from_user_id)
+        # Dependents first: their conditions name the clients still owned by from_user.
+        for move in reversed(moves):
+            setattr(record, move.kind,
+                    _move(session, move, record.actor_id, record.to_user_id, record.id))
+        handover.write_briefs(session, record.actor, record, introduce=record.introduce)
+        record.state = MoveState.DONE.value
+        record.finished_at = local_now()
+        session.commit()
+    except Exception as error:
+        session.rollback()
+        _fail(session, reassignment_id, str(error.message) if isinstance(
+            error, DomainError) else FAILED_ON_ERROR)
         raise
     session.expire_all()
     return record
 
 
+def reassign(session: Session, actor, from_user: User, to_user: User,
+             company: Company | None = None, *, introduce: bool = True) -> Reassignment:
+    """Move everything of `from_user` (or one company) to `to_user` now, all or nothing.
+
+    `start` and `run` in the caller's thread, for the command line and the benchmark.
+
+    :raise DomainError: if the actor may not reassign or the managers are not valid.
+    """
+    record = start(session, actor, from_user, to_user, company, introduce=introduce)
+    return run(session, record.id)
+
+
+def _hold_managers(session: Session, user_ids: list[int]) -> None:
+    """Make a second start for the same managers wait for this one's commit.
+
+    PostgreSQL: their rows, FOR NO KEY UPDATE (a running move's new tasks only take a
+    key share of them). SQLite: touching the rows takes the database's write lock.
+    """
+    table = User.__table__
+    if session.get_bind().dialect.name == "sqlite":
+        same = {column.name: column for column in table.c
+                if column.primary_key or column.onupdate is not None}
+        session.execute(update(table).where(table.c.id.in_(user_ids)).values(same))
+        return
+    session.execute(select(table.c.id).where(table.c.id.in_(user_ids))
+                    .order_by(table.c.id).with_for_update(key_share=True))
+
+
+def under_way(session: Session, user_ids: list[int]) -> Reassignment | None:
+    """Return a move from or to one of the managers that is still running, if any.
+
+    A move left "running" by a process that stopped (a restart) is marked failed here.
+    """
+    records = session.scalars(select(Reassignment).where(
+        Reassignment.state == MoveState.RUNNING.value,
+        or_(Reassignment.from_user_id.in_(user_ids), Reassignment.to_user_id.in_(user_ids)),
+    ).order_by(Reassignment.id)).all()
+    for record in records:
+        if _alive(session, record):
+            return record
+        _mark_interrupted(session, record)
+    return None
+
+
+def settle(session: Session, record: Reassignment) -> Reassignment:
+    """Tell a running move from one whose process stopped; mark the latter failed, commit.
+
+    For the record's page, which shows a running move until it ends.
+    """
+    if record.state == MoveState.RUNNING.value:
+        session.refresh(record)  # the move commits in another session
+    if record.state != MoveState.RUNNING.value or _recent(record):
+        return record
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    waits = session.scalar(text("PRAGMA busy_timeout")) if sqlite else None
+    try:
+        if sqlite:
+            # A running move holds SQLite's write lock to its commit: take it or give up
+            # quickly (the page asks again), instead of waiting as long as saves do.
+            session.execute(text(f"PRAGMA busy_timeout={SETTLE_WAIT_MS}"))
+        if not _alive(session, record):
+            _mark_interrupted(session, record)
+        session.commit()
+    except OperationalError as error:
+        session.rollback()
+        if not (sqlite and "locked" in str(error.orig)):
+            raise
+    finally:
+        if sqlite:
+            session.execute(text(f"PRAGMA busy_timeout={int(waits)}"))
+    session.refresh(record)
+    return record
+
+
+def _recent(record: Reassignment) -> bool:
+    return local_now() - record.at < START_GRACE
+
+
+def _alive(session: Session, record: Reassignment) -> bool:
+    """Tell whether the move's own transaction is still open (it holds the move's row).
+
+    PostgreSQL: the row is locked by the running move (SKIP LOCKED reads nothing). SQLite
+    has no row locks: the caller holds the write lock already (`start`) or takes it now,
+    which a running move would not have let it do.
+    """
+    if _recent(record):
+        return True
+    if session.get_bind().dialect.name == "sqlite":
+        table = Reassignment.__table__
+        session.execute(update(table).where(table.c.id == record.id)
+                        .values(state=table.c.state))
+        return False
+    return session.execute(select(Reassignment.id).where(Reassignment.id == record.id)
+                           .with_for_update(skip_locked=True)).first() is None
+
+
+def _claim(session: Session, reassignment_id: int) -> Reassignment | None:
+    """Take the move's row for the whole move (its lock says it runs); None if not running."""
+    table = Reassignment.__table__
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(table).where(table.c.id == reassignment_id)
+                        .values(state=table.c.state))
+    record = session.scalars(
+        select(Reassignment).where(Reassignment.id == reassignment_id)
+        .with_for_update(of=table).execution_options(populate_existing=True)).first()
+    if record is None or record.state != MoveState.RUNNING.value:
+        return None
+    return record
+
+
+def _mark_interrupted(session: Session, record: Reassignment) -> None:
+    record.state = MoveState.FAILED.value
+    record.error = INTERRUPTED
+    record.finished_at = local_now()
+
+
+def _fail(session: Session, reassignment_id: int, reason: str) -> None:
+    """Mark the move failed after its transaction rolled back (nothing of it was written)."""
+    table = Reassignment.__table__
+    session.execute(update(table).where(
+        table.c.id == reassignment_id, table.c.state == MoveState.RUNNING.value,
+    ).values(state=MoveState.FAILED.value, error=reason[:500], finished_at=local_now()))
+    session.commit()
