@@ -72,6 +72,22 @@ SQLITE_CACHE_KIB = 32_768
 SQLITE_MMAP_BYTES = 1 << 30
 
 
+def _write_ahead_log(cursor) -> None:
+    """Keep SQLite in write-ahead-log mode: readers never wait for a writer.
+
+    In its default mode a long write (a whole book reassigned in the background) takes
+    the file for itself once its changes outgrow the page cache, and every page of every
+    user fails as "database is locked". The mode is stored in the file; a connection that
+    finds another one mid-write leaves it to the next connection.
+    """
+    import sqlite3
+
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        pass
+
+
 @event.listens_for(Engine, "connect")
 def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
     """Make SQLite enforce foreign keys, so a user who owns records cannot be deleted.
@@ -85,6 +101,7 @@ def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _write_ahead_log(cursor)
         # SQLite keeps 2 MB of pages per connection by default: a big book then reads
         # every index page again through a system call. Memory-mapped reads and a larger
         # cache keep the hot indexes at hand.

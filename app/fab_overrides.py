@@ -113,6 +113,8 @@ OVERRIDES = (
              "login", "the API login shares the form's limit and lockout"),
     Override("app.security.CrmSecurityApi", "flask_appbuilder.api.BaseApi", "response_401",
              "a translated answer"),
+    Override("app.api.busy.BusyDatabaseAnswer", "flask_appbuilder.api.BaseApi",
+             "response_500", "SQLite held by a long save: 503 and a translated answer"),
     Override("app.security.CrmResetMyPasswordView",
              "flask_appbuilder.security.views.ResetMyPasswordView", "form",
              "changing one's own password asks for the current one"),

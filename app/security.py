@@ -47,6 +47,7 @@ from werkzeug.security import check_password_hash
 from wtforms import PasswordField, ValidationError
 from wtforms.validators import DataRequired, EqualTo
 
+from app.api.busy import BusyDatabaseAnswer
 from app.models import UserProfile
 from app.redirects import safe_next
 from app.services.errors import DomainError
@@ -118,7 +119,7 @@ class CrmAuthDBView(AuthDBView):
         return self.render_template(self.logout_template, title=_l("Logout"))
 
 
-class CrmSecurityApi(SecurityApi):
+class CrmSecurityApi(BusyDatabaseAnswer, SecurityApi):
     """FAB's API login, with the login form's one answer for every refusal."""
 
     @expose("/login", methods=["POST"])

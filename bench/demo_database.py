@@ -7,7 +7,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -111,7 +111,8 @@ def kept_database(kind: str, folder: Path, name: str) -> Iterator[str]:
     else:
         path = folder / f"{name}.sqlite"
         if not (folder / f"{name}.json").exists():
-            path.unlink(missing_ok=True)
+            for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                stale.unlink(missing_ok=True)
         yield f"sqlite:///{path}"
 
 
@@ -128,13 +129,18 @@ def copied_database(url: str) -> Iterator[str]:
             yield copy
     else:
         import shutil
+        import sqlite3
         source = Path("/" + rest.lstrip("/"))
         copy = source.with_name(source.stem + "-copy.sqlite")
+        # Everything into the file itself first: the database keeps a write-ahead log.
+        with closing(sqlite3.connect(source)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.copyfile(source, copy)
         try:
             yield f"sqlite:///{copy}"
         finally:
-            copy.unlink(missing_ok=True)
+            for path in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
+                path.unlink(missing_ok=True)
 
 
 def make_app(url: str, **settings):

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.api import errors
 from app.api.acting import api_actor
+from app.api.busy import BusyDatabaseAnswer
 from app.api.filtering import typed_filter
 from app.api.relations import apply_changes
 from app.api.routes import DocumentedRoutes
@@ -53,7 +54,7 @@ def next_task_of(data: dict | None) -> followup.NextTask | None:
     return followup.NextTask(type=data["type"], subject=data["subject"], due_at=data["due_at"])
 
 
-class CrmModelApi(DocumentedRoutes):
+class CrmModelApi(BusyDatabaseAnswer, DocumentedRoutes):
     """A ModelRestApi whose data is scoped to the user and whose saves follow the rules.
 
     Subclasses set datamodel (a ScopedInterface), resource_name and the column lists;

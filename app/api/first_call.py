@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.api import errors
 from app.api.acting import api_actor
 from app.api.base import next_task_of
+from app.api.busy import BusyDatabaseAnswer
 from app.api.fields import Id, Money, Text
 from app.api.routes import RESPONSES
 from app.api.schemas import NextTaskSchema
@@ -116,7 +117,7 @@ def refusal(error: DomainError) -> dict:
     return {part: messages} if part else messages
 
 
-class FirstCallApi(BaseApi):
+class FirstCallApi(BusyDatabaseAnswer, BaseApi):
     resource_name = "first-call"
     allow_browser_login = False
     responses = RESPONSES

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.api import errors
 from app.api.acting import api_actor
 from app.api.base import next_task_of
+from app.api.busy import BusyDatabaseAnswer
 from app.api.fields import Id, Text
 from app.api.first_call import FirstCallSchema, no_surrogates, refusal, to_first_call
 from app.api.intake import item_body
@@ -63,7 +64,7 @@ def item_json(item, matches) -> dict:
     }
 
 
-class InboxApi(BaseApi):
+class InboxApi(BusyDatabaseAnswer, BaseApi):
     resource_name = "inbox"
     allow_browser_login = False
     responses = RESPONSES

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api import errors
+from app.api.busy import BusyDatabaseAnswer
 from app.api.fields import LocalDateTime, Text
 from app.api.first_call import no_surrogates
 from app.api.routes import RESPONSES
@@ -62,7 +63,7 @@ def item_body(item) -> dict:
                 "id": client.id}}
 
 
-class IntakeApi(BaseApi):
+class IntakeApi(BusyDatabaseAnswer, BaseApi):
     resource_name = "intake"
     allow_browser_login = False
     responses = RESPONSES

@@ -15,6 +15,7 @@ from marshmallow import fields as schema_fields
 from app.api import errors
 from app.api.acting import api_actor
 from app.api.base import next_task_of, valid_pk
+from app.api.busy import BusyDatabaseAnswer
 from app.api.routes import RESPONSES
 from app.api.schemas import NextTaskSchema
 from app.extensions import db
@@ -32,7 +33,7 @@ class MergeSchema(Schema):
     next_task = schema_fields.Nested(NextTaskSchema, allow_none=True, load_default=None)
 
 
-class MergeApi(BaseApi):
+class MergeApi(BusyDatabaseAnswer, BaseApi):
     resource_name = "merge"
     route_base = "/api/v1"
     allow_browser_login = False

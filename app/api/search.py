@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.api import errors
 from app.api.acting import api_actor
+from app.api.busy import BusyDatabaseAnswer
 from app.api.routes import RESPONSES
 from app.extensions import db
 from app.formatting import person_name
@@ -34,7 +35,7 @@ def taken_answer(taken: search.Taken) -> dict:
             "message": str(_l("This client is handled by %(manager)s", manager=owner))}
 
 
-class SearchApi(BaseApi):
+class SearchApi(BusyDatabaseAnswer, BaseApi):
     resource_name = "search"
     # The menu bar's box asks with the page's session; other programs with a JWT.
     allow_browser_login = True

@@ -2,6 +2,10 @@
 
 from flask import current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError
+
+from app.busy_database import BUSY_TEXT, BUSY_TITLE, is_busy
+from app.extensions import db
 
 MESSAGES = {
     403: (_l("Access denied"), _l("You have no access to this page.")),
@@ -12,6 +16,8 @@ MESSAGES = {
     # Only the login (form and API) is rate limited.
     429: (_l("Too many login attempts"), _l("Too many login attempts; try again in a minute.")),
     500: (_l("Something went wrong"), _l("The error is logged. Please try again later.")),
+    # SQLite: another save held the database longer than a save waits.
+    503: (BUSY_TITLE, BUSY_TEXT),
 }
 
 
@@ -40,7 +46,17 @@ def _render(code: int):
     ), code
 
 
+def _database_error(error: OperationalError):
+    """Answer "busy" when SQLite's wait for its write lock ran out; any other is a 500."""
+    if not is_busy(error):
+        raise error
+    db.session.rollback()
+    current_app.logger.warning("database busy: %s %s", request.method, request.path)
+    return _render(503)
+
+
 def register_error_pages(app) -> None:
     """Show error answers as pages of the CRM instead of the server's bare text."""
     for code in MESSAGES:
         app.register_error_handler(code, lambda error, code=code: _render(code))
+    app.register_error_handler(OperationalError, _database_error)

@@ -81,6 +81,8 @@ def backup(engine: Engine, path: Path) -> Path:
             target = sqlite3.connect(path)
             try:
                 source.driver_connection.backup(target)
+                # One self-contained file (the live database keeps a write-ahead log).
+                target.execute("PRAGMA journal_mode=DELETE")
             finally:
                 target.close()
         finally:
