@@ -9,13 +9,19 @@ GUNICORN_THREADS   threads per worker (2); keep DATABASE_POOL_SIZE at least this
 GUNICORN_TIMEOUT   seconds a silent worker may take before it is restarted (60)
 GUNICORN_GRACEFUL_TIMEOUT  seconds running requests get to finish on stop or reload (30)
 GUNICORN_KEEPALIVE seconds to keep an idle connection from the proxy open (5)
-GUNICORN_MAX_REQUESTS  restart a worker after this many requests, 0 = never (0)
+GUNICORN_MAX_REQUESTS  restart a worker after this many requests, 0 = never (0); see
+                   below before setting it
 GUNICORN_ACCESS_LOG    "-" for gunicorn's own access lines on stdout, as JSON; off by
                    default because the app already logs one JSON line per request
 GUNICORN_LOG_LEVEL gunicorn's own log level (info)
 
 After its first requests each worker freezes the objects it keeps, so that Python's full
 garbage collections no longer walk them (app/kept_objects.py).
+
+A reassignment runs in a thread of the worker that took the head's confirm (it can take
+minutes). A worker that stops (a deploy, a reload, GUNICORN_MAX_REQUESTS) takes the move
+with it: nothing of it is written, and its page says it was interrupted and can be
+started again. Restart when the Reassignments list shows none under way.
 """
 
 import multiprocessing

@@ -88,6 +88,18 @@ def _write_ahead_log(cursor) -> None:
         pass
 
 
+@event.listens_for(Engine, "checkin")
+def _usual_sqlite_wait(dbapi_connection, _record) -> None:
+    """Give a SQLite connection back to the pool with the usual wait for the write lock.
+
+    A reassignment waits longer for another one, the move's page shorter; neither's
+    wait must stay with the connection for the next request.
+    """
+    if dbapi_connection is not None and \
+            type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
 @event.listens_for(Engine, "connect")
 def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
     """Make SQLite enforce foreign keys, so a user who owns records cannot be deleted.

@@ -10,6 +10,7 @@ import logging
 import threading
 
 from flask import current_app
+from flask_babel import force_locale, get_locale
 
 from app.extensions import db
 
@@ -17,11 +18,16 @@ log = logging.getLogger(__name__)
 
 
 def start_thread(name: str, work, *args) -> threading.Thread:
-    """Run `work(session, *args)` in a daemon thread with its own app context; return it."""
+    """Run `work(session, *args)` in a daemon thread with its own app context; return it.
+
+    The work speaks the language of the request that started it (what it writes for
+    people to read: a failure's reason, the tasks it plans).
+    """
     app = current_app._get_current_object()
+    language = str(get_locale() or app.config.get("BABEL_DEFAULT_LOCALE", "ru"))
 
     def body() -> None:
-        with app.app_context():
+        with app.app_context(), force_locale(language):
             try:
                 work(db.session, *args)
             except Exception:

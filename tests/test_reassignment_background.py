@@ -6,6 +6,8 @@ as the head does and wait for the page to say the move ended, on SQLite and Post
 """
 
 import re
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -156,31 +158,101 @@ def test_a_move_left_running_by_a_stopped_worker_is_marked_interrupted(
     assert again.state == "done"
 
 
-def test_a_move_still_holding_its_transaction_is_not_called_stopped(
-        app, client, login, session, book):
-    """Past the grace period, a move whose transaction is open still shows as under way."""
+@contextmanager
+def move_holds_its_lock(record):
+    """Hold what `run` holds for the whole move: its row (PostgreSQL), the write lock
+    (SQLite)."""
     from app.extensions import db
 
-    head = login("Head")
-    record = reassignment.start(session, head, book["leaver"], book["keeper"])
-    session.execute(update(Reassignment).where(Reassignment.id == record.id).values(
-        at=record.at - reassignment.START_GRACE - timedelta(seconds=1)))
-    session.commit()
     with db.engine.connect() as mover:
-        # What `run` holds for the whole move: the move's row (PostgreSQL), the write lock
-        # (SQLite).
         if ON_POSTGRESQL:
             mover.exec_driver_sql(
                 f"SELECT id FROM reassignment WHERE id = {record.id} FOR UPDATE")
         else:
             mover.exec_driver_sql("BEGIN IMMEDIATE")
         try:
-            page = client.get(f"/reassignmentview/show/{record.id}").get_data(as_text=True)
+            yield
         finally:
             mover.rollback()
+
+
+def started_long_ago(session, head, book) -> Reassignment:
+    """Start a move and date it back past the grace given to a move's first moment."""
+    record = reassignment.start(session, head, book["leaver"], book["keeper"])
+    session.execute(update(Reassignment).where(Reassignment.id == record.id).values(
+        at=record.at - reassignment.START_GRACE - timedelta(seconds=1)))
+    session.commit()
+    return record
+
+
+def test_a_move_still_holding_its_transaction_is_not_called_stopped(
+        app, client, login, session, book):
+    """Past the grace period, a move whose transaction is open still shows as under way."""
+    from app.extensions import db
+
+    head = login("Head")
+    record = started_long_ago(session, head, book)
+    with move_holds_its_lock(record):
+        page = client.get(f"/reassignmentview/show/{record.id}").get_data(as_text=True)
     assert 'http-equiv="refresh"' in page
     session.expire_all()
     assert session.get(Reassignment, record.id).state == "running"
+    # The page asked SQLite's write lock with a short wait: no connection keeps it.
+    session.remove()
+    connections = [db.engine.connect() for _ in range(3)]
+    try:
+        if not ON_POSTGRESQL:
+            assert {c.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                    for c in connections} == {15_000}
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_a_new_move_of_the_same_managers_waits_for_one_still_running(
+        session, make_user, book):
+    head = make_user("Head")
+    other = make_user("Manager", "other")
+    record = started_long_ago(session, head, book)
+    started = time.monotonic()
+    with move_holds_its_lock(record), pytest.raises(DomainError, match="ещё идёт"):
+        reassignment.start(session, head, book["leaver"], other)
+    assert time.monotonic() - started < 5  # told at once, not after a save's wait
+    session.expire_all()
+    assert session.get(Reassignment, record.id).state == "running"
+
+
+def test_a_move_that_ended_is_never_marked_interrupted(session, make_user, book):
+    """The check for a stopped move reads the state under the lock: "done" stays done."""
+    head = make_user("Head")
+    record = started_long_ago(session, head, book)
+    reassignment.run(session, record.id)
+    assert reassignment._still_running(session, record) is False
+    session.commit()
+    session.expire_all()
+    assert (session.get(Reassignment, record.id).state,
+            session.get(Reassignment, record.id).error) == ("done", None)
+
+
+def test_a_failure_is_told_in_the_language_of_the_head_who_started_it(
+        client, login, session, book, monkeypatch):
+    from flask_babel import lazy_gettext
+
+    login("Head")
+    client.get("/lang/en")
+    real_check = reassignment._check
+    checks = []
+
+    def check_then_refuse(*args):
+        checks.append(args)
+        if len(checks) > 1:  # the move's own check, in the background
+            raise DomainError(lazy_gettext("The manager who takes over must be active."))
+        return real_check(*args)
+
+    monkeypatch.setattr(reassignment, "_check", check_then_refuse)
+    html = wait_for_move(client, confirm(client, book))
+    assert "Nothing was moved: The manager who takes over must be active." in html
+    assert owned_by(session, book["leaver"]) == 2
 
 
 def test_two_heads_confirming_the_same_move_at_once_start_it_once(app, session, make_user,

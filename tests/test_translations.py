@@ -132,7 +132,7 @@ def test_catalogue_compiles(language, catalogs, tmp_path):
     with mo_path.open("rb") as handle:
         compiled = read_mo(handle)
     translated = [m for m in catalog if m.id and all(_forms(m.string)) and not m.fuzzy]
-    lost = [_name(m.id) for m in translated if compiled.get(m.id) is None]
+    lost = [_name(m.id) for m in translated if compiled.get(m.id, context=m.context) is None]
     assert not lost, f"left out of the compiled {language} catalogue: " + ", ".join(lost)
 
 

@@ -20,6 +20,8 @@ KINDS = ("companies", "private_clients", "contacts", "deals", "tasks")
 START_GRACE = timedelta(seconds=30)
 # How long the move's page waits for SQLite's write lock to tell a stopped move (ms).
 SETTLE_WAIT_MS = 200
+# How long a move waits on SQLite for another long write (another move) to end (ms).
+MOVE_WAIT_MS = 15 * 60 * 1000
 # What a failed move's `error` says when it is not a rule's message (shown translated).
 INTERRUPTED = "interrupted"
 FAILED_ON_ERROR = "error"
@@ -194,12 +196,11 @@ def start(session: Session, actor, from_user: User, to_user: User,
     _check(session, actor, from_user, to_user)
     try:
         managers = sorted({from_user.id, to_user.id})
+        # Asked before holding anything: on SQLite a running move holds the write lock,
+        # which the hold below would wait for as long as a save waits.
+        _refuse_if_under_way(session, managers)
         _hold_managers(session, managers)
-        busy = under_way(session, managers)
-        if busy is not None:
-            raise DomainError(_l("The move of %(name)s's clients that started at %(at)s is "
-                                 "still under way: wait until it ends.",
-                                 name=str(busy.from_user), at=busy.at.strftime("%H:%M")))
+        _refuse_if_under_way(session, managers)
         counts = preview(session, actor, from_user, to_user, company)
         if not any(counts.values()):
             raise ValidationError(_l("%(name)s has nothing to move.", name=str(from_user)),
@@ -227,6 +228,9 @@ def run(session: Session, reassignment_id: int) -> Reassignment:
     :raise DomainError: if the managers are no longer valid (the move is then "failed").
     """
     try:
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite has one writer: a move waits for another one to end, not 15 s.
+            session.execute(text(f"PRAGMA busy_timeout={MOVE_WAIT_MS}"))
         record = _claim(session, reassignment_id)
         if record is None:
             session.rollback()
@@ -279,6 +283,14 @@ def _hold_managers(session: Session, user_ids: list[int]) -> None:
                     .order_by(table.c.id).with_for_update(key_share=True))
 
 
+def _refuse_if_under_way(session: Session, user_ids: list[int]) -> None:
+    busy = under_way(session, user_ids)
+    if busy is not None:
+        raise DomainError(_l("The move of %(name)s's clients that started at %(at)s is "
+                             "still under way: wait until it ends.",
+                             name=str(busy.from_user), at=busy.at.strftime("%H:%M")))
+
+
 def under_way(session: Session, user_ids: list[int]) -> Reassignment | None:
     """Return a move from or to one of the managers that is still running, if any.
 
@@ -289,9 +301,8 @@ def under_way(session: Session, user_ids: list[int]) -> Reassignment | None:
         or_(Reassignment.from_user_id.in_(user_ids), Reassignment.to_user_id.in_(user_ids)),
     ).order_by(Reassignment.id)).all()
     for record in records:
-        if _alive(session, record):
+        if _recent(record) or _still_running(session, record):
             return record
-        _mark_interrupted(session, record)
     return None
 
 
@@ -304,47 +315,51 @@ def settle(session: Session, record: Reassignment) -> Reassignment:
         session.refresh(record)  # the move commits in another session
     if record.state != MoveState.RUNNING.value or _recent(record):
         return record
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    waits = session.scalar(text("PRAGMA busy_timeout")) if sqlite else None
-    try:
-        if sqlite:
-            # A running move holds SQLite's write lock to its commit: take it or give up
-            # quickly (the page asks again), instead of waiting as long as saves do.
-            session.execute(text(f"PRAGMA busy_timeout={SETTLE_WAIT_MS}"))
-        if not _alive(session, record):
-            _mark_interrupted(session, record)
-        session.commit()
-    except OperationalError as error:
-        session.rollback()
-        if not (sqlite and "locked" in str(error.orig)):
-            raise
-    finally:
-        if sqlite:
-            session.execute(text(f"PRAGMA busy_timeout={int(waits)}"))
+    _still_running(session, record)
+    session.commit()
     session.refresh(record)
     return record
 
 
 def _recent(record: Reassignment) -> bool:
-    return local_now() - record.at < START_GRACE
+    """Tell whether the move has just been started (its thread may not hold its row yet)."""
+    # Not negative: a clock turned back (the end of summer time) makes no move look new.
+    return timedelta(0) <= local_now() - record.at < START_GRACE
 
 
-def _alive(session: Session, record: Reassignment) -> bool:
-    """Tell whether the move's own transaction is still open (it holds the move's row).
+def _still_running(session: Session, record: Reassignment) -> bool:
+    """Tell whether the move's own transaction is open; if it is not, mark it interrupted.
 
-    PostgreSQL: the row is locked by the running move (SKIP LOCKED reads nothing). SQLite
-    has no row locks: the caller holds the write lock already (`start`) or takes it now,
-    which a running move would not have let it do.
+    Asked under the lock, so that a move ending meanwhile is never taken for a stopped
+    one. PostgreSQL: the running move holds its row (SKIP LOCKED reads nothing). SQLite
+    has no row locks: the mark itself takes the write lock, which a running move would
+    hold, and is given up quickly (SETTLE_WAIT_MS) rather than waited for as saves do.
     """
-    if _recent(record):
-        return True
-    if session.get_bind().dialect.name == "sqlite":
-        table = Reassignment.__table__
-        session.execute(update(table).where(table.c.id == record.id)
-                        .values(state=table.c.state))
+    table = Reassignment.__table__
+    mark = update(table).where(
+        table.c.id == record.id, table.c.state == MoveState.RUNNING.value,
+    ).values(state=MoveState.FAILED.value, error=INTERRUPTED, finished_at=local_now())
+    if session.get_bind().dialect.name != "sqlite":
+        row = session.execute(select(table.c.state).where(table.c.id == record.id)
+                              .with_for_update(skip_locked=True)).first()
+        if row is None:
+            return True
+        session.execute(mark)
         return False
-    return session.execute(select(Reassignment.id).where(Reassignment.id == record.id)
-                           .with_for_update(skip_locked=True)).first() is None
+    # Restored on this same connection before anything ends its transaction (which
+    # gives the connection back to the pool).
+    waits = int(session.scalar(text("PRAGMA busy_timeout")))
+    session.execute(text(f"PRAGMA busy_timeout={SETTLE_WAIT_MS}"))
+    try:
+        session.execute(mark)
+    except OperationalError as error:
+        if "database is locked" not in str(error.orig):
+            raise
+        session.execute(text(f"PRAGMA busy_timeout={waits}"))
+        session.rollback()
+        return True
+    session.execute(text(f"PRAGMA busy_timeout={waits}"))
+    return False
 
 
 def _claim(session: Session, reassignment_id: int) -> Reassignment | None:
@@ -361,16 +376,15 @@ def _claim(session: Session, reassignment_id: int) -> Reassignment | None:
     return record
 
 
-def _mark_interrupted(session: Session, record: Reassignment) -> None:
-    record.state = MoveState.FAILED.value
-    record.error = INTERRUPTED
-    record.finished_at = local_now()
-
-
 def _fail(session: Session, reassignment_id: int, reason: str) -> None:
-    """Mark the move failed after its transaction rolled back (nothing of it was written)."""
+    """Mark the move failed after its transaction rolled back (nothing of it was written).
+
+    Its real reason also replaces "interrupted", which a page may have written in the
+    moment between the rollback and this.
+    """
     table = Reassignment.__table__
     session.execute(update(table).where(
-        table.c.id == reassignment_id, table.c.state == MoveState.RUNNING.value,
+        table.c.id == reassignment_id,
+        or_(table.c.state == MoveState.RUNNING.value, table.c.error == INTERRUPTED),
     ).values(state=MoveState.FAILED.value, error=reason[:500], finished_at=local_now()))
     session.commit()
