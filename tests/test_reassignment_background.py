@@ -6,7 +6,6 @@ as the head does and wait for the page to say the move ended, on SQLite and Post
 """
 
 import re
-import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -214,10 +213,9 @@ def test_a_new_move_of_the_same_managers_waits_for_one_still_running(
     head = make_user("Head")
     other = make_user("Manager", "other")
     record = started_long_ago(session, head, book)
-    started = time.monotonic()
+    # Refused by the rule, not by SQLite's wait for the lock running out (OperationalError).
     with move_holds_its_lock(record), pytest.raises(DomainError, match="ещё идёт"):
         reassignment.start(session, head, book["leaver"], other)
-    assert time.monotonic() - started < 5  # told at once, not after a save's wait
     session.expire_all()
     assert session.get(Reassignment, record.id).state == "running"
 
