@@ -37,7 +37,7 @@ class Reassignment(Model):
     tasks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # A move runs in the background (a whole book can take minutes): "running" until its
     # transaction commits "done" together with everything it moved, or "failed" (nothing
-    # moved). While running, the counts are the preview's; once done, what moved.
+    # moved). The counts are what moved, once done.
     state: Mapped[str] = mapped_column(String(10), nullable=False, default=MoveState.RUNNING.value,
                                        server_default=text("'done'"))
     introduce: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True,

@@ -126,7 +126,10 @@ class ReassignmentView(ModelView):
         if item is None:
             abort(404)
         item = reassignment.settle(db.session, item)
-        widgets = self._get_show_widget(pk, item)
+        # Until it is done nothing has moved: no counts, rather than a row of zeros.
+        columns = self.show_columns if item.state == MoveState.DONE.value else \
+            [column for column in self.show_columns if column not in KIND_LABELS]
+        widgets = self._get_show_widget(pk, item, show_fieldsets=[(None, {"fields": columns})])
         self.update_redirect()
         return self.render_template(
             self.show_template, pk=pk, item=item, widgets=widgets, title=self.show_title,
