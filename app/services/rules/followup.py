@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, false, inspect, select, update
+from sqlalchemy import Column, bindparam, exists, false, inspect, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import iterate
 
 from app.models import Deal, InboxItem, Stage, Task
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
@@ -118,10 +119,8 @@ def lock(session: Session, records_: list, *, exclusive: bool = False) -> None:
             for model, ids in rows.items():
                 table = model.__table__
                 if sqlite:
-                    # Every column keeps its value, stamps included (no onupdate fires).
-                    same = {column.name: column for column in table.c
-                            if column.primary_key or column.onupdate is not None}
-                    session.execute(update(table).where(table.c.id.in_(ids)).values(same))
+                    session.execute(update(table).where(table.c.id.in_(ids))
+                                    .values(unchanged(table)))
                     continue
                 # A deal's stage is held shared (FOR SHARE): many deals of one stage
                 # are saved at once, only a change of the stage itself must wait.
@@ -140,6 +139,24 @@ def lock(session: Session, records_: list, *, exclusive: bool = False) -> None:
             if record in session and record.id is not None and \
                     (type(record), record.id) not in reread and not session.is_modified(record):
                 session.refresh(record)
+
+
+def unchanged(table) -> dict:
+    """Return SET values that leave a row as it is: one plain column and the stamps.
+
+    The stamps (columns with an onupdate) are named so that none of them changes. Not the
+    key: "id = id" makes SQLite look for the row in every table that refers to it (1 to
+    3 ms a table at 100,000 clients, against 0.04 ms).
+    """
+    same = {column.name: column for column in table.c if column.onupdate is not None}
+    indexed = {column.name for index in table.indexes for expression in index.expressions
+               for column in iterate(expression) if isinstance(column, Column)}
+    # A column in no index: SQLite rewrites the entries of every index it is part of.
+    plain = min((column for column in table.c
+                 if not column.primary_key and not column.foreign_keys),
+                key=lambda column: column.name in indexed)
+    same.setdefault(plain.name, plain)
+    return same
 
 
 def _none_changed(session: Session, model, ids: list[int]) -> bool:

@@ -12,7 +12,7 @@ from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Stage
 from app.models.enums import MoveState, TaskState
 from app.models.mixins import local_now
 from app.services.errors import DomainError, ValidationError
-from app.services.rules import handover, summaries
+from app.services.rules import followup, handover, summaries
 from app.services.rules.visibility import can_assign_owner
 
 KINDS = ("companies", "private_clients", "contacts", "deals", "tasks")
@@ -285,9 +285,10 @@ def _hold_managers(session: Session, user_ids: list[int]) -> None:
     """
     table = User.__table__
     if session.get_bind().dialect.name == "sqlite":
-        same = {column.name: column for column in table.c
-                if column.primary_key or column.onupdate is not None}
-        session.execute(update(table).where(table.c.id.in_(user_ids)).values(same))
+        # Not the key itself: "id = id" makes SQLite look for the users' rows in every
+        # table that refers to them (3.6 s at 100,000 clients).
+        session.execute(update(table).where(table.c.id.in_(user_ids))
+                        .values(followup.unchanged(table)))
         return
     session.execute(select(table.c.id).where(table.c.id.in_(user_ids))
                     .order_by(table.c.id).with_for_update(key_share=True))
