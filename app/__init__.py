@@ -95,9 +95,13 @@ def _usual_sqlite_wait(dbapi_connection, _record) -> None:
     A reassignment waits longer for another one, the move's page shorter; neither's
     wait must stay with the connection for the next request.
     """
-    if dbapi_connection is not None and \
-            type(dbapi_connection).__module__.startswith("sqlite3"):
-        dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        try:
+            dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        except sqlite3.Error:
+            pass  # a closed connection: the pool replaces it
 
 
 @event.listens_for(Engine, "connect")

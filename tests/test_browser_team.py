@@ -6,7 +6,7 @@ A manager sees the result on own pages; a manager who opens the head's screen ge
 
 import pytest
 
-from tests.browser import expect, log_in
+from tests.browser import expect, log_in, save_screenshot
 
 ACCESS_DENIED = "У вас нет доступа к этой странице."
 
@@ -133,3 +133,30 @@ def test_the_head_archives_and_restores_a_company_in_english(new_page, team):
     expect(page.locator(".alert-success")).to_contain_text(
         "Restored «Альфа» together with contacts: 1, tasks: 1.")
     assert "Альфа" in _companies(page)
+
+
+MOVE_WORDS = {"ru": ("Идёт перенос", "Передано менеджеру"),
+              "en": ("The move is under way", "Moved to")}
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_move_page_under_way_then_done_fits_the_screen(
+        new_page, team, session, tmp_path, language, width):
+    """The head reads a move under way, and then done, without scrolling sideways."""
+    from app.services.rules import reassignment
+
+    record = reassignment.start(session, team["head"], team["anna"], team["boris"])
+    page = new_page(locale={"ru": "ru-RU", "en": "en-US"}[language])
+    page.set_viewport_size({"width": width, "height": 844})
+    log_in(page, team["head"])
+    under_way, done = MOVE_WORDS[language]
+    page.goto(f"/reassignmentview/show/{record.id}")
+    expect(page.locator("#move-state .alert-info")).to_contain_text(under_way)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    save_screenshot(page, tmp_path, f"move_under_way_{language}_{width}")
+    reassignment.run(session, record.id)
+    # The page looks again by itself and then says the move is done.
+    expect(page.locator("#move-state .alert-success")).to_contain_text(done)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    save_screenshot(page, tmp_path, f"move_done_{language}_{width}")

@@ -8,6 +8,7 @@ from sqlalchemy import Integer, and_, func, insert, literal, or_, select, text, 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app.busy_database import is_busy
 from app.models import Company, Contact, Deal, HistoryEntry, Reassignment, Stage, Task, User
 from app.models.enums import MoveState, TaskState
 from app.models.mixins import local_now
@@ -364,7 +365,7 @@ def _still_running(session: Session, record: Reassignment) -> bool:
     try:
         session.execute(mark)
     except OperationalError as error:
-        if "database is locked" not in str(error.orig):
+        if not is_busy(error):
             raise
         session.execute(text(f"PRAGMA busy_timeout={waits}"))
         session.rollback()
