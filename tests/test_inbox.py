@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Company, Contact, InboxItem, Task, UserProfile
+from app.models.inbox_item import answer_seconds, week_number
 from app.models.mixins import local_now
 from app.services.errors import DomainError, NotFound, ValidationError
 from app.services.queries import inbox as inbox_queries
@@ -86,6 +87,13 @@ def test_a_lead_without_a_phone_or_email_is_refused(session, make_user):
     assert count(session, InboxItem) == 0
 
 
+def assert_report_times_kept(item: InboxItem) -> None:
+    """The lead's week and seconds to answer, kept for the report, agree with its times."""
+    assert item.received_week == week_number(item.received_at.date())
+    assert item.answer_seconds == (item.answered_at and
+                                   answer_seconds(item.received_at, item.answered_at))
+
+
 # --- deciding ---------------------------------------------------------------------------
 
 
@@ -97,6 +105,7 @@ def test_accepting_makes_the_client_and_closes_the_answer_task(session, make_use
     item = session.get(InboxItem, item.id)
     assert (item.state, item.company_id) == ("accepted", made.company.id)
     assert item.answered_at is not None and item.decided_at is not None
+    assert_report_times_kept(item)
     tasks = {task.state: task for task in answer_tasks(session, item)}
     assert tasks["done"].id == made.call.id
     assert (tasks["done"].company_id, tasks["done"].result) == (made.company.id,
@@ -138,6 +147,7 @@ def test_linking_puts_the_message_in_the_feed_and_gives_the_owner_a_task(
     item = session.get(InboxItem, item.id)
     assert (item.state, item.company_id, item.answered_at is not None) == (
         "linked", company.id, True)
+    assert_report_times_kept(item)
     done = [task for task in answer_tasks(session, item) if task.state == "done"]
     assert done[0].company_id == company.id and "Нужна бумага" in done[0].result
     assert (planned.owner_id, planned.company_id, planned.state) == (
@@ -166,6 +176,7 @@ def test_declining_cancels_the_answer_task_with_the_reason(session, make_user):
     assert (item.state, item.decline_reason, item.decline_text) == ("declined", "other",
                                                                     "Ищет работу")
     assert item.answered_at is None
+    assert_report_times_kept(item)
     [task] = answer_tasks(session, item)
     assert (task.state, task.result) == ("cancelled", "Ищет работу")
 
@@ -207,11 +218,13 @@ def test_completing_a_calls_task_stamps_when_the_lead_was_answered(
     item, created = intake.receive_call(session, SYSTEM, intake.CallEvent(
         call_id="x-1", from_number="+79165551234", status="missed"))
     assert created and item.state == "linked" and item.answered_at is None
+    assert_report_times_kept(item)
     [task] = answer_tasks(session, item)
     followup.finish_task(session, manager, task, followup.Outcome(
         result="Перезвонил", next_task=next_task()))
     session.expire_all()
     assert session.get(InboxItem, item.id).answered_at is not None
+    assert_report_times_kept(session.get(InboxItem, item.id))
     assert followup.has_planned_task(session, session.get(Company, company.id))
 
 

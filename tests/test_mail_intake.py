@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select, text
 
 from app.models import InboxItem, Task
+from app.models.inbox_item import week_number
 from app.services.io import mail_intake
 from app.services.io.mail_intake import pull_mail
 from tests.helpers import ON_POSTGRESQL, count
@@ -37,6 +38,9 @@ def test_an_unknown_sender_becomes_a_new_lead_with_an_answer_task(
     assert (item.name, item.email) == ("Ирина Соколова", "irina@vesna.example")
     assert item.message == "Добрый день! Пришлите прайс на стулья."
     assert item.details["subject"] == "Прайс"
+    # The week it arrived in, kept for the speed-to-lead report.
+    assert (item.received_week, item.answer_seconds) == (
+        week_number(item.received_at.date()), None)
     task = session.scalars(select(Task).where(Task.inbox_item_id == item.id)).one()
     assert (task.type, task.state, task.owner_id) == ("email", "planned", anna.id)
     assert "Ирина Соколова" in task.subject and "Прайс" in task.subject

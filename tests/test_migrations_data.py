@@ -84,3 +84,41 @@ def test_the_upgrade_fills_the_phone_and_email_keys_of_existing_rows(fresh_app):
             "WHERE id = 1")).one()
         assert tuple(contact) == ("+79165554433", "33445556197", "семенов")
         db.session.remove()
+
+
+def test_the_upgrade_fills_each_leads_week_and_seconds_to_answer(fresh_app):
+    from datetime import datetime
+
+    from app.models.inbox_item import answer_seconds, week_number
+
+    leads = {
+        # id: received, answered
+        1: (datetime(2026, 12, 6, 23, 59, 59, 500000), datetime(2026, 12, 7, 0, 14, 59)),
+        2: (datetime(2026, 12, 7, 0, 0), datetime(2026, 12, 7, 0, 15)),
+        3: (datetime(1999, 12, 31, 10, 0), datetime(2000, 1, 3, 10, 0, 0, 900000)),
+        4: (datetime(2026, 12, 9, 12, 30), None),
+    }
+    with fresh_app.app_context():
+        upgrade(revision="0020")
+        insert_rows_at_0001()
+        for number, (received, answered) in leads.items():
+            db.session.execute(text(
+                "INSERT INTO inbox_item (id, source, state, received_at, answered_at, owner_id) "
+                "VALUES (:id, 'form', :state, :received, :answered, 1)"), {
+                "id": number, "state": "accepted" if answered else "new",
+                "received": received, "answered": answered})
+        db.session.commit()
+        db.session.remove()
+
+        upgrade()
+        kept = dict((row.id, (row.received_week, row.answer_seconds)) for row in
+                     db.session.execute(text(
+                         "SELECT id, received_week, answer_seconds FROM inbox_item")))
+        assert kept == {
+            number: (week_number(received.date()),
+                     answered and answer_seconds(received, answered))
+            for number, (received, answered) in leads.items()}
+        # Sunday and the Monday after are a week apart; the days before 2000 count back.
+        assert [kept[number][0] for number in (1, 2, 3)] == [1404, 1405, -1]
+        assert [kept[number][1] for number in (1, 2, 3, 4)] == [899, 900, 259200, None]
+        db.session.remove()

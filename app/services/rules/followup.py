@@ -15,7 +15,7 @@ from sqlalchemy.sql.visitors import iterate
 
 from app.models import Deal, InboxItem, Stage, Task
 from app.models.enums import ClientStatus, StageKind, TaskState, TaskType
-from app.models.inbox_item import InboxState
+from app.models.inbox_item import InboxState, answer_seconds
 from app.models.mixins import local_now
 from app.models.task import planned_clause
 from app.services.errors import DomainError, ValidationError
@@ -357,7 +357,9 @@ def _stamp_answered(session: Session, task: Task) -> None:
         return
     session.execute(update(InboxItem).where(InboxItem.id == task.inbox_item_id,
                                             InboxItem.answered_at.is_(None))
-                    .values(answered_at=task.done_at))
+                    .values(answered_at=task.done_at,
+                            answer_seconds=answer_seconds(task.inbox_item.received_at,
+                                                          task.done_at)))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, InboxItem, IntakeTurn, Task, User, UserProfile
 from app.models.enums import TaskState, TaskType
-from app.models.inbox_item import DeclineReason, InboxSource, InboxState, inbox_label
+from app.models.inbox_item import (
+    DeclineReason,
+    InboxSource,
+    InboxState,
+    answer_seconds,
+    inbox_label,
+)
 from app.models.intake_turn import LEADS
 from app.models.mixins import local_now
 from app.services.errors import DomainError, NotFound, ValidationError
@@ -381,6 +387,7 @@ def _decided(item: InboxItem, actor, state: str) -> None:
     item.decided_by_id = getattr(actor, "id", None)
     if state != InboxState.DECLINED.value and item.answered_at is None:
         item.answered_at = now
+        item.answer_seconds = answer_seconds(item.received_at, now)
 
 
 def _summary(item: InboxItem) -> str:
