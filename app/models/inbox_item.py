@@ -102,6 +102,9 @@ class InboxItem(Model):
         Index("ix_inbox_item_owner_state_received", "owner_id", "state", "received_at", "id"),
         # The head's inbox: every item of a state, newest first.
         Index("ix_inbox_item_state_received", "state", "received_at", "id"),
+        # Items of every state, newest first: the head's, one owner's.
+        Index("ix_inbox_item_received", "received_at", "id"),
+        Index("ix_inbox_item_owner_received", "owner_id", "received_at", "id"),
         # The speed-to-lead report: items received in a span of weeks (the head), one
         # owner's (a manager), with every column it reads, so the table is never visited,
         # in the order it groups them (week, owner, source), so that nothing is sorted.

@@ -18,6 +18,7 @@ import json
 import math
 import random
 import re
+import time
 import uuid
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -41,6 +42,10 @@ HOME = "/"
 # What the users wrote and the server confirmed, summed over all users of this process.
 WRITES = {"companies_created": 0, "tasks_completed": 0}
 _numbers = itertools.count()
+# The working day once every user has logged in: when the last one did (a time.time()),
+# and the milliseconds of each request started after it, per request name. During the
+# ramp the logins' password hashing (slow on purpose) takes much of the processor.
+STEADY = {"since": None, "started": time.time(), "logged_in": 0, "times": {}}
 
 
 @events.init_command_line_parser.add_listener
@@ -65,6 +70,16 @@ def _figures(entry) -> dict:
     }
 
 
+@events.request.add_listener
+def _count_steady(name, response_time, exception=None, start_time=None, **_kwargs) -> None:
+    since = STEADY["since"]
+    if since is None or start_time is None or start_time < since or exception is not None:
+        return
+    times = STEADY["times"].setdefault(name, {})
+    key = str(round(response_time))
+    times[key] = times.get(key, 0) + 1
+
+
 @events.test_stop.add_listener
 def _save_results(environment, **_kwargs) -> None:
     path = environment.parsed_options.results_file
@@ -77,6 +92,9 @@ def _save_results(environment, **_kwargs) -> None:
         "total": _figures(stats.total),
         "failures": [{"method": error.method, "name": error.name, "error": str(error.error),
                       "occurrences": error.occurrences} for error in stats.errors.values()],
+        "steady": {"after_seconds": (None if STEADY["since"] is None
+                                     else STEADY["since"] - STEADY["started"]),
+                   "times": STEADY["times"]},
         # A task that crashed in this file is no request failure, but the run is not clean.
         "exceptions": [{"count": row["count"], "message": row["msg"]}
                        for row in environment.runner.exceptions.values()],
@@ -178,12 +196,18 @@ class Manager(HttpUser):
             return True
 
     def log_in(self, password: str) -> None:
-        form = self.page("/login/", "login form")
-        if form is None:
-            return
-        data = {"username": self.username, "password": password,
-                "csrf_token": form.hidden.get("csrf_token", "")}
-        self.post("/login/", data, "log in (POST)", HOME)
+        try:
+            form = self.page("/login/", "login form")
+            if form is None:
+                return
+            data = {"username": self.username, "password": password,
+                    "csrf_token": form.hidden.get("csrf_token", "")}
+            self.post("/login/", data, "log in (POST)", HOME)
+        finally:
+            # Refused or not, this user's login is over; the last one starts the steady part.
+            STEADY["logged_in"] += 1
+            if STEADY["logged_in"] == (self.environment.parsed_options.num_users or 1):
+                STEADY["since"] = time.time()
 
     def mine(self, ids: list[int]) -> list[int]:
         return [pk for pk in ids if pk % self.slots == self.slot]

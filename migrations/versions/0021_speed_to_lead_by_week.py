@@ -29,6 +29,9 @@ NEW_INDEXES = {
                            'received_at'],
     'ix_inbox_item_owner_week': ['owner_id', 'received_week', 'source', 'answer_seconds',
                                  'state', 'received_at'],
+    # The inbox's items of every state, newest first, which the old indexes served.
+    'ix_inbox_item_received': ['received_at', 'id'],
+    'ix_inbox_item_owner_received': ['owner_id', 'received_at', 'id'],
 }
 
 # Weeks from Monday 3 January 2000 (app.models.inbox_item.week_number); whole seconds,
