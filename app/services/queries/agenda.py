@@ -82,13 +82,13 @@ def task_counters(session: Session, user, now: datetime) -> dict[str, int]:
     return {"overdue": row[0] or 0, "today": row[1] or 0}
 
 
-def capped_task_counts(session: Session, owner_id: int, now: datetime, cap: int) -> tuple:
+def capped_task_counts(session: Session, owner_id, now, end, cap) -> tuple:
     """Return the overdue and rest-of-today counts as two scalar subqueries, each capped.
 
     For a statement of its own or beside other counts (the menu bar reads them all at
-    once): each stops at `cap` rows of ix_task_planned_owner_due.
+    once): each stops at `cap` rows of ix_task_planned_owner_due. The owner, now, the end
+    of today and the cap are values or bound parameters (a statement built once).
     """
-    _, end = day_bounds(now)
     mine = select(literal_column("1")).select_from(planned_by_owner_and_due(session)) \
         .where(_OWNER == owner_id, text(PLANNED_PREDICATE))
     overdue = mine.where(_DUE < now).limit(cap).subquery()

@@ -135,11 +135,15 @@ def _name(user) -> str:
     return f"{user.first_name or ''} {user.last_name or ''}".strip() or user.username
 
 
-def scoped(statement, user):
-    """Restrict a select of inbox items to those the user may see (own for a manager)."""
+def scoped(statement, user, own_id=None):
+    """Restrict a select of inbox items to those the user may see (own for a manager).
+
+    `own_id` stands for the user's id (a bound parameter of a statement built once).
+    """
     if sees_everything(user):
         return statement
-    return statement.where(InboxItem.owner_id == getattr(user, "id", None))
+    return statement.where(InboxItem.owner_id == (getattr(user, "id", None)
+                                                  if own_id is None else own_id))
 
 
 def items(session: Session, user, state: str | None = InboxState.NEW.value,
@@ -160,10 +164,13 @@ def items(session: Session, user, state: str | None = InboxState.NEW.value,
     return list(session.scalars(statement))
 
 
-def new_count_query(user, cap: int = COUNT_CAP + 1):
-    """Return the count of the user's new items, up to `cap`, as a scalar subquery."""
+def new_count_query(user, cap=COUNT_CAP + 1, own_id=None):
+    """Return the count of the user's new items, up to `cap`, as a scalar subquery.
+
+    `cap` and `own_id` (the user's id) may be bound parameters (the menu bar's counts).
+    """
     ids = scoped(select(InboxItem.id).where(InboxItem.state == InboxState.NEW.value),
-                 user).limit(cap)
+                 user, own_id).limit(cap)
     return select(func.count()).select_from(ids.subquery()).scalar_subquery()
 
 
