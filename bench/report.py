@@ -30,8 +30,9 @@ CAUSES = {
         "for the head over 26 weeks). Each lead keeps its week and seconds to answer, and "
         "one GROUP BY reads them from a covering index in the order it groups them (no "
         "sort): about 9 ms on PostgreSQL, 11 ms on SQLite here, for some 1,500 groups of "
-        "week, manager and source; their seconds come sorted, and are merged here into one "
-        "sorted list per row of the report (about 10 ms), drawn as about 50 rows of nine "
+        "week, manager and source; their seconds come in the index's order, and are "
+        "merged here into one sorted list per row of the report (about 10 ms), drawn as "
+        "about 50 rows of nine "
         "figures. A summary cannot help: medians do not add up, and a manager, source and "
         "week hold about 30 leads each, so a histogram per group has as many rows as "
         "leads. It would take medians of coarse ranges (\"5 to 10 minutes\")."),

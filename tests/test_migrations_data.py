@@ -2,7 +2,7 @@
 data at the previous revision reaches it without losing a row (SQLite or PostgreSQL,
 like the run, on a database of its own)."""
 
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from app.extensions import db
@@ -97,6 +97,9 @@ def test_the_upgrade_fills_each_leads_week_and_seconds_to_answer(fresh_app):
         2: (datetime(2026, 12, 7, 0, 0), datetime(2026, 12, 7, 0, 15)),
         3: (datetime(1999, 12, 31, 10, 0), datetime(2000, 1, 3, 10, 0, 0, 900000)),
         4: (datetime(2026, 12, 9, 12, 30), None),
+        # Below the millisecond that SQLite's julianday() keeps; an answer before arrival.
+        5: (datetime(2026, 12, 9, 12, 0, 0, 400), datetime(2026, 12, 9, 12, 15, 0, 300)),
+        6: (datetime(2026, 12, 9, 12, 0, 0, 500000), datetime(2026, 12, 9, 12, 0)),
     }
     with fresh_app.app_context():
         upgrade(revision="0020")
@@ -120,5 +123,14 @@ def test_the_upgrade_fills_each_leads_week_and_seconds_to_answer(fresh_app):
             for number, (received, answered) in leads.items()}
         # Sunday and the Monday after are a week apart; the days before 2000 count back.
         assert [kept[number][0] for number in (1, 2, 3)] == [1404, 1405, -1]
-        assert [kept[number][1] for number in (1, 2, 3, 4)] == [899, 900, 259200, None]
+        assert [kept[number][1] for number in range(1, 7)] == [899, 900, 259200, None, 899, -1]
+
+        # And back, with a task answering one of the leads: the columns go, the rows stay.
+        db.session.execute(text("UPDATE task SET inbox_item_id = 1 WHERE id = 1"))
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0020")
+        columns = {column["name"] for column in inspect(db.engine).get_columns("inbox_item")}
+        assert not {"received_week", "answer_seconds"} & columns
+        assert db.session.scalar(text("SELECT count(*) FROM inbox_item")) == len(leads)
         db.session.remove()

@@ -150,8 +150,8 @@ class InboxItem(Model):
     # Kept for the speed-to-lead report, which reads them for tens of thousands of leads:
     # the week received (week_number) and the whole seconds to the first answer. Filled on
     # insert from received_at and answered_at; whoever sets answered_at later sets
-    # answer_seconds too. received_week is nullable in the schema only because SQLite
-    # cannot add a NOT NULL column to a table that has rows.
+    # answer_seconds too. received_week is nullable in the schema: SQLite adds a NOT NULL
+    # column to a table with rows only with a default, and no week is a right default.
     received_week: Mapped[int | None] = mapped_column(Integer, default=_received_week)
     answer_seconds: Mapped[int | None] = mapped_column(Integer, default=_answer_seconds)
     decided_by_id: Mapped[int | None] = mapped_column(

@@ -45,7 +45,7 @@ _numbers = itertools.count()
 # The working day once every user has logged in: when the last one did (a time.time()),
 # and the milliseconds of each request started after it, per request name. During the
 # ramp the logins' password hashing (slow on purpose) takes much of the processor.
-STEADY = {"since": None, "started": time.time(), "logged_in": 0, "times": {}}
+STEADY = {"since": None, "started": None, "logins": 0, "refused": 0, "times": {}}
 
 
 @events.init_command_line_parser.add_listener
@@ -70,8 +70,15 @@ def _figures(entry) -> dict:
     }
 
 
+@events.test_start.add_listener
+def _note_start(**_kwargs) -> None:
+    STEADY["started"] = time.time()
+
+
 @events.request.add_listener
 def _count_steady(name, response_time, exception=None, start_time=None, **_kwargs) -> None:
+    """Keep the time of each request that succeeded after the logins (failures are counted
+    by locust's own figures)."""
     since = STEADY["since"]
     if since is None or start_time is None or start_time < since or exception is not None:
         return
@@ -93,8 +100,9 @@ def _save_results(environment, **_kwargs) -> None:
         "failures": [{"method": error.method, "name": error.name, "error": str(error.error),
                       "occurrences": error.occurrences} for error in stats.errors.values()],
         "steady": {"after_seconds": (None if STEADY["since"] is None
-                                     else STEADY["since"] - STEADY["started"]),
-                   "times": STEADY["times"]},
+                                     else STEADY["since"] - (STEADY["started"]
+                                                             or STEADY["since"])),
+                   "refused_logins": STEADY["refused"], "times": STEADY["times"]},
         # A task that crashed in this file is no request failure, but the run is not clean.
         "exceptions": [{"count": row["count"], "message": row["msg"]}
                        for row in environment.runner.exceptions.values()],
@@ -196,17 +204,21 @@ class Manager(HttpUser):
             return True
 
     def log_in(self, password: str) -> None:
+        refused = True
         try:
             form = self.page("/login/", "login form")
             if form is None:
                 return
             data = {"username": self.username, "password": password,
                     "csrf_token": form.hidden.get("csrf_token", "")}
-            self.post("/login/", data, "log in (POST)", HOME)
+            if self.post("/login/", data, "log in (POST)", HOME):
+                refused = False
         finally:
-            # Refused or not, this user's login is over; the last one starts the steady part.
-            STEADY["logged_in"] += 1
-            if STEADY["logged_in"] == (self.environment.parsed_options.num_users or 1):
+            # Let in or refused, this user's login is over; the last one starts the steady
+            # part of the run (one locust process: the runner starts no workers).
+            STEADY["logins"] += 1
+            STEADY["refused"] += refused
+            if STEADY["logins"] == (self.environment.parsed_options.num_users or 1):
                 STEADY["since"] = time.time()
 
     def mine(self, ids: list[int]) -> list[int]:

@@ -120,6 +120,7 @@ class Outcome:
     # Every request but logging in, started once all users had logged in, and when that was.
     steady: Row | None = None
     steady_after: float | None = None
+    refused_logins: int = 0
 
 
 def fill(url: str, companies: int, managers: int) -> dict:
@@ -348,6 +349,7 @@ def read_results(folder: Path, outcome: Outcome) -> None:
     outcome.writes = results["writes"]
     steady = results.get("steady") or {}
     outcome.steady_after = steady.get("after_seconds")
+    outcome.refused_logins = steady.get("refused_logins", 0)
     if outcome.steady_after is not None:
         outcome.steady = without_logins([
             Row(name, sum(times.values()), 0, 0.0, 0.0, 0.0,
@@ -489,14 +491,18 @@ def markdown(outcome: Outcome) -> str:
 
 
 def steady_line(outcome: Outcome) -> str:
-    """Say what the requests made once every user had logged in took."""
+    """Say what the requests made once every user's login was over took."""
     steady = outcome.steady
+    if outcome.steady_after is None:
+        return "Not every user got through the login: no figures for the rest of the run."
     if steady is None or not steady.requests:
-        return "Not every user logged in: no figures for the working part of the run."
-    return (f"Once every user had logged in ({outcome.steady_after:.0f} s into the run; "
-            f"until then the logins' password hashing, slow on purpose, took much of the "
-            f"processor): {steady.requests:,} requests but logging in, median "
-            f"{steady.median:.0f} ms, 95th percentile **{steady.p95:.0f} ms**.")
+        return "No request succeeded after the logins."
+    refused = (f" ({outcome.refused_logins} of them refused)" if outcome.refused_logins
+               else "")
+    return (f"Once every user had logged in{refused} ({outcome.steady_after:.0f} s into "
+            f"the run; until then the logins' password hashing, slow on purpose, took much "
+            f"of the processor): {steady.requests:,} successful requests but logging in, "
+            f"median {steady.median:.0f} ms, 95th percentile **{steady.p95:.0f} ms**.")
 
 
 def put_section(path: Path, section: str) -> None:

@@ -35,12 +35,16 @@ NEW_INDEXES = {
 }
 
 # Weeks from Monday 3 January 2000 (app.models.inbox_item.week_number); whole seconds,
-# rounded down, from arrival to the first answer (answer_seconds).
+# rounded down, from arrival to the first answer (answer_seconds). SQLite's julianday()
+# keeps only milliseconds, so the seconds are counted from the times' whole seconds and
+# their microseconds apart (stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]').
 SQLITE_FILL = """
 UPDATE inbox_item SET
     received_week = CASE WHEN days >= 0 THEN days / 7 ELSE (days - 6) / 7 END,
-    answer_seconds = CASE WHEN answered_at IS NULL THEN NULL ELSE CAST(
-        (julianday(answered_at) - julianday(received_at)) * 86400 + 0.0005 AS INTEGER) END
+    answer_seconds = CASE WHEN answered_at IS NULL THEN NULL ELSE
+        strftime('%s', substr(answered_at, 1, 19)) - strftime('%s', substr(received_at, 1, 19))
+        - (CAST(substr(answered_at || '.000000', 21, 6) AS INTEGER)
+           < CAST(substr(received_at || '.000000', 21, 6) AS INTEGER)) END
 FROM (SELECT id AS item_id, CAST(julianday(date(received_at)) - julianday('2000-01-03')
                                  AS INTEGER) AS days
       FROM inbox_item) AS item_days
@@ -71,7 +75,8 @@ def downgrade():
         op.drop_index(name, table_name='inbox_item')
     for name, columns in OLD_INDEXES.items():
         op.create_index(name, 'inbox_item', columns)
-    with op.batch_alter_table('inbox_item', schema=None) as batch_op:
-        batch_op.drop_column('answer_seconds')
-        batch_op.drop_column('received_week')
+    # Plain DROP COLUMNs (SQLite 3.35 and later): a batch copy would drop the table,
+    # which the tasks of its leads refer to.
+    op.drop_column('inbox_item', 'answer_seconds')
+    op.drop_column('inbox_item', 'received_week')
     op.execute('ANALYZE inbox_item')

@@ -150,7 +150,8 @@ def _counts(session: Session, ask: _Ask) -> list[tuple]:
     if ask.source is not None:
         statement = statement.where(InboxItem.source == ask.source)
     # On the session's connection, not through the ORM: its row loading cost more per
-    # group than adding the group up.
+    # group than adding the group up. (So nothing pending in the session is flushed
+    # first: the report reads what was saved.)
     return session.connection().execute(statement.group_by(*group)).all()
 
 
