@@ -48,7 +48,6 @@ DEFAULT_ALERT_MINUTES = 60
 WAITING_LISTED = 20
 # The waiting count stops here ("99+"), as the inbox counter does.
 WAITING_COUNT_CAP = 99
-WEEK_SECONDS = 7 * 24 * 3600
 SOURCES = tuple(source.value for source in InboxSource)
 
 
