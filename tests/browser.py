@@ -64,12 +64,18 @@ class Watch:
         self.errors: list[str] = []
         self.allowed: set[tuple[int, str]] = set()
         self.pages: list = []
+        # Documents each page has asked for so far, and how many it had when each request
+        # started: a request cut off because its page went on to another is no failure.
+        self._documents: dict[int, int] = {}
+        self._started_in: dict = {}
+        self._cut_off: list[tuple[int, int, str]] = []
 
     def attach(self, page) -> None:
         """Start recording what the page requests and logs."""
         self.pages.append(page)
-        page.on("request", lambda request: self.requests.append(request.url))
-        page.on("requestfailed", self._failed)
+        self._documents[id(page)] = 0
+        page.on("request", lambda request: self._request(page, request))
+        page.on("requestfailed", lambda request: self._failed(page, request))
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
         page.on("response", self._response)
@@ -78,14 +84,33 @@ class Watch:
         """Expect this error status from this path (a refusal the test checks)."""
         self.allowed.add((status, path))
 
+    def forget_failed_requests(self) -> None:
+        """Drop the failed requests seen so far (a test that caused them on purpose)."""
+        self.failed.clear()
+        self._cut_off.clear()
+
     def _is_allowed(self, status: int, url: str) -> bool:
         return (status, urlparse(url).path) in self.allowed
 
-    def _failed(self, request) -> None:
-        # A script dropping its own call (select2 when the user types on) is no failure.
-        if request.resource_type in ("xhr", "fetch") and request.failure == "net::ERR_ABORTED":
+    def _request(self, page, request) -> None:
+        self.requests.append(request.url)
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            self._documents[id(page)] += 1
+        self._started_in[request] = self._documents[id(page)]
+
+    def _failed(self, page, request) -> None:
+        line = f"{request.url}: {request.failure}"
+        if request.failure == "net::ERR_ABORTED":
+            # A script dropping its own call (select2 when the user types on) is no
+            # failure.
+            if request.resource_type in ("xhr", "fetch"):
+                return
+            # Nor a style sheet or script left behind when the page went on to another
+            # one (the test moved on before it came). Chromium drops it before the next
+            # page's request is seen, so this is told when the problems are read.
+            self._cut_off.append((id(page), self._started_in.get(request, -1), line))
             return
-        self.failed.append(f"{request.url}: {request.failure}")
+        self.failed.append(line)
 
     def _response(self, response) -> None:
         if response.status >= 400 and not self._is_allowed(response.status, response.url):
@@ -116,9 +141,11 @@ class Watch:
                 page.evaluate("0")
             except PlaywrightError:  # closed, or navigating away
                 pass
+        failed = self.failed + [line for page, started_in, line in self._cut_off
+                                 if started_in >= self._documents[page]]
         return (
             [f"request to another host: {url}" for url in self.outside()]
-            + [f"failed request: {line}" for line in self.failed]
+            + [f"failed request: {line}" for line in failed]
             + [f"error: {line}" for line in self.errors]
         )
 
