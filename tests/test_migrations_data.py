@@ -134,3 +134,49 @@ def test_the_upgrade_fills_each_leads_week_and_seconds_to_answer(fresh_app):
         assert not {"received_week", "answer_seconds"} & columns
         assert db.session.scalar(text("SELECT count(*) FROM inbox_item")) == len(leads)
         db.session.remove()
+
+
+def test_the_speed_to_lead_indexes_split_the_answered_from_the_unanswered_leads(fresh_app):
+    def indexes() -> dict[str, list[str]]:
+        return {index["name"]: index["column_names"]
+                for index in inspect(db.engine).get_indexes("inbox_item")
+                if "week" in index["name"]}
+
+    with fresh_app.app_context():
+        upgrade(revision="0021")
+        insert_rows_at_0001()
+        db.session.execute(text(
+            "INSERT INTO inbox_item (source, state, received_at, answered_at, received_week, "
+            "answer_seconds, owner_id) VALUES ('form', 'accepted', '2026-12-07 10:00:00', "
+            "'2026-12-07 10:05:00', 1405, 300, 1)"))
+        db.session.commit()
+        db.session.remove()
+
+        upgrade()
+        assert indexes() == {
+            "ix_inbox_item_week": ["received_week", "owner_id", "source", "answer_seconds"],
+            "ix_inbox_item_owner_week": ["owner_id", "received_week", "source",
+                                         "answer_seconds"],
+            "ix_inbox_item_unanswered_week": ["received_week", "owner_id", "source", "state",
+                                              "received_at", "answer_seconds"],
+        }
+        # Each holds only its own leads.
+        index_sql = {
+            "sqlite": "SELECT sql FROM sqlite_master WHERE name = :name",
+            "postgresql": "SELECT indexdef FROM pg_indexes WHERE indexname = :name",
+        }[db.engine.dialect.name]
+        for name, where in (("ix_inbox_item_week", "answer_seconds IS NOT NULL"),
+                            ("ix_inbox_item_unanswered_week", "answer_seconds IS NULL")):
+            built = db.session.scalar(text(index_sql), {"name": name})
+            assert where in built.replace("(", "").replace(")", ""), built
+        db.session.remove()
+
+        downgrade(revision="0021")
+        assert indexes() == {
+            "ix_inbox_item_week": ["received_week", "owner_id", "source", "answer_seconds",
+                                   "state", "received_at"],
+            "ix_inbox_item_owner_week": ["owner_id", "received_week", "source",
+                                         "answer_seconds", "state", "received_at"],
+        }
+        assert db.session.scalar(text("SELECT count(*) FROM inbox_item")) == 1
+        db.session.remove()

@@ -7,14 +7,16 @@ is counted apart and stays out of the shares.
 
 Each lead keeps the number of the week it arrived in and its whole seconds to the first
 answer (set when it is written), so the report computes neither for tens of thousands of
-leads. One statement groups the leads of the period by week, owner and source, in the
-order of a covering index (ix_inbox_item_week for the head, ix_inbox_item_owner_week for
-one owner), so that neither database sorts or visits the table; each group brings its
-leads' answer seconds, from which the medians are taken here. The groups are few and
-are added up here per manager, per source, per week and in total. A second pass over
-the leads for the medians cost more: PostgreSQL's `percentile_cont` over GROUPING SETS
-sorted them four times, and reading them one row a lead took SQLite 35 ms at 45,000. The
-seconds held are those of at most MAX_WEEKS weeks of leads, a number a lead.
+leads. One statement groups the answered leads of the period by week, owner and source,
+in the order of a covering partial index (ix_inbox_item_week for the head,
+ix_inbox_item_owner_week for one owner), so that neither database sorts or visits the
+table; each group brings its leads' answer seconds, from which the medians are taken
+here. A second counts the unanswered leads, a few thousand, along a partial index of
+their own: counting them in the first pass cost an expression per lead. The groups are
+few and are added up here per manager, per source, per week and in total. A pass over
+the leads for the medians in the database cost more: PostgreSQL's `percentile_cont` over
+GROUPING SETS sorted them four times, and reading them one row a lead took SQLite 35 ms at
+45,000. The seconds held are those of at most MAX_WEEKS weeks of leads, a number a lead.
 
 Times are compared in whole seconds, so a lead answered at exactly 15 minutes counts as
 answered within 15 minutes.
@@ -23,13 +25,12 @@ answered within 15 minutes.
 import bisect
 import json
 import math
-import statistics
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import chain
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.types import NullType
 
@@ -49,6 +50,7 @@ WAITING_LISTED = 20
 # The waiting count stops here ("99+"), as the inbox counter does.
 WAITING_COUNT_CAP = 99
 SOURCES = tuple(source.value for source in InboxSource)
+UNANSWERED_INDEX = "ix_inbox_item_unanswered_week"
 
 
 @dataclass
@@ -111,56 +113,79 @@ class _Ask:
     source: str | None
 
 
-def _counts(session: Session, ask: _Ask) -> list[tuple]:
-    """Count the leads per week, owner and source: waiting, declined, the oldest waiting.
-
-    One GROUP BY over the leads of the period, read in the order of the index it groups
-    by (ix_inbox_item_week for the head, ix_inbox_item_owner_week for one owner), so
-    neither database sorts. The groups are few (weeks x managers x sources) and are added
-    up per dimension by the caller. Each group also brings the answer seconds of its
-    leads, from which the caller takes the medians and the counts within each bound:
-    PostgreSQL as an array, SQLite as a comma-separated text (group_concat skips the
-    unanswered, whose seconds are NULL).
-    """
-    unanswered = InboxItem.answer_seconds.is_(None)
-    waiting = and_(unanswered, InboxItem.state == InboxState.NEW.value)
-    if _on_sqlite(session):
-        seconds = func.group_concat(InboxItem.answer_seconds)
-    else:
-        # Untyped, so that the array comes as psycopg built it (SQLAlchemy's array type
-        # converts every item in Python).
-        seconds = func.array_agg(InboxItem.answer_seconds, type_=NullType()).filter(
-            InboxItem.answer_seconds.is_not(None))
-    group = (InboxItem.received_week, InboxItem.owner_id, InboxItem.source)
-    if not sees_everything(ask.actor) or ask.manager_id is not None:
-        group = (InboxItem.owner_id, InboxItem.received_week, InboxItem.source)
-    statement = select(
-        InboxItem.received_week, InboxItem.owner_id, InboxItem.source,
-        func.count(case((waiting, 1))),
-        func.min(case((waiting, InboxItem.received_at))),
-        func.count(case((and_(unanswered, ~waiting), 1))),
-        seconds,
-    ).where(InboxItem.received_week >= ask.first_week,
-            InboxItem.received_week < ask.first_week + ask.weeks)
+def _scoped(statement, ask: _Ask):
+    """Keep the leads of the period, of the owner and source asked for."""
+    statement = statement.where(InboxItem.received_week >= ask.first_week,
+                                InboxItem.received_week < ask.first_week + ask.weeks)
     if not sees_everything(ask.actor):
         statement = statement.where(InboxItem.owner_id == getattr(ask.actor, "id", None))
     elif ask.manager_id is not None:
         statement = statement.where(InboxItem.owner_id == ask.manager_id)
     if ask.source is not None:
         statement = statement.where(InboxItem.source == ask.source)
+    return statement
+
+
+def _answer_seconds(session: Session, ask: _Ask) -> list[tuple]:
+    """Return the answer seconds of the answered leads per week, owner and source.
+
+    One GROUP BY over the answered leads of the period, read in the order of the index it
+    groups by (ix_inbox_item_week for the head, ix_inbox_item_owner_week for one owner),
+    so neither database sorts. The groups are few (weeks x managers x sources) and are
+    added up per dimension by the caller, which takes the medians and the counts within
+    each bound from the seconds: PostgreSQL's come as an array, SQLite's as a
+    comma-separated text. Nothing else is computed per lead: the unanswered leads are
+    counted apart, along their own partial index (_unanswered).
+    """
+    if _on_sqlite(session):
+        seconds = func.group_concat(InboxItem.answer_seconds)
+    else:
+        # Untyped, so that the array comes as psycopg built it (SQLAlchemy's array type
+        # converts every item in Python).
+        seconds = func.array_agg(InboxItem.answer_seconds, type_=NullType())
+    statement = _scoped(select(InboxItem.received_week, InboxItem.owner_id, InboxItem.source,
+                               seconds), ask).where(InboxItem.answer_seconds.is_not(None))
     # On the session's connection, not through the ORM: its row loading cost more per
     # group than adding the group up. (So nothing pending in the session is flushed
     # first: the report reads what was saved.)
-    return session.connection().execute(statement.group_by(*group)).all()
+    return session.connection().execute(statement.group_by(*_grouping(ask))).all()
 
 
-def _seconds_of(value) -> list[int]:
-    """Return a group's answer seconds, from PostgreSQL's array or SQLite's text."""
-    if not value:
-        return []
-    if isinstance(value, str):
-        return json.loads(f"[{value}]")
-    return value
+def _unanswered(session: Session, ask: _Ask) -> list[tuple]:
+    """Count the unanswered leads per week, owner and source: waiting, declined, oldest.
+
+    Along ix_inbox_item_unanswered_week, which holds only the leads without an answer (a
+    few thousand of tens of thousands), in its order (by week first, one owner's too).
+    SQLite is told the index: for one owner it guessed the owner's index, which visits
+    every lead of the owner's and sorts them.
+    """
+    waiting = InboxItem.state == InboxState.NEW.value
+    statement = _scoped(select(
+        InboxItem.received_week, InboxItem.owner_id, InboxItem.source,
+        func.count(case((waiting, 1))),
+        func.min(case((waiting, InboxItem.received_at))),
+        func.count(case((~waiting, 1))),
+    ), ask).where(InboxItem.answer_seconds.is_(None)).with_hint(
+        InboxItem, f"INDEXED BY {UNANSWERED_INDEX}", "sqlite")
+    return session.connection().execute(statement.group_by(
+        InboxItem.received_week, InboxItem.owner_id, InboxItem.source)).all()
+
+
+def _grouping(ask: _Ask) -> tuple:
+    """Group in the order of the index read: by week first for all owners, else by owner."""
+    if not sees_everything(ask.actor) or ask.manager_id is not None:
+        return (InboxItem.owner_id, InboxItem.received_week, InboxItem.source)
+    return (InboxItem.received_week, InboxItem.owner_id, InboxItem.source)
+
+
+def _seconds_lists(values: list) -> list[list[int]]:
+    """Return each group's answer seconds, from PostgreSQL's arrays or SQLite's texts.
+
+    SQLite's texts are read in one go: one JSON list of lists, not one parse a group.
+    """
+    if any(isinstance(value, str) for value in values):
+        return json.loads("[[" + "],[".join(value or "" for value in values) + "]]")
+    return [value or [] for value in values]
 
 
 def speed_report(session: Session, actor, now: datetime, weeks: int = DEFAULT_WEEKS,
@@ -172,34 +197,77 @@ def speed_report(session: Session, actor, now: datetime, weeks: int = DEFAULT_WE
     mondays, first_week = _period(now, weeks)
     ask = _Ask(actor, first_week, len(mondays), manager_id,
                source if source in SOURCES else None)
-    groups: dict[str, dict[str, Speed]] = {"manager": {}, "source": {}, "week": {}, "total": {}}
-    answers: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for week, owner, source_code, waiting, oldest, declined, seconds in _counts(session, ask):
-        seconds = _seconds_of(seconds)
+    rows = _Rows()
+    answered = _answer_seconds(session, ask)
+    for (week, owner, source_code, _text), seconds in zip(
+            answered, _seconds_lists([group[-1] for group in answered]), strict=True):
+        rows.add_answered((owner, source_code, week - first_week), seconds)
+    for week, owner, source_code, waiting, oldest, declined in _unanswered(session, ask):
         waited = (None if oldest is None
                   else max(math.floor((now - oldest).total_seconds()), 0) / 60)
-        for dim, key in (("manager", str(owner)), ("source", source_code),
-                         ("week", str(week - first_week)), ("total", "")):
-            row = groups[dim].get(key)
-            if row is None:
-                row = groups[dim][key] = Speed(key)
-            row.waiting += waiting
-            row.declined += declined
-            if waited is not None:
-                row.oldest_waiting_minutes = max(waited, row.oldest_waiting_minutes or 0)
-            if dim != "total":
-                answers[(dim, key)].extend(seconds)
-    total = []
-    for (dim, key), seconds in answers.items():
-        seconds.sort()
-        _answered(groups[dim][key], seconds)
-        if dim == "source":
-            total.extend(seconds)
-    if groups["total"]:
-        # The sources' sorted lists, merged: every lead has one source.
-        total.sort()
-        _answered(groups["total"][""], total)
-    return _assembled(session, mondays, groups)
+        rows.add_unanswered((owner, source_code, week - first_week), waiting, declined, waited)
+    return _assembled(session, mondays, rows.finished())
+
+
+# The report's dimensions, in the order of the keys that _Rows is given.
+DIMENSIONS = ("manager", "source", "week")
+
+
+class _Rows:
+    """The report's rows per dimension and key: the seconds of their groups, the unanswered."""
+
+    def __init__(self):
+        # Per dimension: key -> the sorted answer seconds of each group that counts in it.
+        self.runs: tuple[dict, ...] = tuple({} for _dim in DIMENSIONS)
+        self.rows: tuple[dict, ...] = tuple({} for _dim in DIMENSIONS)
+
+    def row(self, index: int, key) -> Speed:
+        found = self.rows[index].get(key)
+        if found is None:
+            found = self.rows[index][key] = Speed(str(key))
+        return found
+
+    def add_answered(self, keys: tuple, seconds: list[int]) -> None:
+        """Count a group's answered leads in its manager's, source's and week's rows."""
+        for runs, key in zip(self.runs, keys, strict=True):
+            runs.setdefault(key, []).append(seconds)
+
+    def add_unanswered(self, keys: tuple, waiting: int, declined: int,
+                       waited: float | None) -> None:
+        """Count a group's unanswered leads in its manager's, source's and week's rows."""
+        for index, key in enumerate(keys):
+            _add_unanswered(self.row(index, key), waiting, declined, waited)
+
+    def finished(self) -> dict[str, dict[str, Speed]]:
+        """Fill each row's answered counts and median, add up the total; rows by key."""
+        for index, runs in enumerate(self.runs):
+            for key, lists in runs.items():
+                seconds = list(chain.from_iterable(lists))
+                seconds.sort()
+                lists[:] = [seconds]
+                _answered(self.row(index, key), seconds)
+        source = DIMENSIONS.index("source")
+        total = Speed("") if self.rows[source] else None
+        every = []
+        for key, row in self.rows[source].items():
+            # Every lead has one source: the total is the sources' rows added up.
+            every.extend(self.runs[source].get(key, [[]])[0])
+            _add_unanswered(total, row.waiting, row.declined, row.oldest_waiting_minutes)
+        if total is not None:
+            every.sort()
+            _answered(total, every)
+        found = {dim: {str(key): row for key, row in self.rows[index].items()}
+                 for index, dim in enumerate(DIMENSIONS)}
+        found["total"] = {"": total} if total is not None else {}
+        return found
+
+
+def _add_unanswered(row: Speed, waiting: int, declined: int, waited: float | None) -> None:
+    row.waiting += waiting
+    row.declined += declined
+    if waited is not None and (row.oldest_waiting_minutes is None
+                               or waited > row.oldest_waiting_minutes):
+        row.oldest_waiting_minutes = waited
 
 
 def _answered(row: Speed, seconds: list[int]) -> None:
@@ -208,7 +276,10 @@ def _answered(row: Speed, seconds: list[int]) -> None:
         return
     row.answered = len(seconds)
     row.within = [bisect.bisect_right(seconds, bound * 60) for bound in BOUNDS]
-    row.median_minutes = statistics.median(seconds) / 60
+    # The list is sorted already (statistics.median would sort a copy of it).
+    middle = len(seconds) // 2
+    median = seconds[middle] if len(seconds) % 2 else (seconds[middle - 1] + seconds[middle]) / 2
+    row.median_minutes = median / 60
 
 
 def _assembled(session: Session, mondays: list[date], groups: dict) -> SpeedReport:
