@@ -26,6 +26,11 @@ _SLASHED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 _MONTH = re.compile(r"(?:(\d{4})-(\d{1,2})(?:-\d{1,2})?|(\d{1,2})[./](\d{4}))", re.ASCII)
 
 
+def reader_language() -> str:
+    """Return the language of the request (its numbers' separators, its words)."""
+    return _language()
+
+
 def date_language() -> str:
     """Return the language whose date order the user types: ru (day first) or en."""
     return "en" if _language() == "en" else "ru"
@@ -165,11 +170,11 @@ def amount_text(amount: Decimal | None) -> str:
     return "" if amount is None else _amount(amount, _language())
 
 
-def number_text(value) -> str:
-    """A number with the locale's grouping."""
+def number_text(value, language: str | None = None) -> str:
+    """A number with the locale's grouping (in `language`, else the reader's)."""
     if value is None:
         return ""
-    language = _language()
+    language = language or _language()
     if type(value) is int and language in _SEPARATORS:
         # A count, written as Babel would ("12 345", "12,345") without its pattern work.
         return f"{value:,}".replace(",", _SEPARATORS[language][0])
@@ -188,7 +193,7 @@ def _tenths(value: float, language: str) -> str:
 _PERCENT_SIGNS = {"ru": "\u00a0%", "en": "%"}
 
 
-def percent_text(value) -> str:
+def percent_text(value, language: str | None = None) -> str:
     """12,5 % in Russian, 12.5% in English (the locale's own pattern); a dash for none.
 
     The digits are the value's own (trailing zeros dropped), as Babel writes them without
@@ -196,7 +201,7 @@ def percent_text(value) -> str:
     """
     if value is None:
         return "—"
-    language = _language()
+    language = language or _language()
     if language not in _PERCENT_SIGNS or not isinstance(value, (int, Decimal)):
         return format_percent(value / 100, locale=language, decimal_quantization=False)
     number = Decimal(value).normalize()
@@ -252,12 +257,13 @@ def _user_name(user) -> str:
     return name_text(user.first_name, user.last_name) or user.username or ""
 
 
-def minutes_text(minutes: float | None) -> str:
+def minutes_text(minutes: float | None, language: str | None = None) -> str:
     """A span of time, rounded to what a reader needs: 7,5 мин, 2 ч 05 мин, 3 дн. 4 ч."""
     if minutes is None:
         return "—"
     if minutes < 60:
-        return _("%(minutes)s min", minutes=_tenths(round(minutes, 1), _language()))
+        return _("%(minutes)s min", minutes=_tenths(round(minutes, 1),
+                                                    language or _language()))
     total = round(minutes)
     if total < 24 * 60:
         hours, rest = divmod(total, 60)
@@ -267,5 +273,5 @@ def minutes_text(minutes: float | None) -> str:
     days, rest = divmod(total, 24 * 60)
     hours = rest // 60
     if not hours:
-        return _("%(days)s d", days=number_text(days))
-    return _("%(days)s d %(hours)s h", days=number_text(days), hours=hours)
+        return _("%(days)s d", days=number_text(days, language))
+    return _("%(days)s d %(hours)s h", days=number_text(days, language), hours=hours)

@@ -8,7 +8,7 @@ and escapes every label, so a client or user name stays text.
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import pygal
 from flask import g, request
@@ -25,6 +25,7 @@ from app.formatting import (
     number_text,
     parse_month_text,
     percent_text,
+    reader_language,
 )
 from app.models.inbox_item import InboxSource, inbox_label
 from app.models.mixins import local_now
@@ -257,6 +258,7 @@ class ReportView(BaseView):
             weeks=_bounded_int("weeks", DEFAULT_WEEKS, reports.MAX_WEEKS),
         )
         managers = reports.team(db.session) if sees_everything(user) else None
+        language = reader_language()
         return self.render_template(
             self.template,
             title=self.report_title,
@@ -265,8 +267,9 @@ class ReportView(BaseView):
             managers=managers,
             uses_period=self.uses_period,
             uses_weeks=self.uses_weeks,
-            number=number_text,
-            percent=percent_text,
+            # Bound to the request's language once: a report writes hundreds of numbers.
+            number=partial(number_text, language=language),
+            percent=partial(percent_text, language=language),
             month_text=month_text,
             day_month=day_month_text,
             **self.build(user, filters),
@@ -456,5 +459,5 @@ class SpeedToLeadReportView(ReportView):
             "source": source,
             "sources": [(code, inbox_label(InboxSource, code)) for code in speed_to_lead.SOURCES],
             "bounds": BOUND_LABELS,
-            "minutes": minutes_text,
+            "minutes": partial(minutes_text, language=reader_language()),
         }
