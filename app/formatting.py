@@ -258,7 +258,11 @@ def _user_name(user) -> str:
 
 
 def minutes_text(minutes: float | None, language: str | None = None) -> str:
-    """A span of time, rounded to what a reader needs: 7,5 мин, 2 ч 05 мин, 3 дн. 4 ч."""
+    """A span of time, rounded to what a reader needs: 7,5 мин, 2 ч 05 мин, 3 дн. 4 ч.
+
+    `language` is the request's, when the caller has it already: the words are always
+    the request's.
+    """
     if minutes is None:
         return "—"
     if minutes < 60:

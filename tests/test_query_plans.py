@@ -158,21 +158,24 @@ def test_the_speed_to_lead_report_reads_the_leads_of_the_period_by_index(app, se
         report = speed_to_lead.speed_report(session, head if who == "head" else anna,
                                             local_now())
     assert report.total.leads == 3
-    # The answer times of the answered leads for the medians; the unanswered ones counted.
-    assert len(seen) == 2
-    answered = "ix_inbox_item_week" if who == "head" else "ix_inbox_item_owner_week"
-    for (statement, parameters), index in zip(seen, (answered, "ix_inbox_item_unanswered_week"),
-                                              strict=True):
-        found = plan(session, statement, parameters)
-        assert "Seq Scan on inbox_item" not in found and "SCAN inbox_item" not in found, found
-        if not ON_POSTGRESQL:
-            # The head's leads by the weeks, a manager's by owner and weeks, grouped in the
-            # index's order. (PostgreSQL picks among tiny tables' indexes as it likes; the
-            # benchmark shows it at scale.)
-            assert f"COVERING INDEX {index} " in found, found
-            if who == "head" or index == answered:
-                # (A manager's unanswered leads, a few hundred, may be sorted.)
-                assert "TEMP B-TREE" not in found, found
+    # One statement: the answer times of the answered leads for the medians, and the
+    # unanswered ones counted.
+    assert len(seen) == 1
+    statement, parameters = seen[0]
+    found = plan(session, statement, parameters)
+    assert "Seq Scan on inbox_item" not in found and "SCAN inbox_item" not in found, found
+    if not ON_POSTGRESQL:
+        # The head's answered leads by the weeks, a manager's by owner and weeks, grouped
+        # in the index's order; the unanswered by the weeks. (PostgreSQL picks among tiny
+        # tables' indexes as it likes; the benchmark shows it at scale.)
+        unanswered, answered = found.split("UNION ALL")
+        index = "ix_inbox_item_week" if who == "head" else "ix_inbox_item_owner_week"
+        assert f"COVERING INDEX {index} " in answered, found
+        assert "COVERING INDEX ix_inbox_item_unanswered_week " in unanswered, found
+        assert "TEMP B-TREE" not in answered, found
+        if who == "head":
+            # (A manager's unanswered leads, a few hundred, may be sorted.)
+            assert "TEMP B-TREE" not in unanswered, found
     session.rollback()
 
 

@@ -11,9 +11,9 @@ leads. One statement groups the answered leads of the period by week, owner and 
 in the order of a covering partial index (ix_inbox_item_week for the head,
 ix_inbox_item_owner_week for one owner), so that neither database sorts or visits the
 table; each group brings its leads' answer seconds, from which the medians are taken
-here. A second counts the unanswered leads, a few thousand, along a partial index of
-their own: counting them in the first pass cost an expression per lead. The groups are
-few and are added up here per manager, per source, per week and in total. A pass over
+here. Its second part counts the unanswered leads, a few thousand, along a partial index
+of their own: counting them beside the seconds cost an expression per lead. The groups
+are few and are added up here per manager, per source, per week and in total. A pass over
 the leads for the medians in the database cost more: PostgreSQL's `percentile_cont` over
 GROUPING SETS sorted them four times, and reading them one row a lead took SQLite 35 ms at
 45,000. The seconds held are those of at most MAX_WEEKS weeks of leads, a number a lead.
@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import chain
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, null, select, union_all
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.types import NullType
 
@@ -126,16 +126,21 @@ def _scoped(statement, ask: _Ask):
     return statement
 
 
-def _answer_seconds(session: Session, ask: _Ask) -> list[tuple]:
-    """Return the answer seconds of the answered leads per week, owner and source.
+def _groups(session: Session, ask: _Ask) -> list[tuple]:
+    """Return the leads of the period per week, owner and source, answered and unanswered.
 
-    One GROUP BY over the answered leads of the period, read in the order of the index it
-    groups by (ix_inbox_item_week for the head, ix_inbox_item_owner_week for one owner),
-    so neither database sorts. The groups are few (weeks x managers x sources) and are
-    added up per dimension by the caller, which takes the medians and the counts within
-    each bound from the seconds: PostgreSQL's come as an array, SQLite's as a
-    comma-separated text. Nothing else is computed per lead: the unanswered leads are
-    counted apart, along their own partial index (_unanswered).
+    One statement of two parts, so that both see the same leads (a lead answered between
+    two statements would count in neither), each a GROUP BY along a covering partial index
+    in its order, so that neither database visits the table or sorts the answered leads:
+    - the unanswered leads (ix_inbox_item_unanswered_week, a few thousand of tens of
+      thousands, by week first, one owner's too) are counted: waiting, declined, the
+      oldest waiting. SQLite is told the index: for one owner it guessed the owner's
+      index, which visits every lead of the owner's and sorts them.
+    - the answered leads (ix_inbox_item_week for the head, ix_inbox_item_owner_week for one
+      owner) bring their answer seconds, from which the caller takes the medians and the
+      counts within each bound: PostgreSQL's as an array, SQLite's as a comma-separated
+      text. Nothing else is computed per lead.
+    A row of the answered leads has no counts (None), one of the unanswered no seconds.
     """
     if _on_sqlite(session):
         seconds = func.group_concat(InboxItem.answer_seconds)
@@ -143,32 +148,23 @@ def _answer_seconds(session: Session, ask: _Ask) -> list[tuple]:
         # Untyped, so that the array comes as psycopg built it (SQLAlchemy's array type
         # converts every item in Python).
         seconds = func.array_agg(InboxItem.answer_seconds, type_=NullType())
-    statement = _scoped(select(InboxItem.received_week, InboxItem.owner_id, InboxItem.source,
-                               seconds), ask).where(InboxItem.answer_seconds.is_not(None))
-    # On the session's connection, not through the ORM: its row loading cost more per
-    # group than adding the group up. (So nothing pending in the session is flushed
-    # first: the report reads what was saved.)
-    return session.connection().execute(statement.group_by(*_grouping(ask))).all()
-
-
-def _unanswered(session: Session, ask: _Ask) -> list[tuple]:
-    """Count the unanswered leads per week, owner and source: waiting, declined, oldest.
-
-    Along ix_inbox_item_unanswered_week, which holds only the leads without an answer (a
-    few thousand of tens of thousands), in its order (by week first, one owner's too).
-    SQLite is told the index: for one owner it guessed the owner's index, which visits
-    every lead of the owner's and sorts them.
-    """
+    group = (InboxItem.received_week, InboxItem.owner_id, InboxItem.source)
+    answered = _scoped(select(*group, seconds, null(), null(), null()), ask).where(
+        InboxItem.answer_seconds.is_not(None)).group_by(*_grouping(ask))
     waiting = InboxItem.state == InboxState.NEW.value
-    statement = _scoped(select(
-        InboxItem.received_week, InboxItem.owner_id, InboxItem.source,
+    unanswered = _scoped(select(
+        *group, null(),
         func.count(case((waiting, 1))),
         func.min(case((waiting, InboxItem.received_at))),
         func.count(case((~waiting, 1))),
     ), ask).where(InboxItem.answer_seconds.is_(None)).with_hint(
-        InboxItem, f"INDEXED BY {UNANSWERED_INDEX}", "sqlite")
-    return session.connection().execute(statement.group_by(
-        InboxItem.received_week, InboxItem.owner_id, InboxItem.source)).all()
+        InboxItem, f"INDEXED BY {UNANSWERED_INDEX}", "sqlite").group_by(*group)
+    # On the session's connection, not through the ORM: its row loading cost more per
+    # group than adding the group up. (So nothing pending in the session is flushed
+    # first: the report reads what was saved.)
+    # The counts first: a compound statement's columns take the types of its first part
+    # (SQLite's times are text to be read as such).
+    return session.connection().execute(union_all(unanswered, answered)).all()
 
 
 def _grouping(ask: _Ask) -> tuple:
@@ -198,11 +194,14 @@ def speed_report(session: Session, actor, now: datetime, weeks: int = DEFAULT_WE
     ask = _Ask(actor, first_week, len(mondays), manager_id,
                source if source in SOURCES else None)
     rows = _Rows()
-    answered = _answer_seconds(session, ask)
-    for (week, owner, source_code, _text), seconds in zip(
-            answered, _seconds_lists([group[-1] for group in answered]), strict=True):
+    groups = _groups(session, ask)
+    answered = [group for group in groups if group[4] is None]
+    for (week, owner, source_code, *_counts), seconds in zip(
+            answered, _seconds_lists([group[3] for group in answered]), strict=True):
         rows.add_answered((owner, source_code, week - first_week), seconds)
-    for week, owner, source_code, waiting, oldest, declined in _unanswered(session, ask):
+    for week, owner, source_code, _seconds, waiting, oldest, declined in groups:
+        if waiting is None:
+            continue
         waited = (None if oldest is None
                   else max(math.floor((now - oldest).total_seconds()), 0) / 60)
         rows.add_unanswered((owner, source_code, week - first_week), waiting, declined, waited)
@@ -217,7 +216,7 @@ class _Rows:
     """The report's rows per dimension and key: the seconds of their groups, the unanswered."""
 
     def __init__(self):
-        # Per dimension: key -> the sorted answer seconds of each group that counts in it.
+        # Per dimension: key -> the answer seconds of each group that counts in it.
         self.runs: tuple[dict, ...] = tuple({} for _dim in DIMENSIONS)
         self.rows: tuple[dict, ...] = tuple({} for _dim in DIMENSIONS)
 
