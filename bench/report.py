@@ -135,6 +135,8 @@ class Section:
     moved: dict[str, int] = field(default_factory=dict)
     reassign_seconds: float = 0.0
     start_seconds: float = 0.0
+    # The machine's pace (measure.pace_ms) before and after the pages were timed.
+    pace_ms: tuple[float, float] | None = None
 
     def misses(self) -> list[str]:
         """Return every figure of this database that misses its target, in words."""
@@ -210,6 +212,11 @@ def section_text(section: Section, before: dict | None = None) -> list[str]:
     """Return the Markdown lines of one database's figures (with the earlier ones, if any)."""
     heading = f"{NAMES[section.kind]} {section.version}, {section.managers} managers"
     lines = [f"## {heading}", ""]
+    if section.pace_ms is not None:
+        lines += [f"Machine pace (a fixed pure-Python loop, best of 5; lower is faster): "
+                  f"{section.pace_ms[0]:.1f} ms before the pages, {section.pace_ms[1]:.1f} ms "
+                  "after. A slower pace slows every page alike: compare runs at the same "
+                  "pace.", ""]
     for user, figures in section.figures.items():
         earlier = "before: median / p95 ms | " if before is not None else ""
         lines += [f"### As {user}", "",

@@ -34,6 +34,7 @@ from bench.measure import (
     WARM_UPS,
     Figure,
     counting,
+    pace_ms,
     page_size_verdict,
     percentile_95,
     statements_of,
@@ -193,9 +194,13 @@ def measure_database(kind: str, managers: int, args: argparse.Namespace) -> Sect
             engine = db.engine
             db.session.remove()
         manager, other = ids["manager1"], ids["manager2"]
+        pace_before = pace_ms()
         for username, owner in (("manager1", manager), ("head", other)):
             section.figures[username] = time_pages(app, engine, username, manager, owner,
                                                    args.runs, state["long_feed_id"])
+        section.pace_ms = (pace_before, pace_ms())
+        print(f"  machine pace: {section.pace_ms[0]:.1f} ms before, "
+              f"{section.pace_ms[1]:.1f} ms after", flush=True)
         if state["new"] and args.keep_in is None:
             section.moved, section.start_seconds, section.reassign_seconds = reassign(app)
         else:
