@@ -13,7 +13,7 @@ first pairs, not all of them.
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import false, func, select
+from sqlalchemy import false, func, select, union_all
 from sqlalchemy.orm import Session
 
 from app.models import Company, Contact, KeyHolders, User
@@ -52,13 +52,24 @@ class Pair:
         return type(self.first).__tablename__
 
 
-def _repeated(session: Session, model, column, wanted: int) -> list:
-    """Return up to `wanted` values of the column that more than one live record holds."""
-    statement = (select(KeyHolders.value)
+def _repeated(session: Session, model) -> dict[str, list]:
+    """Return, per key of the model, the first values that more than one live record holds.
+
+    One statement for every key (a part per key, each along key_holders' partial index),
+    not one a key: on PostgreSQL each was a round trip.
+    """
+    parts = []
+    for key in dict.fromkeys(column.key for _reason, column in KEY_COLUMNS[model]):
+        first = (select(KeyHolders.key, KeyHolders.value)
                  .where(KeyHolders.record_type == model.__tablename__,
-                        KeyHolders.key == column.key, KeyHolders.n > 1)
-                 .order_by(KeyHolders.value).limit(min(wanted, KEYS_LIMIT)))
-    return list(session.scalars(statement))
+                        KeyHolders.key == key, KeyHolders.n > 1)
+                 .order_by(KeyHolders.value).limit(KEYS_LIMIT).subquery())
+        parts.append(select(first.c.key, first.c.value))
+    found: dict[str, list] = {}
+    for key, value in session.execute(union_all(*parts)):
+        found.setdefault(key, []).append(value)
+    # In the order of the values, as each part read them.
+    return {key: sorted(values) for key, values in found.items()}
 
 
 def _add(pairs: dict, first, second, reason: str, score: int | None = None) -> None:
@@ -75,6 +86,7 @@ def _add(pairs: dict, first, second, reason: str, score: int | None = None) -> N
 
 
 def _by_keys(session: Session, model, pairs: dict) -> None:
+    repeated = _repeated(session, model) if len(pairs) < PAIRS_LIMIT else {}
     for reason, column in KEY_COLUMNS[model]:
         # The pairs listed already may share this key too: their records tell.
         for pair in pairs.values():
@@ -85,7 +97,7 @@ def _by_keys(session: Session, model, pairs: dict) -> None:
         if len(pairs) >= PAIRS_LIMIT:
             continue
         # Each value makes a pair at least: no more values than the page has room for.
-        values = _repeated(session, model, column, PAIRS_LIMIT - len(pairs))
+        values = repeated.get(column.key, [])[:PAIRS_LIMIT - len(pairs)]
         if not values:
             continue
         # The first few holders of each value: a common name is held by dozens.
