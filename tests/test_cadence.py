@@ -187,3 +187,57 @@ def test_off_cadence_is_one_statement_per_part(session, make_user, make_deal, ma
     assert len(seen) <= 5, seen
 
 
+
+
+def test_without_a_stage_limit_only_the_stages_are_read(session, make_user, make_deal,
+                                                        make_company, stage, statements):
+    manager = make_user()
+    _deal(session, make_deal, make_company, manager, stage("negotiation"), 400, None)
+    assert manager.roles  # the acting user is loaded already in a request
+    with statements() as seen:
+        result = cadence.off_cadence(session, manager)
+        counted = cadence.count_off_cadence(session, manager)
+    assert (result.total, result.deals, result.per_manager, counted) == (0, [], {}, 0)
+    assert len(seen) == 2  # the stages with a limit, once per call: none
+
+
+@pytest.fixture
+def two_limited(stage, session):
+    """Proposal every 3 days, negotiation every 7 (restored afterwards)."""
+    stages = stage("proposal"), stage("negotiation")
+    for limited, days in zip(stages, (3, 7), strict=True):
+        limited.max_days_between_touches = days
+    session.commit()
+    yield stages
+    for limited in stages:
+        limited.max_days_between_touches = None
+    session.commit()
+
+
+def test_the_longest_untouched_come_first_across_stages(session, make_user, make_deal,
+                                                        make_company, two_limited):
+    proposal, negotiation = two_limited
+    manager, other = make_user(), make_user()
+    deals = {
+        # title: stage, days since the last touch, next task in days
+        "a": (proposal, 30, 1), "b": (negotiation, 40, 1), "c": (proposal, 50, 1),
+        "d": (negotiation, 4, 1),    # within the negotiation's 7 days
+        "e": (proposal, 4, 1),       # past the proposal's 3
+        "f": (negotiation, 1, 9),    # next task 10 days after the touch
+        "g": (proposal, 1, 1),       # on cadence
+    }
+    made = {title: _deal(session, make_deal, make_company, manager, stage_, touched, next_in,
+                         title=title)
+            for title, (stage_, touched, next_in) in deals.items()}
+    _deal(session, make_deal, make_company, other, proposal, 60, 1, title="чужая")
+    session.expire_all()
+
+    result = cadence.off_cadence(session, manager, limit=3)
+    assert [deal.title for deal in result.deals] == ["c", "b", "a"]
+    assert result.total == 5
+    assert result.per_manager == {manager.id: 5}
+    assert cadence.count_off_cadence(session, manager) == 5
+    assert [deal.title for deal in cadence.off_cadence(session, manager).deals] == \
+        ["c", "b", "a", "e", "f"]
+    assert {title for title, deal in made.items()
+            if cadence.is_off_cadence(deal, local_now().date())} == {"a", "b", "c", "e", "f"}

@@ -443,3 +443,36 @@ def test_a_word_inside_the_name_is_read_from_the_names_text_index(app, session, 
     else:
         assert "VIRTUAL TABLE INDEX" in found_plan, found_plan
     session.rollback()
+
+
+@pytest.mark.parametrize("who", ["head", "manager"])
+def test_off_cadence_reads_each_limited_stage_along_the_cadence_index(
+        app, session, make_user, make_deal, make_company, stage, who):
+    from app.services.queries import cadence
+
+    anna = make_user("Manager", "anna")
+    limited = [stage("proposal"), stage("negotiation")]
+    for limited_stage in limited:
+        limited_stage.max_days_between_touches = 7
+    for number in range(3):
+        deal = make_deal(anna, company=make_company(anna, name=f"ООО {number}"),
+                         stage=limited[number % 2], title=f"Сделка {number}")
+        deal.last_touch_at = local_now() - timedelta(days=30)
+    session.commit()
+    actor = make_user("Head", "chief") if who == "head" else anna
+    with caught(session.get_bind(), "FROM deal") as seen:
+        result = cadence.off_cadence(session, actor)
+    assert result.total == 3
+    # The counts per owner and the longest untouched: one part per stage each, from the
+    # cadence indexes alone. (For every manager's deals SQLite skips from owner to owner
+    # with the statistics of a big table; on a tiny one it reads the owner index whole.)
+    for statement, parameters in seen[:2]:
+        found = plan(session, statement, parameters)
+        assert "Seq Scan on deal" not in found, found
+        if not ON_POSTGRESQL:
+            reads = [line for line in found.splitlines() if " deal " in f"{line} "]
+            assert reads and all("COVERING INDEX ix_deal_" in line and "_cadence" in line
+                                 for line in reads), found
+    for limited_stage in limited:
+        limited_stage.max_days_between_touches = None
+    session.commit()

@@ -63,12 +63,13 @@ class Deal(RecordMixin, NextTaskMixin, Model):
                                 "next_task_at"),
         *next_task_sort_indexes("deal"),
         # Off cadence (app/services/queries/cadence.py): a manager's or everyone's deals of
-        # the stages with a limit, compared from the index alone. The forecast counts its
+        # the stages with a limit, compared (and everyone's counted per owner) from the
+        # index alone. The forecast counts its
         # warnings (close date past or before the next task, moved often) from them too.
         Index("ix_deal_owner_cadence", "owner_id", "archived", "stage_id", "last_touch_at",
               "next_task_at", "expected_close_date", "close_date_moves"),
         Index("ix_deal_cadence", "archived", "stage_id", "last_touch_at", "next_task_at",
-              "expected_close_date", "close_date_moves"),
+              "expected_close_date", "close_date_moves", "owner_id"),
         # The forecast: open deals by expected close month, summed from the index alone.
         Index("ix_deal_owner_forecast", "owner_id", "archived", "expected_close_date",
               "stage_id", "currency", "amount"),

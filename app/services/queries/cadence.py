@@ -8,15 +8,16 @@ the team's calendar, a deal is off cadence when
 - more than the limit has passed since the last touch (today - last touch > limit), or
 - its next task is planned later than the last touch plus the limit.
 
-Exactly at the limit is still on cadence. Everything is one statement over the deals of
-the stages with a limit (ix_deal_owner_cadence / ix_deal_cadence hold every column asked).
+Exactly at the limit is still on cadence. The stages with a limit are read first (none:
+nothing more is asked); then each count or list is one statement over the deals of those
+stages (ix_deal_owner_cadence / ix_deal_cadence hold every column asked).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, false, func, select
+from sqlalchemy import Date, Integer, and_, cast, false, func, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.functions import FunctionElement
@@ -26,7 +27,7 @@ from app.models.mixins import local_now
 from app.services.rules.visibility import scope_query, sees_everything
 
 LISTED = 200  # deals listed on the page; the rest are counted
-EPOCH = date(2000, 1, 1)
+OWNER_CADENCE_INDEX = "ix_deal_owner_cadence"
 
 
 class day_number(FunctionElement):  # noqa: N801 - a SQL function, named like one
@@ -48,10 +49,6 @@ def _day_number_postgresql(element, compiler, **kw):
     return f"(CAST({column} AS DATE) - DATE '2000-01-01')"
 
 
-def _days(day: date) -> int:
-    return (day - EPOCH).days
-
-
 def touch_day(deal: Deal) -> date | None:
     """Return the day of the deal's last touch (its creation while nothing was done)."""
     moment = deal.last_touch_at or deal.created_at
@@ -70,15 +67,30 @@ def is_off_cadence(deal: Deal, today: date) -> bool:
     return deal.next_task_at is not None and (deal.next_task_at.date() - touched).days > limit
 
 
-def off_cadence_condition(today: date):
-    """Return the SQL condition 'off cadence' (the query must join Stage)."""
-    limit = Stage.max_days_between_touches
-    touched = day_number(Deal.last_touch_at)
-    return (
-        limit.is_not(None)
-        & Stage.is_open
-        & ((_days(today) - touched > limit) | (day_number(Deal.next_task_at) - touched > limit))
-    )
+def _limits(session: Session) -> list[tuple[int, int]]:
+    """Return (stage id, days) of the open stages with a limit: a handful of rows."""
+    return [tuple(row) for row in session.execute(
+        select(Stage.id, Stage.max_days_between_touches)
+        .where(Stage.max_days_between_touches.is_not(None), Stage.is_open)
+        .order_by(Stage.id))]
+
+
+def _stage_off_cadence(session: Session, stage_id: int, days: int, today: date):
+    """Return the SQL condition "off cadence" for the deals of one stage, compared cheaply.
+
+    The stage's limit is turned into bounds here, so that a deal is compared, not
+    computed: untouched since before the first day past the limit (a time, not a count of
+    days), or its next task at or after the day the limit ends past its last touch. The
+    count of days per deal cost SQLite four date conversions a row, 80 ms for 85,000 deals.
+    """
+    cutoff = datetime.combine(today - timedelta(days=days), time.min)
+    if session.get_bind().dialect.name == "sqlite":
+        # Stored as 'YYYY-MM-DD HH:MM:SS...': a time compares with a day as text.
+        beyond = func.date(Deal.last_touch_at, f"+{days + 1} days")
+    else:
+        beyond = cast(Deal.last_touch_at, Date) + (days + 1)
+    return and_(Deal.stage_id == stage_id,
+                or_(Deal.last_touch_at < cutoff, Deal.next_task_at >= beyond))
 
 
 def _scoped(query, actor, manager_id: int | None):
@@ -86,15 +98,6 @@ def _scoped(query, actor, manager_id: int | None):
     if manager_id is not None and sees_everything(actor):
         query = query.filter(Deal.owner_id == manager_id)
     return query
-
-
-def _base(session: Session, columns, actor, today: date, manager_id: int | None):
-    query = (
-        session.query(*columns)
-        .join(Stage, Stage.id == Deal.stage_id)
-        .filter(Deal.archived == false(), off_cadence_condition(today))
-    )
-    return _scoped(query, actor, manager_id)
 
 
 @dataclass
@@ -110,29 +113,75 @@ def off_cadence(session: Session, actor, manager_id: int | None = None,
                 today: date | None = None, limit: int = LISTED) -> OffCadence:
     """Return the open deals off cadence: a manager's own, or the head's choice (or all).
 
-    Three statements whatever the number of deals: the count per manager, the ids of the
-    longest untouched, and those deals with their clients and stages.
+    Statements whatever the number of deals: the stages with a limit, the count per
+    manager, the ids of the longest untouched, and those deals with their clients.
     """
     today = today or local_now().date()
-    counts = _base(session, (Deal.owner_id, func.count()), actor, today, manager_id) \
-        .group_by(Deal.owner_id)
-    per_manager = {owner_id: number for owner_id, number in counts}
+    limits = _limits(session)
+    if not limits:
+        return OffCadence([], 0, {})
+    per_manager = _counts(session, actor, today, manager_id, limits)
     total = sum(per_manager.values())
     deals: list[Deal] = []
     if total:
-        ids = [deal_id for (deal_id,) in _base(session, (Deal.id,), actor, today, manager_id)
-               .order_by(Deal.last_touch_at, Deal.id).limit(limit)]
+        ids = _longest_untouched(session, actor, today, manager_id, limits, limit)
         loaded = {deal.id: deal for deal in session.query(Deal).filter(Deal.id.in_(ids))
                   .options(selectinload(Deal.company), selectinload(Deal.contact))}
         deals = [loaded[deal_id] for deal_id in ids if deal_id in loaded]
     return OffCadence(deals, total, per_manager)
 
 
+def _counts(session: Session, actor, today: date, manager_id: int | None,
+            limits: list[tuple[int, int]]) -> dict[int, int]:
+    """Count the deals off cadence per owner: one part per stage, added up here.
+
+    Each part reads one stage's deals along the cadence index by owner (by each owner in
+    turn for every manager's deals: SQLite skips from owner to owner) and compares each
+    with that stage's bounds alone; one condition over every stage made each deal go through all
+    of them (SQLite: 90 ms for 85,000 deals off cadence of 92,000).
+    """
+    parts = [
+        _scoped(select(Deal.owner_id, func.count()).where(
+            Deal.archived == false(), _stage_off_cadence(session, stage_id, days, today)),
+            actor, manager_id).group_by(Deal.owner_id)
+        # The index that holds the owner: SQLite took the stage's index without it for
+        # every manager's deals, and visited the table once per deal.
+        .with_hint(Deal, f"INDEXED BY {OWNER_CADENCE_INDEX}", "sqlite")
+        for stage_id, days in limits]
+    counts: dict[int, int] = {}
+    for owner_id, number in session.execute(union_all(*parts)):
+        counts[owner_id] = counts.get(owner_id, 0) + number
+    return counts
+
+
+def _longest_untouched(session: Session, actor, today: date, manager_id: int | None,
+                       limits: list[tuple[int, int]], limit: int) -> list[int]:
+    """Return the ids of the deals off cadence untouched longest, oldest touch first.
+
+    Per stage, the first `limit` along the cadence index, which holds a stage's deals in
+    the order of their last touch (so nothing is sorted but the few taken per stage); then
+    the oldest of those. One ORDER BY over every deal off cadence sorted them all: 51 ms
+    on SQLite for 85,000.
+    """
+    parts = []
+    for stage_id, days in limits:
+        first = _scoped(select(Deal.id, Deal.last_touch_at).where(
+            Deal.archived == false(), _stage_off_cadence(session, stage_id, days, today)),
+            actor, manager_id).order_by(Deal.last_touch_at, Deal.id).limit(limit).subquery()
+        parts.append(select(first.c.id, first.c.last_touch_at))
+    taken = union_all(*parts).subquery()
+    return list(session.scalars(select(taken.c.id)
+                                .order_by(taken.c.last_touch_at, taken.c.id).limit(limit)))
+
+
 def count_off_cadence(session: Session, actor, manager_id: int | None = None,
                       today: date | None = None) -> int:
     """Count the open deals off cadence the actor may see (one statement)."""
     today = today or local_now().date()
-    return _base(session, (func.count(Deal.id),), actor, today, manager_id).scalar() or 0
+    limits = _limits(session)
+    if not limits:
+        return 0
+    return sum(_counts(session, actor, today, manager_id, limits).values())
 
 
 def days_until(due_at: datetime, touched: date) -> int:
@@ -164,12 +213,6 @@ def planning_warning(session: Session, deal: Deal | None, due_at: datetime | Non
 def manager_ids_in(result: OffCadence) -> list[int]:
     """Return the managers who have deals off cadence, most first."""
     return sorted(result.per_manager, key=lambda owner: (-result.per_manager[owner], owner))
-
-
-def select_off_cadence_ids(today: date):
-    """Return a SELECT of the ids of every open deal off cadence (for other queries)."""
-    return (select(Deal.id).join(Stage, Stage.id == Deal.stage_id)
-            .where(Deal.archived == false(), off_cadence_condition(today)))
 
 
 def completion_warning(session: Session, task, planned) -> str | None:
