@@ -100,13 +100,13 @@ def counting(engine) -> Iterator[list]:
 
 
 def pace_ms() -> float:
-    """Time a fixed pure-Python loop (best of 5): how fast this machine runs Python now.
+    """Time a fixed pure-Python loop (ms, best of 5): how fast this machine runs Python now.
 
     A shared machine's speed drifts between runs, by a fifth or more within minutes; the
     report shows this beside each database's figures, so that runs are compared at the
     same pace.
     """
-    return min(timeit.repeat("sum(range(1_000_000))", number=10, repeat=5)) * 1000
+    return min(timeit.repeat("sum(range(1_000_000))", number=10, repeat=5)) / 10 * 1000
 
 
 def percentile_95(values: list[float]) -> float:

@@ -448,12 +448,22 @@ def test_a_word_inside_the_name_is_read_from_the_names_text_index(app, session, 
 @pytest.mark.parametrize("who", ["head", "manager"])
 def test_off_cadence_reads_each_limited_stage_along_the_cadence_index(
         app, session, make_user, make_deal, make_company, stage, who):
-    from app.services.queries import cadence
-
     anna = make_user("Manager", "anna")
     limited = [stage("proposal"), stage("negotiation")]
     for limited_stage in limited:
         limited_stage.max_days_between_touches = 7
+    try:
+        _off_cadence_plans(session, make_user, make_deal, make_company, anna, limited, who)
+    finally:
+        session.rollback()
+        for limited_stage in limited:
+            limited_stage.max_days_between_touches = None
+        session.commit()
+
+
+def _off_cadence_plans(session, make_user, make_deal, make_company, anna, limited, who):
+    from app.services.queries import cadence
+
     for number in range(3):
         deal = make_deal(anna, company=make_company(anna, name=f"ООО {number}"),
                          stage=limited[number % 2], title=f"Сделка {number}")
@@ -473,6 +483,3 @@ def test_off_cadence_reads_each_limited_stage_along_the_cadence_index(
             reads = [line for line in found.splitlines() if " deal " in f"{line} "]
             assert reads and all("COVERING INDEX ix_deal_" in line and "_cadence" in line
                                  for line in reads), found
-    for limited_stage in limited:
-        limited_stage.max_days_between_touches = None
-    session.commit()

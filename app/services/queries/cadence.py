@@ -144,8 +144,10 @@ def _counts(session: Session, actor, today: date, manager_id: int | None,
         _scoped(select(Deal.owner_id, func.count()).where(
             Deal.archived == false(), _stage_off_cadence(session, stage_id, days, today)),
             actor, manager_id).group_by(Deal.owner_id)
-        # The index that holds the owner: SQLite took the stage's index without it for
-        # every manager's deals, and visited the table once per deal.
+        # The index by owner: for every manager's deals SQLite skips from owner to owner
+        # along it (with the table's statistics) and groups without sorting; by the
+        # stage's index it sorted every deal off cadence by owner (61 ms against 41 for
+        # 85,000 deals).
         .with_hint(Deal, f"INDEXED BY {OWNER_CADENCE_INDEX}", "sqlite")
         for stage_id, days in limits]
     counts: dict[int, int] = {}
@@ -176,7 +178,7 @@ def _longest_untouched(session: Session, actor, today: date, manager_id: int | N
 
 def count_off_cadence(session: Session, actor, manager_id: int | None = None,
                       today: date | None = None) -> int:
-    """Count the open deals off cadence the actor may see (one statement)."""
+    """Count the open deals off cadence the actor may see (the stages, then the count)."""
     today = today or local_now().date()
     limits = _limits(session)
     if not limits:

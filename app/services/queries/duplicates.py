@@ -65,11 +65,13 @@ def _repeated(session: Session, model) -> dict[str, list]:
                         KeyHolders.key == key, KeyHolders.n > 1)
                  .order_by(KeyHolders.value).limit(KEYS_LIMIT).subquery())
         parts.append(select(first.c.key, first.c.value))
+    read = union_all(*parts).subquery()
     found: dict[str, list] = {}
-    for key, value in session.execute(union_all(*parts)):
+    # In the order of the values, as the database sorts them (its collation, as before).
+    for key, value in session.execute(select(read.c.key, read.c.value)
+                                      .order_by(read.c.key, read.c.value)):
         found.setdefault(key, []).append(value)
-    # In the order of the values, as each part read them.
-    return {key: sorted(values) for key, values in found.items()}
+    return found
 
 
 def _add(pairs: dict, first, second, reason: str, score: int | None = None) -> None:
