@@ -2,6 +2,7 @@
 
 from flask import g
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
@@ -24,9 +25,13 @@ class OffCadenceView(BaseView):
         today = local_now().date()
         result = cadence.off_cadence(db.session, user, manager_id, today)
         everyone = sees_everything(user)
+        # Each stage's name and limit in the reader's language once, not once a row.
+        stage_texts = {deal.stage_id: (deal.stage.label, gettext(
+            "every %(days)s days", days=deal.stage.max_days_between_touches))
+            for deal in result.deals}
         return self.render_template(
             "crm/off_cadence.html", title=_l("Off cadence"), result=result, today=today,
             managers=reports.team(db.session) if everyone else None, manager_id=manager_id,
             names=reports.user_names(db.session, result.per_manager) if everyone else {},
-            listed=cadence.LISTED,
+            listed=cadence.LISTED, stage_texts=stage_texts,
         )

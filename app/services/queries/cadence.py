@@ -19,10 +19,10 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Integer, and_, cast, false, func, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.models import Deal, Stage
+from app.models import Company, Contact, Deal, Stage
 from app.models.mixins import local_now
 from app.services.rules.visibility import scope_query, sees_everything
 
@@ -100,6 +100,17 @@ def _scoped(query, actor, manager_id: int | None):
     return query
 
 
+# What the page shows of a listed deal (its client's name, not the client's whole record
+# and owner): loading 200 deals with every column of their clients was most of the page.
+_LISTED_COLUMNS = (
+    load_only(Deal.id, Deal.title, Deal.company_id, Deal.contact_id, Deal.stage_id,
+              Deal.owner_id, Deal.last_touch_at, Deal.created_at, Deal.next_task_at),
+    selectinload(Deal.company).load_only(Company.name).lazyload(Company.owner),
+    selectinload(Deal.contact).load_only(Contact.first_name, Contact.last_name,
+                                         Contact.middle_name).lazyload(Contact.owner),
+)
+
+
 @dataclass
 class OffCadence:
     """The deals off cadence a user may see: the first `LISTED`, and how many in all."""
@@ -126,7 +137,7 @@ def off_cadence(session: Session, actor, manager_id: int | None = None,
     if total:
         ids = _longest_untouched(session, actor, today, manager_id, limits, limit)
         loaded = {deal.id: deal for deal in session.query(Deal).filter(Deal.id.in_(ids))
-                  .options(selectinload(Deal.company), selectinload(Deal.contact))}
+                  .options(*_LISTED_COLUMNS)}
         deals = [loaded[deal_id] for deal_id in ids if deal_id in loaded]
     return OffCadence(deals, total, per_manager)
 
