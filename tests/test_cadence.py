@@ -197,7 +197,7 @@ def test_without_a_stage_limit_only_the_stages_are_read(session, make_user, make
     with statements() as seen:
         result = cadence.off_cadence(session, manager)
         counted = cadence.count_off_cadence(session, manager)
-    assert (result.total, result.deals, result.per_manager, counted) == (0, [], {}, 0)
+    assert (result.total, result.deals, result.per_manager, counted) == (0, [], {}, (0, False))
     # The stages with a limit, once per call (none): no deal is read.
     assert len(seen) == 2 and not [sql for sql in seen if "FROM deal" in sql], seen
 
@@ -237,8 +237,49 @@ def test_the_longest_untouched_come_first_across_stages(session, make_user, make
     assert [deal.title for deal in result.deals] == ["c", "b", "a"]
     assert result.total == 5
     assert result.per_manager == {manager.id: 5}
-    assert cadence.count_off_cadence(session, manager) == 5
+    assert cadence.count_off_cadence(session, manager) == (5, False)
     assert [deal.title for deal in cadence.off_cadence(session, manager).deals] == \
         ["c", "b", "a", "e", "f"]
     assert {title for title, deal in made.items()
             if cadence.is_off_cadence(deal, local_now().date())} == {"a", "b", "c", "e", "f"}
+
+
+def test_each_owner_is_counted_up_to_the_cap(session, make_user, make_deal, make_company,
+                                            limited, login, client, app, monkeypatch):
+    from app.services.io.digest import collect_digest, render_text
+
+    anna, boris, leaver = make_user(), make_user(), make_user()
+    for number in range(4):
+        _deal(session, make_deal, make_company, anna, limited, 20 + number, None,
+              title=f"Анна {number}")
+    _deal(session, make_deal, make_company, boris, limited, 9, None, title="Борис")
+    _deal(session, make_deal, make_company, boris, limited, 1, 1, title="В ритме")
+    # A leaver's book off cadence is the head's to see until it is handed over.
+    _deal(session, make_deal, make_company, leaver, limited, 30, None, title="Ушедший")
+    leaver.active = False
+    session.commit()
+    head = make_user("Head")
+
+    result = cadence.off_cadence(session, head, cap=3)
+    assert result.per_manager == {anna.id: 3, boris.id: 1, leaver.id: 1}
+    assert result.capped == {anna.id} and result.total_capped and result.total == 5
+    # The listing is not capped by the count: the untouched longest of every owner.
+    assert [deal.title for deal in result.deals] == [
+        "Ушедший", "Анна 3", "Анна 2", "Анна 1", "Анна 0", "Борис"]
+    assert cadence.count_off_cadence(session, anna, anna.id, cap=3) == (3, True)
+    assert cadence.count_off_cadence(session, boris, boris.id, cap=3) == (1, False)
+    assert cadence.off_cadence(session, head, boris.id, cap=3).capped == frozenset()
+    assert cadence.count_off_cadence(session, anna, anna.id, cap=4) == (4, False)
+
+    with app.test_request_context("/?_l_=en"):
+        digest = collect_digest(session, anna, local_now(), "en")
+        assert (digest.off_cadence_count, digest.off_cadence_capped) == (4, False)
+    monkeypatch.setattr(cadence, "COUNT_CAP", 3)
+    with app.test_request_context("/?_l_=en"):
+        digest = collect_digest(session, anna, local_now(), "en")
+        assert "3+ deals off cadence" in render_text(digest, "http://crm.example")
+    login("Head")
+    page = client.get("/off-cadence/?_l_=ru").get_data(as_text=True)
+    assert f'<tr data-manager="{anna.id}">' in page
+    assert "3+</td>" in page and "<strong>5+</strong>" in page
+    assert "сделки каждого менеджера считаются до 3" in page

@@ -62,10 +62,10 @@ class Deal(RecordMixin, NextTaskMixin, Model):
         without_next_task_index("ix_deal_queue_stage", "stage_id", "owner_id", "archived",
                                 "next_task_at"),
         *next_task_sort_indexes("deal"),
-        # Off cadence (app/services/queries/cadence.py): a manager's or everyone's deals of
-        # the stages with a limit, compared (and everyone's counted per owner) from the
-        # index alone. The forecast counts its
-        # warnings (close date past or before the next task, moved often) from them too.
+        # Off cadence (app/services/queries/cadence.py): the deals of the stages with a
+        # limit, counted per owner (the owner's index) and listed by last touch (the
+        # stage's), compared from the index alone. The forecast counts its warnings
+        # (close date past or before the next task, moved often) from them too.
         Index("ix_deal_owner_cadence", "owner_id", "archived", "stage_id", "last_touch_at",
               "next_task_at", "expected_close_date", "close_date_moves"),
         Index("ix_deal_cadence", "archived", "stage_id", "last_touch_at", "next_task_at",

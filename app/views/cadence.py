@@ -34,5 +34,5 @@ class OffCadenceView(BaseView):
             "crm/off_cadence.html", title=_l("Off cadence"), result=result, today=today,
             managers=reports.team(db.session) if everyone else None, manager_id=manager_id,
             names=reports.user_names(db.session, result.per_manager) if everyone else {},
-            listed=cadence.LISTED, stage_texts=stage_texts,
+            listed=cadence.LISTED, cap=cadence.COUNT_CAP, stage_texts=stage_texts,
         )

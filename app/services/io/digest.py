@@ -77,6 +77,8 @@ class Digest:
     today_count: int
     queue_count: int
     off_cadence_count: int = 0
+    # More deals off cadence than counted (cadence.COUNT_CAP): written "1000+".
+    off_cadence_capped: bool = False
     overdue: list[Task] = field(default_factory=list)
     today: list[Task] = field(default_factory=list)
     # The head's only: leads unanswered past the limit.
@@ -156,13 +158,16 @@ def collect_digest(
     A head also gets the leads unanswered longer than `lead_alert_minutes`.
     """
     counts = agenda.task_counters(session, user, now)
+    off_cadence, off_cadence_capped = cadence.count_off_cadence(session, user, user.id,
+                                                                now.date())
     digest = Digest(
         user=user,
         language=language,
         overdue_count=counts["overdue"],
         today_count=counts["today"],
         queue_count=agenda.queue_count(session, user),
-        off_cadence_count=cadence.count_off_cadence(session, user, user.id, now.date()),
+        off_cadence_count=off_cadence,
+        off_cadence_capped=off_cadence_capped,
         waiting=speed_to_lead.waiting_leads(session, user, now, lead_alert_minutes),
     )
     if digest.overdue_count or digest.today_count:
@@ -249,9 +254,10 @@ def render_text(digest: Digest, base_url: str, now: datetime | None = None) -> s
     if digest.off_cadence_count:
         lines.append(
             ngettext(
-                "%(num)d deal off cadence: %(url)s",
-                "%(num)d deals off cadence: %(url)s",
+                "%(count)s deal off cadence: %(url)s",
+                "%(count)s deals off cadence: %(url)s",
                 digest.off_cadence_count,
+                count=str(digest.off_cadence_count) + ("+" if digest.off_cadence_capped else ""),
                 url=root + OFF_CADENCE_PATH,
             )
         )
