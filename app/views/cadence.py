@@ -26,10 +26,9 @@ class OffCadenceView(BaseView):
         result = cadence.off_cadence(db.session, user, manager_id, today)
         everyone = sees_everything(user)
         # Each stage's name and limit in the reader's language once, not once a row.
-        stages = {deal.stage_id: deal.stage for deal in result.deals}
         stage_texts = {stage_id: (stage.label, gettext(
             "every %(days)s days", days=stage.max_days_between_touches))
-            for stage_id, stage in stages.items()}
+            for stage_id, stage in result.stages.items()}
         return self.render_template(
             "crm/off_cadence.html", title=_l("Off cadence"), result=result, today=today,
             managers=reports.team(db.session) if everyone else None, manager_id=manager_id,
