@@ -172,7 +172,7 @@ def test_the_digest_counts_deals_off_cadence(session, make_user, make_deal, make
         assert "1 deal off cadence" in render_text(digest, "http://crm.example")
 
 
-def test_off_cadence_is_one_statement_per_part(session, make_user, make_deal, make_company,
+def test_off_cadence_is_three_statements(session, make_user, make_deal, make_company,
                                                limited, statements):
     manager = make_user()
     for number in range(6):
@@ -270,7 +270,9 @@ def test_each_owner_is_counted_up_to_the_cap(session, make_user, make_deal, make
         "Ушедший", "Анна 3", "Анна 2", "Анна 1", "Анна 0", "Борис"]
     assert cadence.count_off_cadence(session, anna, anna.id, cap=3) == (3, True)
     assert cadence.count_off_cadence(session, boris, boris.id, cap=3) == (1, False)
-    assert cadence.off_cadence(session, head, boris.id, cap=3).capped == frozenset()
+    borises = cadence.off_cadence(session, head, boris.id, cap=3)
+    assert (borises.per_manager, borises.capped) == ({boris.id: 1}, frozenset())
+    assert [deal.title for deal in borises.deals] == ["Борис"]
     assert cadence.count_off_cadence(session, anna, anna.id, cap=4) == (4, False)
 
     with app.test_request_context("/?_l_=en"):
@@ -285,3 +287,8 @@ def test_each_owner_is_counted_up_to_the_cap(session, make_user, make_deal, make
     assert f'<tr data-manager="{anna.id}">' in page
     assert "3+</td>" in page and "<strong>5+</strong>" in page
     assert "сделки каждого менеджера считаются до 3" in page
+    # Exactly at the cap is a count like any other.
+    monkeypatch.setattr(cadence, "COUNT_CAP", 4)
+    page = client.get("/off-cadence/?_l_=ru").get_data(as_text=True)
+    assert ">4</td>" in page and "+</td>" not in page and "<strong>6</strong>" in page
+    assert "считаются до" not in page
