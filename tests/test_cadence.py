@@ -287,6 +287,11 @@ def test_each_owner_is_counted_up_to_the_cap(session, make_user, make_deal, make
     assert f'<tr data-manager="{anna.id}">' in page
     assert "3+</td>" in page and "<strong>5+</strong>" in page
     assert "сделки каждого менеджера считаются до 3" in page
+    login(user=anna)
+    page = client.get("/off-cadence/?_l_=en").get_data(as_text=True)
+    assert "<strong>3+</strong>" in page and "deals are counted up to 3" in page
+    assert "Борис" not in page and "each manager" not in page
+    login("Head")
     # Exactly at the cap is a count like any other.
     monkeypatch.setattr(cadence, "COUNT_CAP", 4)
     page = client.get("/off-cadence/?_l_=ru").get_data(as_text=True)
