@@ -39,10 +39,11 @@ CAUSES = {
     "off cadence": (
         "the benchmark's open stages expect a touch every 14 days, and the demo's last "
         "touches are spread over two years, so about 85,000 of 94,000 open deals are off "
-        "cadence. Counting them per manager reads every open deal of those stages from the "
-        "cadence index (one part per stage, each compared with its stage's bounds, no date "
-        "computed per deal); the 200 untouched longest are taken per stage in the index's "
-        "order. It would take capped counts (\"1,000+\"), as the forecast's warnings have."),
+        "cadence. Each owner's are counted up to 1,000 (\"1,000+\"), one statement over "
+        "the users: for the head with 20 managers that is up to 20,000 entries of the "
+        "owner's cadence index; the 100 untouched longest are taken per stage in the "
+        "stage index's order and read by key with their clients' names, then drawn with "
+        "the manager's and stage's names. It would take a smaller cap or fewer rows."),
     "chart: speed to lead (8 weeks)": (
         "as over 26 weeks, with about 15,000 leads for the head."),
     "forecast": (
