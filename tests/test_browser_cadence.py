@@ -29,13 +29,11 @@ def off_cadence(session, make_user, make_company, make_contact, make_deal, stage
     anna, boris = make_user("Manager", "anna"), make_user("Manager", "boris")
     now = local_now().replace(microsecond=0)
     for owner, title, days, client in (
-            (anna, "Поставка станков", 30, make_company(anna, "Альфа")),
-            (anna, "Монтаж линии", 20, make_company(anna, "Бета")),
-            (anna, "Сервис", 1, make_company(anna, "Гамма")),
-            (boris, "Кухня на заказ", 10, make_contact(boris, "Смирнова"))):
-        deal = (make_deal(owner, contact=client, stage=negotiation, title=title)
-                if hasattr(client, "last_name")
-                else make_deal(owner, company=client, stage=negotiation, title=title))
+            (anna, "Поставка станков", 30, {"company": make_company(anna, "Альфа")}),
+            (anna, "Монтаж линии", 20, {"company": make_company(anna, "Бета")}),
+            (anna, "Сервис", 1, {"company": make_company(anna, "Гамма")}),
+            (boris, "Кухня на заказ", 10, {"contact": make_contact(boris, "Смирнова")})):
+        deal = make_deal(owner, stage=negotiation, title=title, **client)
         deal.last_touch_at = now - timedelta(days=days)
     session.commit()
     yield {"head": head, "anna": anna, "boris": boris}
