@@ -111,6 +111,27 @@ def test_the_head_chooses_a_manager_and_a_source(session, make_user, leads):
     assert unknown.total.leads == 8
 
 
+def test_leads_waiting_in_several_weeks_and_sources_add_up_per_row(session, make_user):
+    anna, boris = make_user("Manager", "anna"), make_user("Manager", "boris")
+    lead(session, anna, LAST_MONDAY, source="form")
+    lead(session, anna, THIS_MONDAY, source="call")
+    lead(session, anna, THIS_MONDAY + timedelta(hours=1), source="call", state="declined")
+    lead(session, boris, THIS_MONDAY + timedelta(hours=2), source="call")
+    report = speed.speed_report(session, make_user("Head"), NOW, weeks=2)
+    waited_last, waited_this = (NOW - LAST_MONDAY) / timedelta(minutes=1), 3 * 24 * 60 + 180
+    by_manager = {row.key: row for row in report.by_manager}
+    # anna's oldest is the oldest of her two weeks, boris' his own.
+    assert figures(by_manager[str(anna.id)]) == (2, 0, [0, 0, 0], None, 2, waited_last, 1)
+    assert figures(by_manager[str(boris.id)]) == (1, 0, [0, 0, 0], None, 1, 3 * 24 * 60 + 60, 0)
+    assert [figures(row) for row in report.by_week] == [
+        (1, 0, [0, 0, 0], None, 1, waited_last, 0),
+        (2, 0, [0, 0, 0], None, 2, waited_this, 1)]
+    by_source = {row.key: row for row in report.by_source}
+    assert figures(by_source["form"]) == (1, 0, [0, 0, 0], None, 1, waited_last, 0)
+    assert figures(by_source["call"]) == (2, 0, [0, 0, 0], None, 2, waited_this, 1)
+    assert figures(report.total) == (3, 0, [0, 0, 0], None, 3, waited_last, 1)
+
+
 def test_nothing_to_count(session, make_user):
     report = speed.speed_report(session, make_user("Head"), NOW)
     assert figures(report.total) == (0, 0, [0, 0, 0], None, 0, None, 0)

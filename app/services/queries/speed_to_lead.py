@@ -11,9 +11,10 @@ leads. One statement groups the answered leads of the period by week, owner and 
 in the order of a covering partial index (ix_inbox_item_week for the head,
 ix_inbox_item_owner_week for one owner), so that neither database sorts or visits the
 table; each group brings its leads' answer seconds, from which the medians are taken
-here. Its second part counts the unanswered leads, a few thousand, along a partial index
-of their own: counting them beside the seconds cost an expression per lead. The groups
-are few and are added up here per manager, per source, per week and in total. A pass over
+here. Its other parts count the unanswered leads, a few thousand, per week, per owner
+and per source along a partial index of their own: counting them beside the seconds cost
+an expression per lead. The groups are few and are added up here per manager, per source,
+per week and in total. A pass over
 the leads for the medians in the database cost more: PostgreSQL's `percentile_cont` over
 GROUPING SETS sorted them four times, and reading them one row a lead took SQLite 35 ms at
 45,000. The seconds held are those of at most MAX_WEEKS weeks of leads, a number a lead.
@@ -30,7 +31,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import chain
 
-from sqlalchemy import case, func, null, select, union_all
+from sqlalchemy import Integer, case, cast, func, null, select, type_coerce, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.types import NullType
 
@@ -127,44 +129,55 @@ def _scoped(statement, ask: _Ask):
 
 
 def _groups(session: Session, ask: _Ask) -> list[tuple]:
-    """Return the leads of the period per week, owner and source, answered and unanswered.
+    """Return the leads of the period: the answered per week, owner and source, the rest counted.
 
-    One statement of two parts, so that both see the same leads (a lead answered between
-    two statements would count in neither), each a GROUP BY along a covering partial index
-    in its order, so that neither database visits the table or sorts the answered leads:
+    One statement, so that all its parts see the same leads (a lead answered between two
+    statements would count in neither), each a GROUP BY along a covering partial index:
     - the unanswered leads (ix_inbox_item_unanswered_week, a few thousand of tens of
-      thousands, by week first, one owner's too) are counted: waiting, declined, the
-      oldest waiting. SQLite is told the index: for one owner it guessed the owner's
-      index, which visits every lead of the owner's and sorts them.
+      thousands) are counted per week, per owner and per source, three parts of a row a
+      key each: waiting, declined, the oldest waiting. Grouped by all three at once they
+      came one row a lead or so, each a time read and added up three times here. SQLite
+      is told the index: for one owner it guessed the owner's index, which visits every
+      lead of the owner's and sorts them.
     - the answered leads (ix_inbox_item_week for the head, ix_inbox_item_owner_week for one
-      owner) bring their answer seconds, from which the caller takes the medians and the
-      counts within each bound: PostgreSQL's as an array, SQLite's as a comma-separated
-      text. Nothing else is computed per lead.
-    A row of the answered leads has no counts (None), one of the unanswered no seconds.
+      owner), in the index's order, bring their answer seconds, from which the caller
+      takes the medians and the counts within each bound: PostgreSQL's as an array,
+      SQLite's as a comma-separated text. Nothing else is computed per lead.
+    A row of the answered leads has no counts (None); one of the unanswered no seconds and
+    one key (week, owner or source), the others None.
     """
     if _on_sqlite(session):
-        seconds = func.group_concat(InboxItem.answer_seconds)
+        seconds, no_seconds = func.group_concat(InboxItem.answer_seconds), null()
     else:
         # Untyped, so that the array comes as psycopg built it (SQLAlchemy's array type
         # converts every item in Python).
         seconds = func.array_agg(InboxItem.answer_seconds, type_=NullType())
+        # PostgreSQL types a UNION's columns part by part: NULLs of two parts would make
+        # text, which an array cannot follow.
+        no_seconds = type_coerce(cast(null(), ARRAY(Integer)), NullType())
     group = (InboxItem.received_week, InboxItem.owner_id, InboxItem.source)
     answered = _scoped(select(*group, seconds, null(), null(), null()), ask).where(
         InboxItem.answer_seconds.is_not(None)).group_by(*_grouping(ask))
     waiting = InboxItem.state == InboxState.NEW.value
-    unanswered = _scoped(select(
-        *group, null(),
-        func.count(case((waiting, 1))),
-        func.min(case((waiting, InboxItem.received_at))),
-        func.count(case((~waiting, 1))),
-    ), ask).where(InboxItem.answer_seconds.is_(None)).with_hint(
-        InboxItem, f"INDEXED BY {UNANSWERED_INDEX}", "sqlite").group_by(*group)
+    counts = (func.count(case((waiting, 1))),
+              func.min(case((waiting, InboxItem.received_at))),
+              func.count(case((~waiting, 1))))
+    # The unanswered leads counted per week, per owner and per source apart: a row a
+    # dimension's key (about 50), not one a week, owner and source (one a lead or so).
+    unanswered = [
+        _scoped(select(*(column if column is key else null() for column in group),
+                       no_seconds, *counts), ask)
+        .where(InboxItem.answer_seconds.is_(None))
+        .with_hint(InboxItem, f"INDEXED BY {UNANSWERED_INDEX}", "sqlite")
+        .group_by(key)
+        for key in group
+    ]
     # On the session's connection, not through the ORM: its row loading cost more per
     # group than adding the group up. (So nothing pending in the session is flushed
     # first: the report reads what was saved.)
     # The counts first: a compound statement's columns take the types of its first part
     # (SQLite's times are text to be read as such).
-    return session.connection().execute(union_all(unanswered, answered)).all()
+    return session.connection().execute(union_all(*unanswered, answered)).all()
 
 
 def _grouping(ask: _Ask) -> tuple:
@@ -204,7 +217,9 @@ def speed_report(session: Session, actor, now: datetime, weeks: int = DEFAULT_WE
             continue
         waited = (None if oldest is None
                   else max(math.floor((now - oldest).total_seconds()), 0) / 60)
-        rows.add_unanswered((owner, source_code, week - first_week), waiting, declined, waited)
+        # A row of the unanswered names one key: its week's, owner's or source's.
+        keys = (owner, source_code, None if week is None else week - first_week)
+        rows.add_unanswered(keys, waiting, declined, waited)
     return _assembled(session, mondays, rows.finished())
 
 
@@ -233,9 +248,10 @@ class _Rows:
 
     def add_unanswered(self, keys: tuple, waiting: int, declined: int,
                        waited: float | None) -> None:
-        """Count a group's unanswered leads in its manager's, source's and week's rows."""
+        """Count unanswered leads in the row of the one key given (the others None)."""
         for index, key in enumerate(keys):
-            _add_unanswered(self.row(index, key), waiting, declined, waited)
+            if key is not None:
+                _add_unanswered(self.row(index, key), waiting, declined, waited)
 
     def finished(self) -> dict[str, dict[str, Speed]]:
         """Fill each row's answered counts and median, add up the total; rows by key."""
