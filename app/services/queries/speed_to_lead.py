@@ -14,10 +14,9 @@ table; each group brings its leads' answer seconds, from which the medians are t
 here. Its other parts count the unanswered leads, a few thousand, per week, per owner
 and per source along a partial index of their own: counting them beside the seconds cost
 an expression per lead. The groups are few and are added up here per manager, per source,
-per week and in total. A pass over
-the leads for the medians in the database cost more: PostgreSQL's `percentile_cont` over
-GROUPING SETS sorted them four times, and reading them one row a lead took SQLite 35 ms at
-45,000. The seconds held are those of at most MAX_WEEKS weeks of leads, a number a lead.
+per week and in total. A pass over the leads for the medians in the database cost more:
+PostgreSQL's `percentile_cont` over GROUPING SETS sorted them four times, and reading them
+one row a lead took SQLite 35 ms at 45,000. The seconds held are those of at most MAX_WEEKS weeks of leads, a number a lead.
 
 Times are compared in whole seconds, so a lead answered at exactly 15 minutes counts as
 answered within 15 minutes.
