@@ -16,7 +16,8 @@ and per source along a partial index of their own: counting them beside the seco
 an expression per lead. The groups are few and are added up here per manager, per source,
 per week and in total. A pass over the leads for the medians in the database cost more:
 PostgreSQL's `percentile_cont` over GROUPING SETS sorted them four times, and reading them
-one row a lead took SQLite 35 ms at 45,000. The seconds held are those of at most MAX_WEEKS weeks of leads, a number a lead.
+one row a lead took SQLite 35 ms at 45,000. The seconds held are those of at most
+MAX_WEEKS weeks of leads, a number a lead.
 
 Times are compared in whole seconds, so a lead answered at exactly 15 minutes counts as
 answered within 15 minutes.
@@ -30,8 +31,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import chain
 
-from sqlalchemy import Integer, case, cast, func, null, select, type_coerce, union_all
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import case, func, null, select, union_all
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.types import NullType
 
@@ -133,9 +133,9 @@ def _groups(session: Session, ask: _Ask) -> list[tuple]:
     One statement, so that all its parts see the same leads (a lead answered between two
     statements would count in neither), each a GROUP BY along a covering partial index:
     - the unanswered leads (ix_inbox_item_unanswered_week, a few thousand of tens of
-      thousands) are counted per week, per owner and per source, three parts of a row a
-      key each: waiting, declined, the oldest waiting. Grouped by all three at once they
-      came one row a lead or so, each a time read and added up three times here. SQLite
+      thousands) are counted per week, per owner and per source, a row a key each:
+      waiting, declined, the oldest waiting. Grouped by all three at once they came one
+      row a lead or so, each a time read and added up three times here. SQLite
       is told the index: for one owner it guessed the owner's index, which visits every
       lead of the owner's and sorts them.
     - the answered leads (ix_inbox_item_week for the head, ix_inbox_item_owner_week for one
@@ -145,15 +145,13 @@ def _groups(session: Session, ask: _Ask) -> list[tuple]:
     A row of the answered leads has no counts (None); one of the unanswered no seconds and
     one key (week, owner or source), the others None.
     """
-    if _on_sqlite(session):
-        seconds, no_seconds = func.group_concat(InboxItem.answer_seconds), null()
+    on_sqlite = _on_sqlite(session)
+    if on_sqlite:
+        seconds = func.group_concat(InboxItem.answer_seconds)
     else:
         # Untyped, so that the array comes as psycopg built it (SQLAlchemy's array type
         # converts every item in Python).
         seconds = func.array_agg(InboxItem.answer_seconds, type_=NullType())
-        # PostgreSQL types a UNION's columns part by part: NULLs of two parts would make
-        # text, which an array cannot follow.
-        no_seconds = type_coerce(cast(null(), ARRAY(Integer)), NullType())
     group = (InboxItem.received_week, InboxItem.owner_id, InboxItem.source)
     answered = _scoped(select(*group, seconds, null(), null(), null()), ask).where(
         InboxItem.answer_seconds.is_not(None)).group_by(*_grouping(ask))
@@ -161,16 +159,22 @@ def _groups(session: Session, ask: _Ask) -> list[tuple]:
     counts = (func.count(case((waiting, 1))),
               func.min(case((waiting, InboxItem.received_at))),
               func.count(case((~waiting, 1))))
+
+    def unanswered_by(*keys):
+        # (By identity: a column's == makes an SQL expression.)
+        kept = [column if any(column is key for key in keys) else null() for column in group]
+        return _scoped(select(*kept, null(), *counts), ask).where(
+            InboxItem.answer_seconds.is_(None)).with_hint(
+            InboxItem, f"INDEXED BY {UNANSWERED_INDEX}", "sqlite")
+
     # The unanswered leads counted per week, per owner and per source apart: a row a
     # dimension's key (about 50), not one a week, owner and source (one a lead or so).
-    unanswered = [
-        _scoped(select(*(column if column is key else null() for column in group),
-                       no_seconds, *counts), ask)
-        .where(InboxItem.answer_seconds.is_(None))
-        .with_hint(InboxItem, f"INDEXED BY {UNANSWERED_INDEX}", "sqlite")
-        .group_by(key)
-        for key in group
-    ]
+    # PostgreSQL counts the three in one pass (grouping sets); SQLite, which has none,
+    # in three parts.
+    if on_sqlite:
+        unanswered = [unanswered_by(key).group_by(key) for key in group]
+    else:
+        unanswered = [unanswered_by(*group).group_by(func.grouping_sets(*group))]
     # On the session's connection, not through the ORM: its row loading cost more per
     # group than adding the group up. (So nothing pending in the session is flushed
     # first: the report reads what was saved.)
