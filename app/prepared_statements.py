@@ -103,6 +103,9 @@ def install_read_only_commit(app: Flask, db) -> None:
         if (connection.dialect.name != "postgresql" or connection.in_nested_transaction()
                 or connection.info.get(NOT_READ_ONLY)):
             return
+        # The session is removed next: expiring each record it loaded (a card or My day
+        # holds a few hundred) would be work for nothing.
+        session.expire_on_commit = False
         try:
             session.commit()
         except DBAPIError:

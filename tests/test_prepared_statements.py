@@ -9,7 +9,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, inspect, select, text, update
 
 from app.extensions import db
 from app.models import Company
@@ -59,6 +59,14 @@ def test_a_request_that_only_read_commits_on_postgresql(app, company_id):
             db.session.scalar(select(Company.name).where(Company.id == company_id))
             db.session.execute(select(Company.id).with_for_update())
     assert seen == (["commit"] if ON_POSTGRESQL else ["rollback"])
+
+
+def test_a_read_ends_without_expiring_the_records_it_loaded(app, company_id):
+    # They go with the session right after: reloading them would be work for nothing.
+    with app.app_context():
+        company = db.session.get(Company, company_id)
+    assert inspect(company).expired_attributes == set()
+    assert inspect(company).detached
 
 
 def _prepared_after_six_runs(app, statement) -> list[str]:
