@@ -25,6 +25,7 @@ def create_app(config: object | None = None) -> Flask:
 
     from app import models  # noqa: F401  (register every table before Alembic looks)
     from app.api import register_apis
+    from app.babel_context import install_babel_context
     from app.cli import register_cli
     from app.first_hooks import install_first_hooks
     from app.prepared_statements import install_read_only_commit
@@ -52,6 +53,7 @@ def create_app(config: object | None = None) -> Flask:
         register_views(appbuilder)
         register_apis(appbuilder)
     install_locale_selection(app)
+    install_babel_context()
     register_error_pages(app)
     install_security_headers(app)
     register_cli(app)

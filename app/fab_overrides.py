@@ -1,5 +1,7 @@
 """Every place the CRM leans on Flask-AppBuilder's insides, checked against one FAB version.
 
+(And the one on Flask-Babel's, which FAB brings, at the end.)
+
 FAB's documented hooks (`pre_add`, `pre_update`, `pre_delete`, `post_delete_redirect`,
 `*_columns`, `*_fieldsets`, `*_widget`, `route_base`...) are its public surface and are not
 listed. Listed are the members that replace FAB's own code, private or not, and the
@@ -150,4 +152,11 @@ TEMPLATES = (
     ("appbuilder/base.html", "every CRM page's frame"),
     ("appbuilder/baselayout.html", "crm/layout.html: the browser tab names the page"),
     ("appbuilder/navbar_menu.html", "included by our menu bar for FAB's menu items"),
+)
+
+# Flask-Babel, which FAB brings: its private function replaced, read against this version.
+FLASK_BABEL_VERSION = "4.0.0"
+FLASK_BABEL_PATCHES = (
+    ("_get_current_context", "app.babel_context._current_context",
+     "the request's locale and translations found with one look at `g`, not three"),
 )

@@ -3,6 +3,7 @@
 import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache
 
 from babel import Locale
 from babel.dates import get_day_names, get_month_names
@@ -216,7 +217,18 @@ def day_month_text(value: date | None) -> str:
     """26 ноября in Russian, November 26 in English."""
     if value is None:
         return ""
-    return format_date(value, "d MMMM" if _language() == "ru" else "MMMM d")
+    language = _language()
+    if language not in _SEPARATORS or isinstance(value, datetime):
+        return format_date(value, "d MMMM" if language == "ru" else "MMMM d")
+    # Babel's month names, without its pattern work: a week's birthdays write dozens.
+    month = _month_names(language)[value.month]
+    return f"{value.day} {month}" if language == "ru" else f"{month} {value.day}"
+
+
+@cache
+def _month_names(language: str) -> dict[int, str]:
+    """Return the month names as "d MMMM" writes them (ноября: the genitive)."""
+    return dict(get_month_names("wide", "format", Locale.parse(language)))
 
 
 def name_text(first_name: str | None, last_name: str | None, middle_name: str | None = None) -> str:

@@ -10,7 +10,13 @@ import flask_appbuilder
 import pytest
 
 import app as crm
-from app.fab_overrides import FAB_VERSION, OVERRIDES, TEMPLATES
+from app.fab_overrides import (
+    FAB_VERSION,
+    FLASK_BABEL_PATCHES,
+    FLASK_BABEL_VERSION,
+    OVERRIDES,
+    TEMPLATES,
+)
 
 FAB_TEMPLATES = Path(flask_appbuilder.__file__).parent / "templates"
 
@@ -92,3 +98,23 @@ def test_every_fab_template_we_replace_or_extend_is_listed():
                                path.read_text(encoding="utf-8")))
     assert used, "no template of FAB found in ours: the search is broken"
     assert sorted(used - {template for template, _ in TEMPLATES}) == []
+
+
+def test_flask_babel_is_the_version_its_patch_was_read_against():
+    from importlib.metadata import version
+
+    assert version("flask-babel") == FLASK_BABEL_VERSION, (
+        "Flask-Babel changed: read its _get_current_context against app/babel_context.py, "
+        "then update FLASK_BABEL_VERSION")
+
+
+@pytest.mark.parametrize(("member", "ours", "why"), FLASK_BABEL_PATCHES)
+def test_each_flask_babel_patch_is_in_place(app, member, ours, why):
+    import flask_babel
+
+    assert getattr(flask_babel, member) is _function(ours), why
+
+
+def _function(path: str):
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)

@@ -252,6 +252,25 @@ def test_shares_and_minutes_read_as_babel_writes_them(in_language, language):
     assert formatting.minutes_text(7.5) == ("7,5 мин" if language == "ru" else "7.5 min")
 
 
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_days_of_the_month_read_as_babel_writes_them(in_language, language):
+    from datetime import timedelta
+
+    from flask_babel import format_date
+
+    from app import formatting
+
+    in_language(language)
+    pattern = "d MMMM" if language == "ru" else "MMMM d"
+    day = date(2028, 1, 1)
+    while day.year == 2028:
+        assert formatting.day_month_text(day) == format_date(day, pattern), day
+        day += timedelta(days=1)
+    assert formatting.day_month_text(date(2026, 11, 26)) == (
+        "26 ноября" if language == "ru" else "November 26")
+    assert formatting.day_month_text(None) == ""
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [("ru", "Емельянов Афанасий"), ("en", "Афанасий Емельянов")],
