@@ -105,8 +105,10 @@ def install_read_only_commit(app: Flask, db) -> None:
             return
         # The session is removed next: expiring each record it loaded (a card or My day
         # holds a few hundred) would be work for nothing.
-        session.expire_on_commit = False
+        expiring, session.expire_on_commit = session.expire_on_commit, False
         try:
             session.commit()
         except DBAPIError:
             session.rollback()
+        finally:
+            session.expire_on_commit = expiring

@@ -17,11 +17,12 @@ def test_outside_an_app_context_nothing_is_translated():
 
 
 def _request(app, language: str):
-    """Enter a request of its own app context (its own `g`) that asks for the language."""
+    """Return a request asking for the language (in the app context opened around it)."""
     return app.test_request_context("/", headers={"Accept-Language": language})
 
 
 def test_each_app_context_has_its_own_language(app):
+    # Each request in an app context of its own: its own `g`.
     with app.app_context(), _request(app, "ru"):
         assert str(flask_babel.get_locale()) == "ru"
         assert gettext("Speed to lead") == "Скорость ответа на лиды"
