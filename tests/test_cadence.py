@@ -173,7 +173,7 @@ def test_the_digest_counts_deals_off_cadence(session, make_user, make_deal, make
 
 
 def test_off_cadence_is_three_statements(session, make_user, make_deal, make_company,
-                                               limited, statements):
+                                         limited, statements):
     manager = make_user()
     for number in range(6):
         _deal(session, make_deal, make_company, manager, limited, 20, None,
