@@ -4,7 +4,8 @@ merge button; managers get no report."""
 import pytest
 from sqlalchemy import select
 
-from app.models import KeyHolders
+from app.formatting import person_name
+from app.models import KeyHolders, User
 from app.services.errors import NotFound
 from app.services.queries import duplicates
 from app.services.rules import archive, merge, saving
@@ -61,6 +62,33 @@ def test_the_report_counts_its_statements(app, session, make_user, make_company,
         duplicates.report(session, head)
     # A fixed number per key, plus one name look-up per newest company (capped).
     assert len(seen) <= 12 + duplicates.NEWEST
+
+
+def test_the_pairs_come_with_their_owners(session, statements, make_user, make_company,
+                                          make_contact, client, login):
+    head_id = make_user("Head").id
+    owners = [make_user("Manager") for _ in range(5)]
+    for number, owner in enumerate(owners):
+        make_company(owner, name=f"Гамма {number}", inn="7707083893")
+        make_contact(owner, f"Сидоров {number}", email="p@example.com")
+    names = {owner.id: person_name(owner) for owner in owners}
+    session.commit()
+    # Nothing of the test's own records left in the session: the report loads its own.
+    session.expunge_all()
+    head = session.get(User, head_id)
+    with statements() as seen:
+        pairs = duplicates.report(session, head)
+    counted = len(seen)
+    with statements() as seen:
+        shown = {record.owner_id: person_name(record.owner)
+                 for pair in pairs for record in (pair.first, pair.second)}
+    assert shown == names
+    # Five owners, read in one statement of the report's, none asked for one by one.
+    assert seen == [] and counted <= 12 + duplicates.NEWEST
+    login("Head")
+    text = client.get("/duplicates/").get_data(as_text=True)
+    for name in names.values():
+        assert f"<td>{name}</td>" in text
 
 
 def _pairs(session, head) -> set[tuple]:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from sqlalchemy import false, func, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import Company, Contact, KeyHolders, User
 from app.services.errors import NotFound
@@ -30,6 +31,16 @@ PAIRS_LIMIT = 50
 HOLDERS_SHOWN = 5
 # The newest companies whose names are compared with the name index's candidates.
 NEWEST = 25
+# What the report reads of a record: its name, owner and keys (a pair's reasons), not the
+# address, notes and the rest of a wide row. The owners come in one statement of their own
+# (_load_named), not joined to every row.
+SHOWN = {
+    Company: (Company.name, Company.owner_id, Company.inn, Company.phone_e164,
+              Company.email_key, Company.search_name),
+    Contact: (Contact.last_name, Contact.first_name, Contact.middle_name, Contact.owner_id,
+              Contact.phone_e164, Contact.mobile_phone_e164, Contact.email_key,
+              Contact.second_email_key),
+}
 KEY_COLUMNS = {
     Company: (("inn", Company.inn), ("phone", Company.phone_e164),
               ("email", Company.email_key), ("name", Company.search_name)),
@@ -108,6 +119,7 @@ def _by_keys(session: Session, model, pairs: dict) -> None:
                   .where(column.in_(values), model.archived == false()).subquery())
         records = session.scalars(select(model).join(ranked, ranked.c.id == model.id)
                                   .where(ranked.c.rank <= HOLDERS_SHOWN)
+                                  .options(load_only(*SHOWN[model]), lazyload(model.owner))
                                   .order_by(model.id)).unique()
         groups: dict = {}
         for record in records:
@@ -119,6 +131,8 @@ def _by_keys(session: Session, model, pairs: dict) -> None:
 
 def _by_similar_names(session: Session, pairs: dict) -> None:
     newest = list(session.scalars(select(Company).where(Company.archived == false())
+                                  .options(load_only(*SHOWN[Company]),
+                                           lazyload(Company.owner))
                                   .order_by(Company.id.desc()).limit(NEWEST)).unique())
     for company, other, score in duplicates.similar_pairs(session, newest):
         _add(pairs, company, other, "name", score)
@@ -144,11 +158,14 @@ def report(session: Session, actor) -> list[Pair]:
 
 
 def _load_named(session: Session, pairs: list[Pair]) -> None:
-    """Load the owners and companies the pairs name, one statement each (not one a row)."""
+    """Load the owners the pairs name in one statement (not one a row) and hand them over."""
     records = [record for pair in pairs for record in (pair.first, pair.second)]
-    # Many-to-one loads find them in the session from here on, with no statement.
-    for model, ids in ((User, {record.owner_id for record in records}),
-                       (Company, {getattr(record, "company_id", None) for record in records})):
-        ids.discard(None)
-        if ids:
-            session.scalars(select(model).where(model.id.in_(ids))).unique().all()
+    ids = {record.owner_id for record in records}
+    if not ids:
+        return
+    owners = {user.id: user for user in
+              session.scalars(select(User).where(User.id.in_(ids))).unique()}
+    # Set as loaded, not as a change: the session holds loaded records weakly, so a user
+    # only read here would be gone before the page asks for it.
+    for record in records:
+        set_committed_value(record, "owner", owners.get(record.owner_id))
