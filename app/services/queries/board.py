@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, union_all
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.models import Company, Contact, Deal, Stage
 from app.services.queries.reports import Amounts, funnel, scoped
 
 # A column shows its newest deals; "and N more" leads to the stage's list of deals.
 CARDS_PER_COLUMN = 20
+CONTACT_NAME = (Contact.last_name, Contact.first_name, Contact.middle_name)
 
 
 @dataclass
@@ -62,10 +63,15 @@ def board(
             for row in rows
         ]
         chosen = union_all(*(select(arm.c.id) for arm in arms)).subquery()
+        # A card names its client only: not the client's whole row, nor the deal's owner
+        # (a user's whole row, joined to every card); the stages are the columns' own.
         deals = session.scalars(
             select(Deal).join(chosen, chosen.c.id == Deal.id).order_by(Deal.id.desc())
-            .options(joinedload(Deal.company).lazyload(Company.owner),
-                     joinedload(Deal.contact).lazyload(Contact.owner)))
+            .options(joinedload(Deal.company).load_only(Company.name)
+                     .lazyload(Company.owner),
+                     joinedload(Deal.contact).load_only(*CONTACT_NAME)
+                     .lazyload(Contact.owner),
+                     lazyload(Deal.owner), lazyload(Deal.stage)))
         for deal in deals:
             per_stage[deal.stage_id].append(deal)
     return [
