@@ -15,10 +15,10 @@ from itertools import combinations
 
 from sqlalchemy import false, func, select, union_all
 from sqlalchemy.orm import Session, lazyload, load_only
-from sqlalchemy.orm.attributes import set_committed_value
 
-from app.models import Company, Contact, KeyHolders, User
+from app.models import Company, Contact, KeyHolders
 from app.services.errors import NotFound
+from app.services.queries.owners import attach_owners
 from app.services.rules import duplicates
 from app.services.rules.visibility import sees_everything
 
@@ -158,14 +158,5 @@ def report(session: Session, actor) -> list[Pair]:
 
 
 def _load_named(session: Session, pairs: list[Pair]) -> None:
-    """Load the owners the pairs name in one statement (not one a row) and hand them over."""
-    records = [record for pair in pairs for record in (pair.first, pair.second)]
-    ids = {record.owner_id for record in records}
-    if not ids:
-        return
-    owners = {user.id: user for user in
-              session.scalars(select(User).where(User.id.in_(ids))).unique()}
-    # Set as loaded, not as a change: the session holds loaded records weakly, so a user
-    # only read here would be gone before the page asks for it.
-    for record in records:
-        set_committed_value(record, "owner", owners.get(record.owner_id))
+    """Give the pairs' records their owners, read in one statement (not one a row)."""
+    attach_owners(session, [record for pair in pairs for record in (pair.first, pair.second)])

@@ -13,6 +13,7 @@ not work the same client without knowing.
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, literal_column, select
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.models import Company, Contact, Deal, User
 from app.services.errors import ValidationError
+from app.services.queries.owners import attach_owners
 from app.services.rules import name_words, search_keys
 from app.services.rules.visibility import can_see, scope_query
 
@@ -137,12 +139,17 @@ def _email_matches(query: str) -> list:
 def _by_identifier(session: Session, user, found: Found, matches: list, limit: int) -> None:
     """Add the visible matches as hits; the others (not archived) as taken, once per owner."""
     taken = set()
+    per_match = []
     for model, condition in matches:
         # No ORDER BY: a value has few rows, and a sort by id could make the database walk
         # the primary key instead of the value's index. They are put in order here.
         statement = (select(model).where(condition, model.archived == false())
                      .options(*_loads(model)).limit(IDENTIFIER_LIMIT))
-        records = sorted(session.scalars(statement).unique(), key=lambda record: record.id)
+        per_match.append((model, sorted(session.scalars(statement).unique(),
+                                        key=lambda record: record.id)))
+    attach_owners(session, chain.from_iterable(records for _model, records in per_match),
+                  known=(user,))
+    for model, records in per_match:
         for record in records:
             if can_see(record, user):
                 _add(found, record, limit)
@@ -183,6 +190,7 @@ def _by_name(session: Session, user, found: Found, words: list[str], limit: int)
     if not words:
         return
     whole = " ".join(words)
+    per_kind = {}
     for kind, model, condition in _NAMED:
         base = scope_query(select(model), model, user)
         if condition is not None:
@@ -199,6 +207,9 @@ def _by_name(session: Session, user, found: Found, words: list[str], limit: int)
                 rest = rest.where(model.id.not_in(seen))
             more = session.scalars(rest.limit(limit - len(records))).unique()
             records += sorted(more, key=lambda record: _closeness(record, words))
+        per_kind[kind] = records
+    attach_owners(session, chain.from_iterable(per_kind.values()), known=(user,))
+    for kind, records in per_kind.items():
         found.hits[kind] = [_hit(record) for record in records]
 
 
@@ -238,14 +249,15 @@ def _name_order(session: Session, model):
 
 
 def _loads(model) -> list:
-    """Join the names a result shows (its client's), not the client's owner nor the stage.
+    """Join the names a result shows (its client's), not the owners nor the stage.
 
     Fewer joins: PostgreSQL plans each search statement anew until it keeps a plan, and
-    every joined table adds to that.
+    every joined table adds to that. The owners come apart (attach_owners): for a manager,
+    with no statement at all.
     """
     if model is Contact:
-        return [joinedload(Contact.company).lazyload(Company.owner)]
+        return [lazyload(Contact.owner), joinedload(Contact.company).lazyload(Company.owner)]
     if model is Deal:
-        return [joinedload(Deal.company).lazyload(Company.owner),
+        return [lazyload(Deal.owner), joinedload(Deal.company).lazyload(Company.owner),
                 joinedload(Deal.contact).lazyload(Contact.owner), lazyload(Deal.stage)]
-    return []
+    return [lazyload(Company.owner)]
