@@ -79,12 +79,14 @@ def test_the_pairs_come_with_their_owners(session, statements, make_user, make_c
     with statements() as seen:
         pairs = duplicates.report(session, head)
     counted = len(seen)
+    users_read = [statement for statement in seen if "FROM ab_user" in str(statement)]
     with statements() as seen:
         shown = {record.owner_id: person_name(record.owner)
                  for pair in pairs for record in (pair.first, pair.second)}
     assert shown == names
     # Five owners, read in one statement of the report's, none asked for one by one.
     assert seen == [] and counted <= 12 + duplicates.NEWEST
+    assert len(users_read) == 1, users_read
     login("Head")
     text = client.get("/duplicates/").get_data(as_text=True)
     for name in names.values():

@@ -402,11 +402,13 @@ def test_the_search_box_reads_names_in_order_from_their_start_index(app, session
     head = make_user("Head", "head")
     for number in range(3):
         make_contact(head, last_name=f"Терентьев{number}", first_name="Иван")
-    # Other names, and statistics that say so: as at scale, "not archived" is every row and
-    # the name's range a few (without them the planner's choice between the two is a guess).
+    # Other names, and PostgreSQL's statistics that say so: as at scale, "not archived" is
+    # every row and the name's range a few (without them its choice between the two indexes
+    # of a tiny table is a guess). SQLite's would outlast the test and sway later plans.
     for number in range(40):
         make_contact(head, last_name=f"Другой{number}", first_name="Пётр")
-    session.connection().exec_driver_sql("ANALYZE contact")
+    if ON_POSTGRESQL:
+        session.connection().exec_driver_sql("ANALYZE contact")
     engine = session.get_bind()
     with caught(engine, "ORDER BY contact.search_name") as seen:
         found = search.search(session, head, "терентьев")
