@@ -33,7 +33,7 @@ HOLDERS_SHOWN = 5
 NEWEST = 25
 # What the report reads of a record: its name, owner and keys (a pair's reasons), not the
 # address, notes and the rest of a wide row. The owners come in one statement of their own
-# (_load_named), not joined to every row.
+# (attach_owners), not joined to every row.
 SHOWN = {
     Company: (Company.name, Company.owner_id, Company.inn, Company.phone_e164,
               Company.email_key, Company.search_name),
@@ -153,10 +153,5 @@ def report(session: Session, actor) -> list[Pair]:
     pairs = {}
     _by_keys(session, Contact, pairs)
     found = company_pairs + list(pairs.values())
-    _load_named(session, found)
+    attach_owners(session, [record for pair in found for record in (pair.first, pair.second)])
     return found
-
-
-def _load_named(session: Session, pairs: list[Pair]) -> None:
-    """Give the pairs' records their owners, read in one statement (not one a row)."""
-    attach_owners(session, [record for pair in pairs for record in (pair.first, pair.second)])
