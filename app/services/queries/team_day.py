@@ -20,6 +20,7 @@ from app.services.queries import agenda, inbox, reports
 from app.services.queries.menu_counts import TASK_COUNT_CAP
 from app.services.rules.visibility import sees_everything
 
+PAST_CLOSE_INDEX = "ix_deal_past_close"
 # The figures of a row, in the order of the table's columns.
 FIGURES = ("overdue", "today", "done_today", "done_week", "without_next_task", "inbox",
            "past_close")
@@ -71,7 +72,9 @@ def past_close_query(session: Session, today: date):
     """Return the count per owner of open deals whose expected close date has passed.
 
     The open stages are written into the SQL as values, so that SQLite too reads just
-    those deals from ix_deal_past_close (archived, stage, date, owner).
+    those deals from ix_deal_past_close (archived, stage, date, owner). SQLite is told
+    the index: left to itself it skips through the forecast's index by owner, which reads
+    every deal dated before today, closed ones too (three times as slow at 155,000 deals).
     """
     stages = list(session.scalars(select(Stage.id).where(Stage.is_open).order_by(Stage.id)))
     open_stage = bindparam("open_stages", stages, expanding=True, literal_execute=True)
@@ -80,6 +83,7 @@ def past_close_query(session: Session, today: date):
         .where(Deal.archived == false(), Deal.stage_id.in_(open_stage),
                Deal.expected_close_date < today)
         .group_by(Deal.owner_id)
+        .with_hint(Deal, f"INDEXED BY {PAST_CLOSE_INDEX}", "sqlite")
     )
 
 
