@@ -326,6 +326,26 @@ def test_open_deals_without_a_next_task_are_counted_from_the_stage_led_index(
     session.rollback()
 
 
+@pytest.mark.parametrize("kind", ["company", "contact"])
+def test_clients_without_a_next_task_are_counted_from_the_queue_index_for_a_manager(
+        app, session, make_user, make_company, make_contact, kind):
+    """The chart as a manager sees it: the queue's own partial index, not company_id IS NULL."""
+    from app.services.queries import reports
+
+    anna = make_user("Manager", "anna")
+    make_contact(anna, "Петров", company=make_company(anna, "Альфа"))
+    make_contact(anna, "Сидоров")
+    with caught(session.get_bind(), f"FROM {kind} ") as seen:
+        reports.without_next_task(session, anna)
+    [(statement, parameters)] = seen
+    found = plan(session, statement, parameters)
+    if ON_POSTGRESQL:
+        assert f"Seq Scan on {kind}" not in found, found
+    else:
+        assert f"ix_{kind}_queue" in found, found
+    session.rollback()
+
+
 def test_deals_past_their_close_date_are_counted_from_their_own_index(
         app, session, make_user, make_company, make_deal, stage):
     """The team day's late deals: SQLite is told the index, not the forecast's by owner."""

@@ -29,6 +29,7 @@ from app.models.task import PLANNED_PREDICATE
 from app.services.queries.agenda import (
     PLANNED_DUE,
     PLANNED_OWNER,
+    QUEUE_INDEXES,
     QUEUE_MODELS,
     planned_by_owner_and_due,
 )
@@ -418,6 +419,10 @@ def without_next_task(session: Session, actor, manager_id: int | None = None) ->
             # task) in the stage-led index and judge it poor, then read every deal without a
             # next task along the owner's index instead (39 ms for a team of three).
             query = query.with_hint(Deal, "INDEXED BY ix_deal_queue_stage", "sqlite")
+        else:
+            # As the queue names them: for one manager SQLite otherwise reads every private
+            # client by company_id IS NULL (6 ms at 20,000, for none found).
+            query = query.with_hint(model, f"INDEXED BY {QUEUE_INDEXES[model]}", "sqlite")
         query = scoped(
             query.filter(queue_filter(model, open_ids)).group_by(model.owner_id),
             model,
