@@ -399,11 +399,12 @@ def test_my_days_birthdays_are_chosen_from_the_owners_birthday_index(app, sessio
 
 @pytest.mark.parametrize("role", ["Manager", "Head"])
 def test_the_queue_reads_the_partial_queue_indexes_of_clients(app, session, make_user,
-                                                              make_company, make_contact, role):
+                                                              make_company, make_contact,
+                                                              make_deal, role):
     """The queue and its count on My day: SQLite is told the indexes its statistics misjudge."""
     viewer = make_user(role, "vera")
     anna = make_user("Manager", "anna")
-    make_company(anna, "Альфа")
+    make_deal(anna, company=make_company(anna, "Альфа"))
     make_contact(anna, "Петров")
     with caught(session.get_bind(), "waiting_") as listed:
         agenda.queue(session, viewer)
@@ -419,6 +420,12 @@ def test_the_queue_reads_the_partial_queue_indexes_of_clients(app, session, make
                 assert f"Seq Scan on {table}" not in found, found
             else:
                 assert f"ix_{table}_queue" in found, found
+        if "FROM deal " in statement:
+            # The open stages lead: not every won and lost deal read to find the open ones
+            # (PostgreSQL's choice among a tiny table's indexes says nothing; at benchmark
+            # size it reads this one too).
+            assert ("Seq Scan on deal" not in found if ON_POSTGRESQL
+                    else "ix_deal_queue_stage" in found), found
     session.rollback()
 
 

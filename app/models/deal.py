@@ -57,10 +57,11 @@ class Deal(RecordMixin, NextTaskMixin, Model):
         Index("ix_deal_amount", "amount"),
         without_next_task_index("ix_deal_queue", "archived", "next_task_at", "stage_id",
                                 "owner_id", "id"),
-        # The open deals without a next task per manager (team day, chart): the open stages
-        # lead, so that PostgreSQL reads theirs only, not every won and lost deal.
+        # The open deals without a next task per manager (team day, chart) and their ids
+        # (the queue): the open stages lead, so that PostgreSQL reads theirs only, not
+        # every won and lost deal.
         without_next_task_index("ix_deal_queue_stage", "stage_id", "owner_id", "archived",
-                                "next_task_at"),
+                                "next_task_at", "id"),
         *next_task_sort_indexes("deal"),
         # Off cadence (app/services/queries/cadence.py): the deals of the stages with a
         # limit, counted per owner (the owner's index) and listed by last touch (the

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Query, Session
 from app.formatting import name_text
 from app.models import (
     ClientCreatedMonth,
-    Deal,
     DealClosedMonth,
     DealStageMonth,
     Stage,
@@ -413,16 +412,11 @@ def without_next_task(session: Session, actor, manager_id: int | None = None) ->
     counts: dict[int, dict[str, int]] = {}
     open_ids = [stage.id for stage in open_stages(session)]
     for kind, model in QUEUE_MODELS:
-        query = session.query(model.owner_id, func.count())
-        if model is Deal:
-            # Named on SQLite: its statistics see the won and lost deals (all without a next
-            # task) in the stage-led index and judge it poor, then read every deal without a
-            # next task along the owner's index instead (39 ms for a team of three).
-            query = query.with_hint(Deal, "INDEXED BY ix_deal_queue_stage", "sqlite")
-        else:
-            # As the queue names them: for one manager SQLite otherwise reads every private
-            # client by company_id IS NULL (6 ms at 20,000, for none found).
-            query = query.with_hint(model, f"INDEXED BY {QUEUE_INDEXES[model]}", "sqlite")
+        # Named on SQLite, as the queue names them: left to itself it read every deal
+        # without a next task along the owner's index (39 ms for a team of three), and for
+        # one manager every private client by company_id IS NULL (6 ms, for none found).
+        query = session.query(model.owner_id, func.count()).with_hint(
+            model, f"INDEXED BY {QUEUE_INDEXES[model]}", "sqlite")
         query = scoped(
             query.filter(queue_filter(model, open_ids)).group_by(model.owner_id),
             model,
