@@ -365,3 +365,12 @@ def test_two_processes_serve_one_database_with_the_rules_intact(served_database,
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
+
+
+@pytest.mark.postgresql_only(reason="a PostgreSQL setting")
+def test_postgresql_runs_a_requests_statements_without_parallel_workers(app, session):
+    """Set once per connection, and kept after a rollback."""
+    show = text("SHOW max_parallel_workers_per_gather")
+    assert session.execute(show).scalar() == "0"
+    session.rollback()
+    assert session.execute(show).scalar() == "0"
