@@ -462,6 +462,31 @@ def test_a_common_prefix_walks_the_lists_order_and_finds_the_same_rows(app, sess
 
 
 @pytest.mark.parametrize("role", ["Manager", "Head"])
+def test_a_managers_book_walks_its_order_from_fewer_matches_than_the_whole_table(
+        app, session, login, client, make_company, make_task, monkeypatch, role):
+    """SQLite: in a book the walk pays from sqrt(book x page end) matches; the head's cap."""
+    import re
+
+    from app.data import datamodel
+
+    user = login(role)
+    company = make_company(user)
+    now = local_now().replace(microsecond=0)
+    for number in range(6):
+        make_task(user, company, subject=f"Позвонить {number}", due_at=now + timedelta(
+            hours=number))
+    # A book of one row: sqrt(1 x 25) = 5 matches, fewer than the six found.
+    monkeypatch.setattr(datamodel, "BOOK_ROWS", 1)
+    with caught(session.get_bind(), "ORDER BY task.due_at") as seen:
+        page = client.get("/taskview/list/?_flt_0_subject=Позвонить").get_data(as_text=True)
+    walked = [re.search(r"INDEXED BY (\w+)", statement).group(1)
+              for statement, _ in seen if "INDEXED BY" in statement]
+    expected = ["ix_task_owner_archived_due_at"] if role == "Manager" else []
+    assert walked == ([] if ON_POSTGRESQL else expected)
+    assert re.findall(r"Позвонить \d", page) == [f"Позвонить {n}" for n in range(6)]
+
+
+@pytest.mark.parametrize("role", ["Manager", "Head"])
 def test_a_prefix_on_the_sorted_column_is_read_by_prefix_with_the_same_pages(
         app, session, login, client, make_company, make_contact, monkeypatch, role):
     """PostgreSQL: "Иван" sorted by last name reads the matches, then sorts them."""
