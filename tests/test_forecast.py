@@ -1,6 +1,6 @@
 """The forecast: open deals by expected close month, weighted by stage probability, vs plan."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from app.models import SalesPlan
@@ -73,6 +73,23 @@ def test_forecast_warnings(session, make_user, make_deal, make_company, make_tas
     assert found[late.id].task_after_close and not found[late.id].past
     assert found[moved.id].moved
     assert fine.id not in found
+
+
+def test_a_next_task_on_the_close_date_itself_is_no_warning(session, make_user, make_deal,
+                                                            make_company, make_task, stage):
+    """Late that evening is still on the day; just after midnight is past it."""
+    anna = make_user()
+    today = local_now().date()
+    close = today + timedelta(days=5)
+    evening = datetime.combine(close, time(23, 30))
+    on_the_day = make_deal(anna, company=make_company(anna), title="В тот же день",
+                           stage=stage("proposal"), expected_close_date=close)
+    make_task(anna, deal=on_the_day, due_at=evening)
+    after = make_deal(anna, company=make_company(anna, "ООО Б"), title="На следующий день",
+                      stage=stage("proposal"), expected_close_date=close)
+    make_task(anna, deal=after, due_at=evening + timedelta(hours=1))
+    found = {w.deal.id: w for w in forecast_query.forecast(session, anna, today).warnings}
+    assert set(found) == {after.id} and found[after.id].task_after_close
 
 
 def test_every_role_reads_the_forecast_page(session, make_user, make_deal, make_company,

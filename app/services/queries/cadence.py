@@ -21,7 +21,6 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Date,
-    Integer,
     and_,
     cast,
     false,
@@ -47,23 +46,25 @@ COUNT_CAP = 1000  # an owner's deals off cadence are counted up to here ("1,000+
 OWNER_CADENCE_INDEX = "ix_deal_owner_cadence"
 
 
-class day_number(FunctionElement):  # noqa: N801 - a SQL function, named like one
-    """The whole days from 2000-01-01 to the date of a time column, in SQL."""
+class date_of(FunctionElement):  # noqa: N801 - a SQL function, named like one
+    """The date of a time column, in SQL, compared with a date column as dates are.
 
-    type = Integer()
+    SQLite keeps times as ISO text: their first ten characters are the date, as a date
+    column holds it (julianday() of both sides cost three times as much per row).
+    """
+
+    type = Date()
     inherit_cache = True
 
 
-@compiles(day_number, "sqlite")
-def _day_number_sqlite(element, compiler, **kw):
-    column = compiler.process(element.clauses, **kw)
-    return f"CAST(julianday(date({column})) - 2451544.5 AS INTEGER)"
+@compiles(date_of, "sqlite")
+def _date_of_sqlite(element, compiler, **kw):
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
 
 
-@compiles(day_number, "postgresql")
-def _day_number_postgresql(element, compiler, **kw):
-    column = compiler.process(element.clauses, **kw)
-    return f"(CAST({column} AS DATE) - DATE '2000-01-01')"
+@compiles(date_of, "postgresql")
+def _date_of_postgresql(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
 
 
 def touch_day(deal: Deal) -> date | None:

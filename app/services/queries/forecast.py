@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.models import Deal, DealStageMonth, SalesPlan, Stage
 from app.models.deal_stage_month import NO_CLOSE_MONTH
-from app.services.queries.cadence import day_number
+from app.services.queries.cadence import date_of
 from app.services.queries.reports import Amounts, add_months, summary_scope
 from app.services.rules.close_date import WARN_AT
 from app.services.rules.visibility import scope_query, sees_everything
@@ -141,10 +141,11 @@ def _plans(session, actor, manager_id, first: date, end: date) -> dict[date, Dec
 
 
 def _warning_condition(today: date):
+    # The cheap comparisons first: a deal one of them keeps is not read further.
     return or_(
         Deal.expected_close_date < today,
-        day_number(Deal.next_task_at) > day_number(Deal.expected_close_date),
         Deal.close_date_moves >= WARN_AT,
+        date_of(Deal.next_task_at) > Deal.expected_close_date,
     )
 
 
