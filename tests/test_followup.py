@@ -336,6 +336,8 @@ def test_my_day_counters_and_birthdays(client, login, make_company, make_contact
     assert 'id="counter-overdue">1<' in page
     assert "Просрочено" in page and "Именинник" in page
     assert "/taskview/complete/" in page
+    birthdays = page.split('id="my-birthdays"', 1)[1].split("</ul>", 1)[0]
+    assert "Именинник" in birthdays and company.name in birthdays
 
 
 def test_timeline_tells_the_story_of_a_deal(client, login, session, make_company, stage):
