@@ -4,8 +4,9 @@ FAB's own filter writes `name ILIKE 'abc%'`, which no ordinary index serves: on 
 table the database reads rows one by one until it has found a page (or the count's cap).
 Ours writes `lower(name) LIKE lower('abc') || '%'`, the same match, which PostgreSQL reads
 from an index on lower(name) (text_pattern_ops, see app/models/indexes.py) as a range;
-on SQLite it compares crm_lower(name), which folds Cyrillic as PostgreSQL does, and adds
-that range itself.
+on SQLite it compares crm_lower(name), which folds Cyrillic as PostgreSQL does, as the
+same range (the prefix and the prefix followed by the last character), which its index
+on crm_lower(name) reads.
 
 A column holding a code of a closed set (a client's status, a task's type) is filtered by
 its code; the screens offer its translated labels in a select (app/views/choice_filters.py),

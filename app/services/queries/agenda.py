@@ -213,5 +213,6 @@ def birthdays(session: Session, user, today: date, days: int = 7, limit: int = 5
         .order_by(chosen.c.soonest, Contact.id).options(
             load_only(Contact.last_name, Contact.first_name, Contact.middle_name,
                       Contact.birthday, Contact.company_id),
-            selectinload(Contact.company).load_only(Company.name))
+            lazyload(Contact.owner),
+            selectinload(Contact.company).load_only(Company.name).lazyload(Company.owner))
     ).all()
