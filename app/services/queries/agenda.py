@@ -128,11 +128,10 @@ def capped_task_counters_by_owner(session: Session, owner_ids: list[int], now: d
 QUEUE_MODELS = (("companies", Company), ("private_clients", Contact), ("deals", Deal))
 # SQLite's planner judged the partial queue indexes of clients poorly (they hold a few
 # rows, or none) and read every private client by company_id IS NULL instead (4 to 12 ms
-# at 20,000), or a manager's companies by next task: they are named. Deals are read for
-# the open stages from the stage-led index: its statistics count the won and lost deals
-# (all without a next task) and judge it poor.
-QUEUE_INDEXES = {Company: "ix_company_queue", Contact: "ix_contact_queue",
-                 Deal: "ix_deal_queue_stage"}
+# at 20,000), or a manager's companies by next task: they are named. The open deals are
+# read from the stage-led index, which holds their ids (PostgreSQL read every won and
+# lost deal from ix_deal_queue before it did).
+QUEUE_INDEXES = {Company: "ix_company_queue", Contact: "ix_contact_queue"}
 
 
 def open_stage_ids(session: Session) -> list[int]:
@@ -141,11 +140,7 @@ def open_stage_ids(session: Session) -> list[int]:
 
 
 def _queue_query(session: Session, user, model, owner_id: int | None = None):
-    # The open stages as values: PostgreSQL then reads theirs only, not the 60,000 won
-    # and lost deals of the benchmark that have no next task either (5 ms for none found).
-    open_ids = open_stage_ids(session) if model is Deal else None
-    query = scope_query(session.query(model), model, user).filter(
-        queue_filter(model, open_ids))
+    query = scope_query(session.query(model), model, user).filter(queue_filter(model))
     if model in QUEUE_INDEXES:
         query = query.with_hint(model, f"INDEXED BY {QUEUE_INDEXES[model]}", "sqlite")
     if owner_id is not None and sees_everything(user):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Query, Session
 from app.formatting import name_text
 from app.models import (
     ClientCreatedMonth,
+    Deal,
     DealClosedMonth,
     DealStageMonth,
     Stage,
@@ -415,8 +416,9 @@ def without_next_task(session: Session, actor, manager_id: int | None = None) ->
         # Named on SQLite, as the queue names them: left to itself it read every deal
         # without a next task along the owner's index (39 ms for a team of three), and for
         # one manager every private client by company_id IS NULL (6 ms, for none found).
+        index = "ix_deal_queue_stage" if model is Deal else QUEUE_INDEXES[model]
         query = session.query(model.owner_id, func.count()).with_hint(
-            model, f"INDEXED BY {QUEUE_INDEXES[model]}", "sqlite")
+            model, f"INDEXED BY {index}", "sqlite")
         query = scoped(
             query.filter(queue_filter(model, open_ids)).group_by(model.owner_id),
             model,
