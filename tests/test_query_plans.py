@@ -432,6 +432,14 @@ def test_the_queue_reads_the_partial_queue_indexes_of_clients(app, session, make
     session.rollback()
 
 
+def _six_calls(make_task, user, company, later):
+    """Plan "Позвонить 0" to "Позвонить 5" for the user, each `later(number)` from now."""
+    now = local_now().replace(microsecond=0)
+    for number in range(6):
+        make_task(user, company, subject=f"Позвонить {number}", due_at=now + later(number))
+    return now
+
+
 @pytest.mark.parametrize("role", ["Manager", "Head"])
 def test_a_common_prefix_walks_the_lists_order_and_finds_the_same_rows(app, session, login,
                                                                        client, make_company,
@@ -444,10 +452,7 @@ def test_a_common_prefix_walks_the_lists_order_and_finds_the_same_rows(app, sess
 
     user = login(role)
     company = make_company(user)
-    now = local_now().replace(microsecond=0)
-    for number in range(6):
-        make_task(user, company, subject=f"Позвонить {number}", due_at=now + timedelta(
-            days=(number * 7) % 6))
+    now = _six_calls(make_task, user, company, lambda number: timedelta(days=(number * 7) % 6))
     make_task(user, company, subject="Встреча", due_at=now)
     url = "/taskview/list/?_flt_0_subject=Позвонить"
     pages = {}
@@ -474,11 +479,7 @@ def test_a_managers_book_walks_its_order_from_fewer_matches_than_the_whole_table
     from app.data import datamodel
 
     user = login(role)
-    company = make_company(user)
-    now = local_now().replace(microsecond=0)
-    for number in range(6):
-        make_task(user, company, subject=f"Позвонить {number}", due_at=now + timedelta(
-            hours=number))
+    _six_calls(make_task, user, make_company(user), lambda number: timedelta(hours=number))
     # A book of one row: sqrt(1 x 25) = 5 matches, fewer than the six found.
     monkeypatch.setattr(datamodel, "BOOK_ROWS", 1)
     with caught(session.get_bind(), "ORDER BY task.due_at") as seen:
