@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import DateTime, Integer, case, column, false, func, literal_column, select, text
 from sqlalchemy.orm import Session, joinedload, lazyload, load_only, selectinload
 
-from app.models import Company, Contact, Deal, Stage, Task, User
+from app.models import Company, Contact, Deal, Task, User
 from app.models.task import PLANNED_OWNER_DUE_INDEX, PLANNED_PREDICATE, planned_clause
 from app.services.rules.followup import queue_filter
 from app.services.rules.validation import birthday_key
@@ -132,11 +132,6 @@ QUEUE_MODELS = (("companies", Company), ("private_clients", Contact), ("deals", 
 # read from the stage-led index, which holds their ids (PostgreSQL read every won and
 # lost deal from ix_deal_queue before it did).
 QUEUE_INDEXES = {Company: "ix_company_queue", Contact: "ix_contact_queue"}
-
-
-def open_stage_ids(session: Session) -> list[int]:
-    """Return the ids of the pipeline's open stages."""
-    return list(session.scalars(select(Stage.id).where(Stage.is_open).order_by(Stage.id)))
 
 
 def _queue_query(session: Session, user, model, owner_id: int | None = None):
