@@ -7,6 +7,7 @@ from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.models import Company, Contact, Deal, Stage
+from app.services.queries.cadence import is_off_cadence
 from app.services.queries.reports import Amounts, funnel, scoped
 
 # A column shows its newest deals; "and N more" leads to the stage's list of deals.
@@ -16,11 +17,12 @@ CONTACT_NAME = (Contact.last_name, Contact.first_name, Contact.middle_name)
 
 @dataclass
 class Card:
-    """A deal on the board, with the due time of its earliest planned task."""
+    """A deal on the board: the due time of its earliest planned task, whether it is late."""
 
     deal: Deal
     next_due: datetime | None
     overdue: bool
+    off_cadence: bool = False
 
 
 @dataclass
@@ -74,9 +76,11 @@ def board(
                      lazyload(Deal.owner), lazyload(Deal.stage)))
         for deal in deals:
             per_stage[deal.stage_id].append(deal)
+    today = now.date()
     return [
-        Column(row.stage, [Card(deal, deal.next_task_at, deal.next_task_at is not None
-                                and deal.next_task_at < now)
+        Column(row.stage, [Card(deal, deal.next_task_at,
+                                deal.next_task_at is not None and deal.next_task_at < now,
+                                is_off_cadence(deal, today, row.stage))
                            for deal in per_stage[row.stage.id]], row.count, row.amounts)
         for row in rows
     ]

@@ -73,9 +73,13 @@ def touch_day(deal: Deal) -> date | None:
     return moment.date() if moment is not None else None
 
 
-def is_off_cadence(deal: Deal, today: date) -> bool:
-    """Tell whether an open deal breaks its stage's cadence (no query: stored dates only)."""
-    stage = deal.stage
+def is_off_cadence(deal: Deal, today: date, stage: Stage | None = None) -> bool:
+    """Tell whether an open deal breaks its stage's cadence (no query: stored dates only).
+
+    `stage` is the deal's, when the caller holds it (the board's column): not looked up
+    again for each card.
+    """
+    stage = stage if stage is not None else deal.stage
     limit = stage.max_days_between_touches if stage is not None else None
     touched = touch_day(deal)
     if not limit or touched is None or deal.archived or not stage.is_open:
