@@ -90,6 +90,25 @@ def test_statements_prepared_by_a_read_survive_its_end(app, company_id):
     assert any("FROM company" in statement for statement in prepared)
 
 
+@pytest.mark.postgresql_only("only PostgreSQL chooses between a generic and a custom plan")
+def test_a_page_of_rows_is_planned_once(app, company_id):
+    # With the LIMIT and OFFSET sent as values, PostgreSQL costs a generic plan for rows
+    # it cannot count and plans the statement anew on every run.
+    statement = (select(Company.id).where(Company.id > 0).order_by(Company.id.desc())
+                 .limit(20).offset(40))
+    with app.app_context():
+        connection = db.session.connection().connection.dbapi_connection
+        for _ in range(12):
+            db.session.execute(statement).all()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements")
+        prepared = [row for row in cursor.fetchall() if "FROM company" in row[0]]
+    connection.rollback()
+    assert len(prepared) == 1
+    assert " ".join(prepared[0][0].split()).endswith(" DESC LIMIT 20 OFFSET 40")
+    assert prepared[0][1] > 0
+
+
 @pytest.mark.postgresql_only("only PostgreSQL prepares statements")
 def test_a_search_is_never_prepared(app, company_id):
     prepared = _prepared_after_six_runs(

@@ -4,6 +4,8 @@ Every page runs it, so it is one round trip to the database, not one per count; 
 count is capped (the menu says "100+"), so a full book costs no more than a light one.
 The statement is built once per database and scope (own leads or all) with bound
 parameters: building it anew and computing its cache key took longer than running it.
+The caps are written into its text (literal_execute), as app/prepared_statements.py says
+of every LIMIT: PostgreSQL can then plan it once.
 """
 
 from datetime import datetime
@@ -35,7 +37,9 @@ def _statement(session: Session, user) -> Select:
         own_id = bindparam("own_id", type_=Integer)
         overdue, today = agenda.capped_task_counts(
             session, own_id, bindparam("now", type_=DateTime),
-            bindparam("end", type_=DateTime), bindparam("cap", type_=Integer))
-        leads = inbox.new_count_query(user, bindparam("leads_cap", type_=Integer), own_id)
+            bindparam("end", type_=DateTime),
+            bindparam("cap", type_=Integer, literal_execute=True))
+        leads = inbox.new_count_query(
+            user, bindparam("leads_cap", type_=Integer, literal_execute=True), own_id)
         statement = _BUILT[key] = select(overdue, today, leads)
     return statement
