@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select, union_all
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session
 
+from app.formatting import name_text
 from app.models import Company, Contact, Deal, Stage
 from app.services.queries.cadence import is_off_cadence
 from app.services.queries.reports import Amounts, funnel, scoped
@@ -13,13 +15,34 @@ from app.services.queries.reports import Amounts, funnel, scoped
 # A column shows its newest deals; "and N more" leads to the stage's list of deals.
 CARDS_PER_COLUMN = 20
 CONTACT_NAME = (Contact.last_name, Contact.first_name, Contact.middle_name)
+# A card's own values of its deal, in CardDeal's order after its title and client.
+CARD_COLUMNS = (Deal.id, Deal.title, Deal.amount, Deal.currency, Deal.version, Deal.stage_id,
+                Deal.next_task_at, Deal.last_touch_at, Deal.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class CardDeal:
+    """What a card shows of its deal, read as plain values: a board holds a hundred."""
+
+    id: int
+    title: str
+    client_name: str
+    amount: Decimal | None
+    currency: str
+    version: int
+    stage_id: int
+    next_task_at: datetime | None
+    last_touch_at: datetime | None
+    created_at: datetime | None
+    # The board shows live deals only (its query's scope).
+    archived: bool = False
 
 
 @dataclass
 class Card:
     """A deal on the board: the due time of its earliest planned task, whether it is late."""
 
-    deal: Deal
+    deal: CardDeal
     next_due: datetime | None
     overdue: bool
     off_cadence: bool = False
@@ -55,26 +78,30 @@ def board(
     clients; a card's next task is the deal's stored date. `stages`: every stage in
     pipeline order, when the caller has read them.
     """
-    rows = funnel(session, actor, manager_id, stages=stages)
-    per_stage: dict[int, list[Deal]] = {row.stage.id: [] for row in rows}
-    if rows:
+    columns = funnel(session, actor, manager_id, stages=stages)
+    per_stage: dict[int, list[CardDeal]] = {row.stage.id: [] for row in columns}
+    if columns:
         arms = [
             scoped(session.query(Deal.id), Deal, actor, manager_id)
             .filter(Deal.stage_id == row.stage.id)
             .order_by(Deal.id.desc()).limit(cap).subquery()
-            for row in rows
+            for row in columns
         ]
         chosen = union_all(*(select(arm.c.id) for arm in arms)).subquery()
-        # A card names its client only: not the client's whole row, nor the deal's owner
-        # (a user's whole row, joined to every card); the stages are the columns' own.
-        deals = session.scalars(
-            select(Deal).join(chosen, chosen.c.id == Deal.id).order_by(Deal.id.desc())
-            .options(joinedload(Deal.company).load_only(Company.name)
-                     .lazyload(Company.owner),
-                     joinedload(Deal.contact).load_only(*CONTACT_NAME)
-                     .lazyload(Contact.owner),
-                     lazyload(Deal.owner), lazyload(Deal.stage)))
-        for deal in deals:
+        # Plain values, not records: building a hundred deals with their clients as ORM
+        # objects cost more than the rest of the board; a card only shows them.
+        rows = session.execute(
+            select(*CARD_COLUMNS, Company.name, *CONTACT_NAME)
+            .select_from(Deal).join(chosen, chosen.c.id == Deal.id)
+            .outerjoin(Company, Company.id == Deal.company_id)
+            .outerjoin(Contact, Contact.id == Deal.contact_id)
+            .order_by(Deal.id.desc()))
+        for deal_id, title, *values, company_name, last_name, first_name, middle_name in rows:
+            if company_name is not None:
+                client = company_name
+            else:
+                client = name_text(first_name, last_name, middle_name)
+            deal = CardDeal(deal_id, title, client, *values)
             per_stage[deal.stage_id].append(deal)
     today = now.date()
     return [
@@ -82,5 +109,5 @@ def board(
                                 deal.next_task_at is not None and deal.next_task_at < now,
                                 is_off_cadence(deal, today, row.stage))
                            for deal in per_stage[row.stage.id]], row.count, row.amounts)
-        for row in rows
+        for row in columns
     ]

@@ -73,11 +73,11 @@ def touch_day(deal: Deal) -> date | None:
     return moment.date() if moment is not None else None
 
 
-def is_off_cadence(deal: Deal, today: date, stage: Stage | None = None) -> bool:
+def is_off_cadence(deal, today: date, stage: Stage | None = None) -> bool:
     """Tell whether an open deal breaks its stage's cadence (no query: stored dates only).
 
-    `stage` is the deal's, when the caller holds it (the board's column): not looked up
-    again for each card.
+    `deal` is a Deal or what a board's card holds of one; `stage` is the deal's, when the
+    caller holds it (the board's column): not looked up again for each card.
     """
     stage = stage if stage is not None else deal.stage
     limit = stage.max_days_between_touches if stage is not None else None
