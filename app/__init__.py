@@ -28,7 +28,7 @@ def create_app(config: object | None = None) -> Flask:
     from app.babel_context import install_babel_context
     from app.cli import register_cli
     from app.first_hooks import install_first_hooks
-    from app.prepared_statements import install_literal_limits, install_read_only_commit
+    from app.prepared_statements import install_read_only_commit
     from app.security_headers import install_security_headers
     from app.services.rules import close_date, history, next_task, summaries
     from app.serving import install_serving
@@ -48,7 +48,6 @@ def create_app(config: object | None = None) -> Flask:
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     csrf.init_app(app)
     with app.app_context():
-        install_literal_limits(db)
         appbuilder = AppBuilder(indexview=CrmIndexView)
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)

@@ -1,6 +1,6 @@
 """Every place the CRM leans on Flask-AppBuilder's insides, checked against one FAB version.
 
-(And the one on Flask-Babel's, which FAB brings, and SQLAlchemy's compiler, at the end.)
+(And the one on Flask-Babel's, which FAB brings, at the end.)
 
 FAB's documented hooks (`pre_add`, `pre_update`, `pre_delete`, `post_delete_redirect`,
 `*_columns`, `*_fieldsets`, `*_widget`, `route_base`...) are its public surface and are not
@@ -159,12 +159,4 @@ FLASK_BABEL_VERSION = "4.0.0"
 FLASK_BABEL_PATCHES = (
     ("_get_current_context", "app.babel_context._current_context",
      "the request's locale and translations found with one look at `g`, not three"),
-)
-
-# SQLAlchemy: a member of its PostgreSQL compiler replaced, read against this version.
-SQLALCHEMY_VERSION = "2.0.44"
-SQLALCHEMY_OVERRIDES = (
-    Override("app.prepared_statements.LiteralLimitCompiler",
-             "sqlalchemy.dialects.postgresql.base.PGCompiler", "limit_clause",
-             "LIMIT and OFFSET written as numbers, so PostgreSQL can plan a page once"),
 )

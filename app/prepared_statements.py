@@ -3,7 +3,7 @@
 psycopg prepares a statement the fifth time a connection runs it, and PostgreSQL then
 plans it once (a generic plan) when that plan is no worse than planning for each set of
 values. On a list or a card, planning (tables with 20 to 30 indexes each) cost more
-than running the statements. Two things stood in the way:
+than running the statements. Three things stood in the way:
 
 - psycopg forgets every statement it prepared when a transaction rolls back (the
   transaction might have dropped or changed what they name), and Flask-SQLAlchemy ends
@@ -12,11 +12,8 @@ than running the statements. Two things stood in the way:
   COMMIT ends it the same way and keeps them. Anything else still rolls back: a request
   that wrote (any other statement, a savepoint included), failed in the database, left
   pending changes or raised.
-- A LIMIT or OFFSET sent as a value: PostgreSQL's generic plan cannot know how many
-  rows are asked for, costs the statement as if a tenth of the table were, and so never
-  wins over planning each time (the board's cards: 1.5 ms planning for 0.7 ms running,
-  on every request). They are written into the statement instead; a list's far pages
-  are then statements of their own, planned each time as before.
+- A LIMIT sent as a value: the generic plan cannot know how many rows are asked for
+  and may be costed above planning each time (app/data/plan_hints.py).
 - A search's plan depends on what was typed: "starts with" reads a range of the index
   only when the planner sees the prefix, and a word's matches may be ten or ten
   thousand. Statements with LIKE or a full-text match are never prepared, so that each
@@ -27,7 +24,6 @@ import re
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.dialects.postgresql.psycopg import PGCompiler_psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -86,27 +82,6 @@ def _run_search_unprepared(cursor, statement, parameters, context) -> bool:
         return False  # a server-side cursor (a streamed export) never prepares
     cursor.execute(statement, parameters, prepare=False)
     return True
-
-
-class LiteralLimitCompiler(PGCompiler_psycopg):
-    """PostgreSQL's compiler writing LIMIT and OFFSET into the statement, not as values."""
-
-    def limit_clause(self, select, **kw):
-        """Write the LIMIT and OFFSET numbers in the statement's text when they are numbers."""
-        # literal_execute: written at execution from the cached compiled statement, so
-        # SQLAlchemy still compiles each statement once.
-        if select._simple_int_clause(select._limit_clause) and (
-                select._offset_clause is None
-                or select._simple_int_clause(select._offset_clause)):
-            kw = {**kw, "literal_execute": True}
-        return super().limit_clause(select, **kw)
-
-
-def install_literal_limits(db) -> None:
-    """Compile LIMIT and OFFSET as numbers in the text on PostgreSQL (see the notes above)."""
-    for engine in db.engines.values():
-        if engine.dialect.statement_compiler is PGCompiler_psycopg:
-            engine.dialect.statement_compiler = LiteralLimitCompiler
 
 
 def install_read_only_commit(app: Flask, db) -> None:

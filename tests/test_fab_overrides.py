@@ -15,8 +15,6 @@ from app.fab_overrides import (
     FLASK_BABEL_PATCHES,
     FLASK_BABEL_VERSION,
     OVERRIDES,
-    SQLALCHEMY_OVERRIDES,
-    SQLALCHEMY_VERSION,
     TEMPLATES,
 )
 
@@ -120,19 +118,3 @@ def test_each_flask_babel_patch_is_in_place(app, member, ours, why):
 def _function(path: str):
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)
-
-
-def test_sqlalchemy_is_the_version_its_overrides_were_read_against():
-    from importlib.metadata import version
-
-    assert version("sqlalchemy") == SQLALCHEMY_VERSION, (
-        "SQLAlchemy changed: read each of SQLALCHEMY_OVERRIDES against its source, "
-        "then update SQLALCHEMY_VERSION")
-
-
-@pytest.mark.parametrize("override", SQLALCHEMY_OVERRIDES, ids=lambda o: o.member)
-def test_each_sqlalchemy_override_replaces_a_member_it_has(override):
-    ours, theirs = _class(override.ours), _class(override.fab)
-    assert override.member in vars(ours), "not in our class any more"
-    assert override.member in vars(theirs), "SQLAlchemy's class no longer has it"
-    assert issubclass(ours, theirs)

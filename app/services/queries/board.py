@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
+from app.data.plan_hints import written_limit
 from app.formatting import name_text
 from app.models import Company, Contact, Deal, Stage
 from app.services.queries.cadence import is_off_cadence
@@ -84,7 +85,7 @@ def board(
         arms = [
             scoped(session.query(Deal.id), Deal, actor, manager_id)
             .filter(Deal.stage_id == row.stage.id)
-            .order_by(Deal.id.desc()).limit(cap).subquery()
+            .order_by(Deal.id.desc()).limit(written_limit(cap)).subquery()
             for row in columns
         ]
         chosen = union_all(*(select(arm.c.id) for arm in arms)).subquery()

@@ -4,8 +4,9 @@ Every page runs it, so it is one round trip to the database, not one per count; 
 count is capped (the menu says "100+"), so a full book costs no more than a light one.
 The statement is built once per database and scope (own leads or all) with bound
 parameters: building it anew and computing its cache key took longer than running it.
-The caps are written into its text (literal_execute), as app/prepared_statements.py says
-of every LIMIT: PostgreSQL can then plan it once.
+Its caps are written into its text (literal_execute), so that PostgreSQL plans it once
+(app/prepared_statements.py): sent as values, the head's counts were planned anew on
+every page.
 """
 
 from datetime import datetime
