@@ -13,7 +13,7 @@ than running the statements. Three things stood in the way:
   that wrote (any other statement, a savepoint included), failed in the database, left
   pending changes or raised.
 - A LIMIT sent as a value: the generic plan cannot know how many rows are asked for
-  and may be costed above planning each time (app/data/plan_hints.py).
+  and may be costed above planning each time (app/services/queries/plan_hints.py).
 - A search's plan depends on what was typed: "starts with" reads a range of the index
   only when the planner sees the prefix, and a word's matches may be ten or ten
   thousand. Statements with LIKE or a full-text match are never prepared, so that each

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, inspect, select, text, update
 
-from app.data.plan_hints import written_limit
 from app.extensions import db
 from app.models import Company
 from app.prepared_statements import is_read, planned_each_time
+from app.services.queries.plan_hints import written_limit
 from tests.helpers import ON_POSTGRESQL
 
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
-from app.data.plan_hints import written_limit
 from app.formatting import name_text
 from app.models import Company, Contact, Deal, Stage
 from app.services.queries.cadence import is_off_cadence
+from app.services.queries.plan_hints import written_limit
 from app.services.queries.reports import Amounts, funnel, scoped
 
 # A column shows its newest deals; "and N more" leads to the stage's list of deals.
