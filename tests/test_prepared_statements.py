@@ -70,18 +70,25 @@ def test_a_read_ends_without_expiring_the_records_it_loaded(app, company_id):
     assert inspect(company).detached
 
 
-def _prepared_after_six_runs(app, statement) -> list[str]:
-    """Run the statement six times in a request, then list what its connection prepared."""
+def _prepared_after(app, statement, runs: int = 6) -> list[tuple[str, int]]:
+    """Run the statement in a request, then list what its connection prepared.
+
+    Each statement prepared comes with the number of its runs on a generic plan.
+    """
     with app.app_context():
         connection = db.session.connection().connection.dbapi_connection
         # psycopg prepares a statement on its sixth run on a connection.
-        for _ in range(6):
+        for _ in range(runs):
             db.session.execute(statement).all()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements")
+        prepared = [tuple(row) for row in cursor.fetchall()]
     connection.rollback()
     return prepared
+
+
+def _prepared_after_six_runs(app, statement) -> list[str]:
+    return [text for text, _generic in _prepared_after(app, statement)]
 
 
 @pytest.mark.postgresql_only("psycopg keeps what it prepared only when no ROLLBACK comes")
@@ -96,14 +103,9 @@ def test_a_written_limit_lets_a_statement_be_planned_once(app, company_id):
     # Sent as a value, the LIMIT kept PostgreSQL planning the board's cards on every run.
     statement = (select(Company.id).where(Company.id > 0).order_by(Company.id.desc())
                  .limit(written_limit(20)).offset(written_limit(40)))
-    with app.app_context():
-        connection = db.session.connection().connection.dbapi_connection
-        for _ in range(12):
-            db.session.execute(statement).all()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements")
-        prepared = [row for row in cursor.fetchall() if "FROM company" in row[0]]
-    connection.rollback()
+    # PostgreSQL plans the first five runs of a prepared statement for their values.
+    prepared = [row for row in _prepared_after(app, statement, runs=12)
+                if "FROM company" in row[0]]
     assert len(prepared) == 1
     assert " ".join(prepared[0][0].split()).endswith(" DESC LIMIT 20 OFFSET 40")
     assert prepared[0][1] > 0
