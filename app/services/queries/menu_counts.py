@@ -4,9 +4,9 @@ Every page runs it, so it is one round trip to the database, not one per count; 
 count is capped (the menu says "100+"), so a full book costs no more than a light one.
 The statement is built once per database and scope (own leads or all) with bound
 parameters: building it anew and computing its cache key took longer than running it.
-Its caps are written into its text (literal_execute), so that PostgreSQL plans it once
-(app/prepared_statements.py): sent as values, the head's counts were planned anew on
-every page.
+On PostgreSQL its caps are written into its text (literal_execute), so that it is planned
+once (app/prepared_statements.py): sent as values, the head's counts were planned anew on
+every page. SQLite plans alike either way, and writing them in cost it 0.04 ms a page.
 """
 
 from datetime import datetime
@@ -35,12 +35,13 @@ def _statement(session: Session, user) -> Select:
     key = (session.get_bind().dialect.name, sees_everything(user))
     statement = _BUILT.get(key)
     if statement is None:
+        written = key[0] == "postgresql"
         own_id = bindparam("own_id", type_=Integer)
         overdue, today = agenda.capped_task_counts(
             session, own_id, bindparam("now", type_=DateTime),
             bindparam("end", type_=DateTime),
-            bindparam("cap", type_=Integer, literal_execute=True))
+            bindparam("cap", type_=Integer, literal_execute=written))
         leads = inbox.new_count_query(
-            user, bindparam("leads_cap", type_=Integer, literal_execute=True), own_id)
+            user, bindparam("leads_cap", type_=Integer, literal_execute=written), own_id)
         statement = _BUILT[key] = select(overdue, today, leads)
     return statement
