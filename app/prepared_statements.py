@@ -1,6 +1,6 @@
 """PostgreSQL plans a page's statements once, not on every request.
 
-psycopg prepares a statement the fifth time a connection runs it, and PostgreSQL then
+psycopg prepares a statement once a connection has run it five times, and PostgreSQL then
 plans it once (a generic plan) when that plan is no worse than planning for each set of
 values. On a list or a card, planning (tables with 20 to 30 indexes each) cost more
 than running the statements. Three things stood in the way:

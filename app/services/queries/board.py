@@ -41,7 +41,7 @@ class CardDeal:
 
 @dataclass
 class Card:
-    """A deal on the board: the due time of its earliest planned task, whether it is late."""
+    """A deal on the board: its earliest planned task's due time, whether late or off cadence."""
 
     deal: CardDeal
     next_due: datetime | None

@@ -1,6 +1,6 @@
 """A LIMIT written into a statement's text, so that PostgreSQL can plan the statement once.
 
-psycopg prepares a statement the fifth time a connection runs it; PostgreSQL then keeps one
+psycopg prepares a statement once a connection has run it five times; PostgreSQL then keeps one
 generic plan when it is costed no worse than planning for each run's values
 (app/prepared_statements.py). With its LIMIT sent as a value, the generic plan cannot know
 how many rows are asked for, and the board's cards were planned anew on every request
