@@ -20,6 +20,8 @@ WALK_MOST = 250
 # A manager's book, as large as the benchmark's biggest (a third of 155,000 deals): in a
 # book, walking pays from fewer matches (see _sort_index_to_walk).
 BOOK_ROWS = 50_000
+# Who created and last changed a record: loaded when asked for, never beforehand.
+AUDIT_RELATIONS = frozenset({"created_by", "changed_by"})
 index_hints.install()
 
 
@@ -52,7 +54,9 @@ class ScopedInterface(ChoiceColumns, SQLAInterface):
         """Return the options loading many-to-one relations in one query each.
 
         Only the named relations when `relations` is given (a list loads what it shows),
-        every one otherwise. Relations the model already joins need nothing.
+        every one but who created and last changed the record otherwise (no card, form or
+        dialog shows them: two statements a record saved). Relations the model already
+        joins need nothing.
         """
         wanted = None if relations is None else set(relations)
         return [
@@ -60,7 +64,7 @@ class ScopedInterface(ChoiceColumns, SQLAInterface):
             for rel in inspect(self.obj).relationships
             if rel.direction.name == "MANYTOONE"
             and rel.lazy != "joined"
-            and (wanted is None or rel.key in wanted)
+            and (rel.key in wanted if wanted is not None else rel.key not in AUDIT_RELATIONS)
         ]
 
     def apply_all(self, query, *args, **kwargs):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, bindparam, exists, false, inspect, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.sql.visitors import iterate
 
 from app.models import Deal, InboxItem, Stage, Task
@@ -180,10 +180,13 @@ def _read_and_hold(session: Session, model, ids: list[int], shared: bool) -> Non
 
     One statement per table instead of a lock and a re-read per record: on a card's
     completion that was four round trips fewer. Only the table's own rows are locked
-    (OF), not the rows its eager joins read.
+    (OF). Its relations are not joined: read afresh, a joined owner would be written over
+    the acting user's loaded self (the same row), whose roles would then be read again; an
+    owner or client is found among the loaded records by key when asked for.
     """
     session.scalars(
         select(model).where(model.id.in_(ids)).order_by(model.id)
+        .options(lazyload("*"))
         .with_for_update(read=shared, key_share=not shared, of=model.__table__)
         .execution_options(populate_existing=True)
     ).unique().all()
