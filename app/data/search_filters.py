@@ -15,6 +15,7 @@ and a label typed in the filter's value (an old bookmark, the API) is read as it
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from weakref import WeakKeyDictionary
 
 from flask_appbuilder.models.sqla.filters import (
     FilterContains,
@@ -201,6 +202,10 @@ CHOICE_FILTERS = [
 CHOICE_OPERATORS_SHOWN = 2
 
 
+# Per data interface: each column's filters, as made the first time they were asked for.
+_MADE: WeakKeyDictionary = WeakKeyDictionary()
+
+
 class CrmFilterConverter(SQLAFilterConverter):
     """FAB's filters for each column type: an index-friendly "starts with", typed amounts."""
 
@@ -209,6 +214,20 @@ class CrmFilterConverter(SQLAFilterConverter):
         *((test, _converted(test, filters))
           for test, filters in SQLAFilterConverter.conversion_table),
     )
+
+    def convert(self, col_name):
+        """Return the column's filters, made once per data interface and column.
+
+        FAB asks for every column's filters each time it copies a set of filters (a
+        record's lookup, a list's query: 0.6 to 0.8 ms a page). A filter holds its column
+        and interface only, so the same ones serve every copy; the list is new each time,
+        for FAB adds a view's own filters to it.
+        """
+        made = _MADE.setdefault(self.datamodel, {})
+        if col_name not in made:
+            made[col_name] = super().convert(col_name)
+        found = made[col_name]
+        return list(found) if found is not None else None
 
 
 class ChoiceColumns:
