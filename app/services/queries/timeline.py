@@ -75,9 +75,14 @@ def _condition(record):
     return (HistoryEntry.entity == NAMES[type(record)]) & (HistoryEntry.entity_id == record.id)
 
 
+def _restricted(model, viewer) -> bool:
+    """Tell whether the viewer may open only some rows of the model (their own, live)."""
+    return not (viewer is _EVERYONE or model not in NAMES or sees_everything(viewer))
+
+
 def _visible(model, viewer):
     """Return the condition 'the viewer may open this row', or None when they see all."""
-    if viewer is _EVERYONE or model not in NAMES or sees_everything(viewer):
+    if not _restricted(model, viewer):
         return None
     # `owner_id + 0`: the rows are found by id; the owner index would read the whole book.
     return (model.owner_id + 0 == getattr(viewer, "id", None)) & (model.archived == false())
@@ -89,24 +94,25 @@ NAME_FIELDS = {Company: ("name",), Contact: ("last_name", "first_name", "middle_
                User: ("first_name", "last_name", "username")}
 
 
-def _known_name(session: Session, model, record_id, viewer) -> tuple[bool, str | None]:
+def _known_name(session: Session, model, record_id, viewer,
+                restricted: bool) -> tuple[bool, str | None]:
     """Name a record the session already holds: (found, name or None if not to be named).
 
     The card has just read its record, the feed's tasks, their deals and people and their
     owners: naming them again would be a query per kind for what is at hand. A record not
     held, or held without what its name or the viewer's right to it needs, is not found.
+    `restricted`: the viewer may open only their own live rows of the model.
     """
     record = session.identity_map.get(identity_key(model, record_id))
     if record is None:
         return False, None
     state = inspect(record)
     needed = set(NAME_FIELDS.get(model, ()))
-    if _visible(model, viewer) is not None:
+    if restricted:
         needed |= {"owner_id", "archived"}
     if not needed or state.expired or needed & state.unloaded:
         return False, None
-    if "owner_id" in needed and (record.archived
-                                 or record.owner_id != getattr(viewer, "id", None)):
+    if restricted and (record.archived or record.owner_id != getattr(viewer, "id", None)):
         return True, None
     return True, str(record)
 
@@ -114,8 +120,10 @@ def _known_name(session: Session, model, record_id, viewer) -> tuple[bool, str |
 def _held_names(session: Session, model, ids: set[int], viewer, names: dict) -> set[int]:
     """Add to `names` those of the records the session holds; return the ids left to read."""
     missing = set()
+    # Once per kind: a card's feed names hundreds of records.
+    restricted = _restricted(model, viewer)
     for record_id in ids:
-        found, name = _known_name(session, model, record_id, viewer)
+        found, name = _known_name(session, model, record_id, viewer, restricted)
         if not found:
             missing.add(record_id)
         elif name is not None:
