@@ -64,8 +64,10 @@ class Watch:
         self.errors: list[str] = []
         self.allowed: set[tuple[int, str]] = set()
         self.pages: list = []
-        # Documents each page has asked for so far, and how many it had when each request
+        # Documents each page has shown so far, and how many it had when each request
         # started: a request cut off because its page went on to another is no failure.
+        # Counted when a document takes the page's place, not when it is asked for: until
+        # then the page still reads its document and asks for its scripts and styles.
         self._documents: dict[int, int] = {}
         self._started_in: dict = {}
         self._cut_off: list[tuple[int, int, str]] = []
@@ -75,6 +77,7 @@ class Watch:
         self.pages.append(page)
         self._documents[id(page)] = 0
         page.on("request", lambda request: self._request(page, request))
+        page.on("framenavigated", lambda frame: self._navigated(page, frame))
         page.on("requestfailed", lambda request: self._failed(page, request))
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
@@ -94,9 +97,11 @@ class Watch:
 
     def _request(self, page, request) -> None:
         self.requests.append(request.url)
-        if request.is_navigation_request() and request.frame == page.main_frame:
-            self._documents[id(page)] += 1
         self._started_in[request] = self._documents[id(page)]
+
+    def _navigated(self, page, frame) -> None:
+        if frame == page.main_frame:
+            self._documents[id(page)] += 1
 
     def _failed(self, page, request) -> None:
         line = f"{request.url}: {request.failure}"
